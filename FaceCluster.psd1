@@ -1,0 +1,26 @@
+@{
+    RootModule           = 'FaceCluster.PowerShell.dll'
+    ModuleVersion        = '0.1.0'
+    GUID                 = '6f0c8a52-3d4e-4b8e-9a55-2f6f3c1d9b7e'
+    Author               = 'FaceCluster contributors'
+    CompanyName          = 'FaceCluster'
+    Copyright            = '(c) FaceCluster contributors. MIT licence.'
+    Description          = 'Turns video footage and photo folders into a labelled face dataset: frames, face detection and alignment, 128-d descriptors, unsupervised clustering by person, and per-person folders ready for naming and training.'
+    PowerShellVersion    = '7.4'
+    CompatiblePSEditions = @('Core')
+    FormatsToProcess     = @('FaceCluster.Format.ps1xml')
+    CmdletsToExport      = @(
+        'Get-FaceEncoding'
+    )
+    FunctionsToExport    = @()
+    AliasesToExport      = @()
+    VariablesToExport    = @()
+    PrivateData          = @{
+        PSData = @{
+            Tags         = @('face', 'face-recognition', 'face-detection', 'clustering', 'dataset', 'video', 'opencv', 'onnx', 'Linux', 'PSEdition_Core')
+            LicenseUri   = 'https://github.com/facecluster/FaceCluster.PowerShell/blob/main/LICENSE'
+            ProjectUri   = 'https://github.com/facecluster/FaceCluster.PowerShell'
+            ReleaseNotes = 'First release: Get-FaceEncoding with BlazeFace detection and the dlib ResNet descriptor.'
+        }
+    }
+}
