@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Management.Automation;
+using FaceCluster.Detection;
+using FaceCluster.Encoding;
+using FaceCluster.Imaging;
+using FaceCluster.Models;
+using FaceCluster.Parallel;
+using FaceCluster.PowerShell.Infrastructure;
+
+namespace FaceCluster.PowerShell.Commands;
+
+/// <summary>Finds, aligns and describes every face in images and video frames.</summary>
+[Cmdlet(VerbsCommon.Get, "FaceEncoding", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(FaceEncoding))]
+public sealed class GetFaceEncodingCommand : FaceClusterCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    /// <summary>Image files; wildcards allowed. Binds FileInfo (PSPath/FullName) and VideoFrame (Path) objects by property.</summary>
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Set by the pipeline from VideoFrame objects, so faces remember their video.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? VideoPath { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Alias("Index")]
+    public int? FrameIndex { get; set; }
+
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public TimeSpan? Timestamp { get; set; }
+
+    [Parameter]
+    public DetectorKind Detector { get; set; } = DetectorKind.FullRange;
+
+    [Parameter]
+    [ValidateRange(0.0, 1.0)]
+    public float MinConfidence { get; set; } = 0.5f;
+
+    [Parameter]
+    [ValidateRange(1.0, 100000.0)]
+    public float MinFaceSize { get; set; } = 20f;
+
+    [Parameter]
+    [ValidateRange(1, 64)]
+    public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
+
+    private FaceEncoder? encoder;
+    private OrderedParallelProcessor<EncodingRequest, ImageEncodingResult>? processor;
+    private readonly Stopwatch elapsed = new();
+    private readonly Stopwatch sinceProgress = new();
+    private int imagesDone;
+    private int facesFound;
+    private int? knownTotal;
+
+    private sealed record EncodingRequest(string Path, FrameSource? Frame);
+
+    protected override void BeginProcessing()
+    {
+        var options = new FaceEncoderOptions
+        {
+            Detector = Detector,
+            MinConfidence = MinConfidence,
+            MinFaceSize = MinFaceSize,
+            DegreeOfParallelism = ThrottleLimit,
+        };
+        try
+        {
+            encoder = new FaceEncoder(options);
+        }
+        catch (Exception ex) when (ex is ModelIntegrityException or FileNotFoundException or InvalidDataException)
+        {
+            ThrowTerminatingError(FaceClusterErrors.Create(ex, FaceClusterErrors.ModelUnavailable, ErrorCategory.ResourceUnavailable, ex is ModelIntegrityException mi ? mi.FilePath : null));
+        }
+        // Two items queued per worker keeps every worker busy without buffering a long input in memory.
+        processor = new(Work, ThrottleLimit, ThrottleLimit * 2, CancellationToken);
+        elapsed.Start();
+        sinceProgress.Start();
+    }
+
+    protected override void ProcessRecord()
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        var frame = VideoPath is { Length: > 0 } && FrameIndex is int index ? new FrameSource(VideoPath, index, Timestamp ?? TimeSpan.Zero) : null;
+        var files = ResolveExistingFiles(literal ? LiteralPath : Path, literal).ToList();
+        // The total is known only when every input came on the command line, not down the pipeline.
+        if (!MyInvocation.ExpectingInput) knownTotal = files.Count;
+        foreach (var file in files)
+        {
+            IEnumerable<WorkResult<EncodingRequest, ImageEncodingResult>> ready;
+            try
+            {
+                ready = processor!.Post(new EncodingRequest(file, frame));
+            }
+            catch (OperationCanceledException)
+            {
+                throw new PipelineStoppedException();
+            }
+            foreach (var result in ready) Emit(result);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        try
+        {
+            foreach (var result in processor!.Complete()) Emit(result);
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        ReportProgress(final: true);
+        WriteProgress(new ProgressRecord(1, "Get-FaceEncoding", $"{imagesDone} images, {facesFound} faces") { RecordType = ProgressRecordType.Completed });
+    }
+
+    private ImageEncodingResult Work(EncodingRequest request, CancellationToken cancellation) =>
+        encoder!.Encode(request.Path, request.Frame, cancellation);
+
+    private void Emit(WorkResult<EncodingRequest, ImageEncodingResult> result)
+    {
+        imagesDone++;
+        string path = result.Input.Path;
+        switch (result.Error)
+        {
+            case null:
+                var faces = result.Output!.Faces;
+                if (faces.Count == 0) WriteVerbose($"No face in '{path}'.");
+                foreach (var face in faces) WriteObject(face);
+                facesFound += faces.Count;
+                break;
+            case OperationCanceledException:
+                throw new PipelineStoppedException();
+            case FileNotFoundException:
+                WriteError(FaceClusterErrors.PathNotFoundError(path));
+                break;
+            case ImageDecodeException decode:
+                WriteError(FaceClusterErrors.InvalidData(FaceClusterErrors.ImageDecodeFailed, decode.Message, path, decode));
+                break;
+            default:
+                WriteError(FaceClusterErrors.Create(
+                    new InvalidOperationException($"Could not encode the faces of '{path}': {result.Error.Message}", result.Error),
+                    FaceClusterErrors.ImageProcessingFailed, ErrorCategory.NotSpecified, path));
+                break;
+        }
+        ReportProgress(final: false);
+    }
+
+    private void ReportProgress(bool final)
+    {
+        if (!final && sinceProgress.ElapsedMilliseconds < 250) return;
+        sinceProgress.Restart();
+        double seconds = Math.Max(elapsed.Elapsed.TotalSeconds, 1e-3);
+        string status = $"{imagesDone} images, {facesFound} faces, {imagesDone / seconds:0.0} images/s";
+        var record = new ProgressRecord(1, "Get-FaceEncoding", status);
+        if (knownTotal is int total && total > 0) record.PercentComplete = Math.Min(100, imagesDone * 100 / total);
+        WriteProgress(record);
+    }
+}

@@ -1,0 +1,136 @@
+<#
+.SYNOPSIS
+    Writes the module's MAML help (en-US/FaceCluster.PowerShell.dll-Help.xml) from the cmdlets' own metadata
+    and the prose in src/FaceCluster.PowerShell/Help/CmdletHelp.psd1.
+.DESCRIPTION
+    Syntax, parameter types, positions and pipeline input come from Get-Command, so they cannot drift from the code;
+    synopsis, descriptions and examples come from the psd1. Run after a build, under pwsh or the portable host:
+        dotnet run --project src/FaceCluster.Host -- -File tools/New-ModuleHelp.ps1
+    A test fails when a cmdlet or parameter lacks prose, so regenerate and commit after changing a cmdlet.
+#>
+[CmdletBinding()]
+param(
+    [string] $Source = [IO.Path]::Combine($PSScriptRoot, '..', 'src', 'FaceCluster.PowerShell', 'Help', 'CmdletHelp.psd1'),
+    [string] $Destination = [IO.Path]::Combine($PSScriptRoot, '..', 'src', 'FaceCluster.PowerShell', 'en-US', 'FaceCluster.PowerShell.dll-Help.xml')
+)
+$ErrorActionPreference = 'Stop'
+$prose = & ([scriptblock]::Create([IO.File]::ReadAllText($Source)))
+$common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name +
+    [System.Management.Automation.Internal.ShouldProcessParameters].GetProperties().Name
+$maml = 'http://schemas.microsoft.com/maml/2004/10'
+$command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
+$dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
+
+$settings = [System.Xml.XmlWriterSettings]::new()
+$settings.Indent = $true
+$settings.Encoding = [System.Text.UTF8Encoding]::new($false)
+$temporary = "$Destination.tmp"
+[IO.Directory]::CreateDirectory([IO.Path]::GetDirectoryName($Destination)) | Out-Null
+$xml = [System.Xml.XmlWriter]::Create($temporary, $settings)
+
+function Write-Paragraphs([string] $text) {
+    foreach ($paragraph in ($text.Trim() -split "\r?\n\s*\r?\n")) {
+        $xml.WriteElementString('para', $maml, ($paragraph -replace '\s*\r?\n\s*', ' ').Trim())
+    }
+}
+
+function Write-Parameter($parameter, $help, [bool] $inSyntax, [string] $cmdletName) {
+    $description = $help.Parameters[$parameter.Name]
+    if (-not $description) { throw "$cmdletName -$($parameter.Name) has no description in $Source." }
+    $pipeline = @()
+    if ($parameter.ValueFromPipeline) { $pipeline += 'ByValue' }
+    if ($parameter.ValueFromPipelineByPropertyName) { $pipeline += 'ByPropertyName' }
+    $xml.WriteStartElement('command', 'parameter', $command)
+    $xml.WriteAttributeString('required', $parameter.IsMandatory.ToString().ToLowerInvariant())
+    $xml.WriteAttributeString('globbing', ($parameter.Name -eq 'Path').ToString().ToLowerInvariant())
+    $xml.WriteAttributeString('pipelineInput', $(if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' }))
+    $xml.WriteAttributeString('position', $(if ($parameter.Position -ge 0) { [string]$parameter.Position } else { 'named' }))
+    $xml.WriteElementString('name', $maml, $parameter.Name)
+    $xml.WriteStartElement('description', $maml); Write-Paragraphs $description; $xml.WriteEndElement()
+    $typeName = $parameter.ParameterType.Name
+    if ($parameter.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
+        $xml.WriteStartElement('command', 'parameterValue', $command)
+        $xml.WriteAttributeString('required', 'true')
+        $xml.WriteString($typeName)
+        $xml.WriteEndElement()
+    }
+    $xml.WriteStartElement('dev', 'type', $dev); $xml.WriteElementString('name', $maml, $parameter.ParameterType.FullName); $xml.WriteEndElement()
+    $xml.WriteEndElement()
+}
+
+$xml.WriteStartDocument()
+$xml.WriteStartElement('helpItems', 'http://msh')
+$xml.WriteAttributeString('schema', 'maml')
+# Sort-Object is not in the bare engine; sort with .NET.
+$names = [string[]]@((Get-Command -Module FaceCluster -CommandType Cmdlet).Name)
+[Array]::Sort($names, [StringComparer]::Ordinal)
+foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })) {
+    $help = $prose[$cmdlet.Name]
+    if (-not $help) { throw "$($cmdlet.Name) has no entry in $Source." }
+    $xml.WriteStartElement('command', 'command', $command)
+    $xml.WriteAttributeString('xmlns', 'maml', $null, $maml)
+    $xml.WriteAttributeString('xmlns', 'dev', $null, $dev)
+    $xml.WriteStartElement('command', 'details', $command)
+    $xml.WriteElementString('name', $command, $cmdlet.Name)
+    $xml.WriteElementString('verb', $command, $cmdlet.Verb)
+    $xml.WriteElementString('noun', $command, $cmdlet.Noun)
+    $xml.WriteStartElement('description', $maml); Write-Paragraphs $help.Synopsis; $xml.WriteEndElement()
+    $xml.WriteEndElement()
+    $xml.WriteStartElement('description', $maml); Write-Paragraphs $help.Description; $xml.WriteEndElement()
+
+    $xml.WriteStartElement('command', 'syntax', $command)
+    foreach ($set in $cmdlet.ParameterSets) {
+        $xml.WriteStartElement('command', 'syntaxItem', $command)
+        $xml.WriteElementString('name', $maml, $cmdlet.Name)
+        foreach ($parameter in $set.Parameters) {
+            if ($common -contains $parameter.Name) { continue }
+            Write-Parameter $parameter $help $true $cmdlet.Name
+        }
+        $xml.WriteEndElement()
+    }
+    $xml.WriteEndElement()
+
+    $xml.WriteStartElement('command', 'parameters', $command)
+    $seen = @{}
+    foreach ($set in $cmdlet.ParameterSets) {
+        foreach ($parameter in $set.Parameters) {
+            if ($common -contains $parameter.Name -or $seen.ContainsKey($parameter.Name)) { continue }
+            $seen[$parameter.Name] = $true
+            Write-Parameter $parameter $help $false $cmdlet.Name
+        }
+    }
+    $xml.WriteEndElement()
+
+    $xml.WriteStartElement('command', 'inputTypes', $command)
+    foreach ($inputType in $help.Inputs) {
+        $xml.WriteStartElement('command', 'inputType', $command)
+        $xml.WriteStartElement('dev', 'type', $dev); $xml.WriteElementString('name', $maml, $inputType); $xml.WriteEndElement()
+        $xml.WriteEndElement()
+    }
+    $xml.WriteEndElement()
+    $xml.WriteStartElement('command', 'returnValues', $command)
+    foreach ($outputType in $cmdlet.OutputType) {
+        $xml.WriteStartElement('command', 'returnValue', $command)
+        $xml.WriteStartElement('dev', 'type', $dev); $xml.WriteElementString('name', $maml, $outputType.Name); $xml.WriteEndElement()
+        $xml.WriteEndElement()
+    }
+    $xml.WriteEndElement()
+
+    $xml.WriteStartElement('command', 'examples', $command)
+    $number = 0
+    foreach ($example in $help.Examples) {
+        $number++
+        $xml.WriteStartElement('command', 'example', $command)
+        $xml.WriteElementString('title', $maml, "-------------------------- Example $number --------------------------")
+        $xml.WriteElementString('code', $dev, $example.Code.Trim())
+        $xml.WriteStartElement('remarks', $dev); Write-Paragraphs $example.Remarks; $xml.WriteEndElement()
+        $xml.WriteEndElement()
+    }
+    $xml.WriteEndElement()
+    $xml.WriteEndElement()
+}
+$xml.WriteEndElement()
+$xml.WriteEndDocument()
+$xml.Dispose()
+[IO.File]::Move($temporary, $Destination, $true)
+"Help written: $([IO.Path]::GetFullPath($Destination))"
