@@ -15,12 +15,18 @@ const { PNG } = require('pngjs');
 
 export async function loadFaceApi(backend) {
   // Quiet tfjs' advice to install tfjs-node: we deliberately use the portable backends.
-  const log = console.log;
+  const { log, warn } = console;
   console.log = () => {};
+  console.warn = () => {};
   const faceapi = require('@vladmandic/face-api/dist/face-api.node-wasm.js');
-  console.log = log;
-  await faceapi.tf.setBackend(backend);
-  await faceapi.tf.ready();
+  try {
+    await faceapi.tf.setBackend(backend);
+    await faceapi.tf.ready();
+    faceapi.tf.tensor1d([0]).dispose(); // the cpu backend prints its advice on first use
+  } finally {
+    console.log = log;
+    console.warn = warn;
+  }
   if (faceapi.tf.getBackend() !== backend) throw new Error(`tfjs backend ${backend} is not available`);
   await faceapi.nets.faceRecognitionNet.loadFromDisk(modelDir);
   return faceapi;
