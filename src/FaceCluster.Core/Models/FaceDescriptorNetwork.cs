@@ -29,6 +29,8 @@ public sealed class FaceDescriptorNetwork : IDisposable
             InterOpNumThreads = 1,
             ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
         };
+        // Idle worker threads sleep instead of spinning: the pipeline runs detection and decoding next to this on few cores.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         _session = new InferenceSession(onnxPath, options);
         ModelPath = onnxPath;
     }
