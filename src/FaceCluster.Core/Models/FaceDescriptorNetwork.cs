@@ -1,0 +1,93 @@
+using Microsoft.ML.OnnxRuntime;
+using OpenCvSharp;
+
+namespace FaceCluster.Models;
+
+/// <summary>
+/// The dlib face-recognition ResNet in ONNX Runtime: 150x150 face chips in, 128-d descriptors out.
+/// One <see cref="InferenceSession"/>; <see cref="Compute"/> may be called from several threads at once.
+/// </summary>
+public sealed class FaceDescriptorNetwork : IDisposable
+{
+    public const int ChipSize = FaceRecognitionModelConverter.ChipSize;
+    public const int DescriptorLength = FaceRecognitionModelConverter.DescriptorLength;
+    private const int PlaneSize = ChipSize * ChipSize;
+
+    private readonly InferenceSession _session;
+    private readonly string[] _inputNames = [FaceRecognitionModelConverter.InputName];
+    private readonly string[] _outputNames = [FaceRecognitionModelConverter.OutputName];
+
+    /// <param name="onnxPath">The descriptor model, e.g. from <c>ModelCatalog.GetVerifiedPath(ModelCatalog.Descriptor)</c>.</param>
+    /// <param name="intraOpThreads">ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</param>
+    public FaceDescriptorNetwork(string onnxPath, int intraOpThreads = 1)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        // Idle worker threads sleep instead of spinning: the pipeline runs detection and decoding next to this on few cores.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        _session = new InferenceSession(onnxPath, options);
+        ModelPath = onnxPath;
+    }
+
+    public string ModelPath { get; }
+
+    /// <summary>The model name to store in <see cref="FaceEncoding.Model"/>.</summary>
+    public string ModelName => ModelCatalog.DescriptorModelName;
+
+    /// <summary>Computes one descriptor per chip, in one batch.</summary>
+    /// <param name="chips">150x150 CV_8UC3 images in OpenCV's BGR order (aligned face chips).</param>
+    public float[][] Compute(IReadOnlyList<Mat> chips)
+    {
+        ArgumentNullException.ThrowIfNull(chips);
+        if (chips.Count == 0) return [];
+        var input = new float[chips.Count * 3 * PlaneSize];
+        for (int i = 0; i < chips.Count; i++) CopyToRgbPlanes(chips[i], input.AsSpan(i * 3 * PlaneSize, 3 * PlaneSize), i);
+
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [chips.Count, 3, ChipSize, ChipSize]);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, _inputNames, [inputValue], _outputNames);
+        var data = outputs[0].GetTensorDataAsSpan<float>();
+        if (data.Length != chips.Count * DescriptorLength)
+            throw new InvalidOperationException($"The descriptor model returned {data.Length} values for {chips.Count} chips.");
+        var result = new float[chips.Count][];
+        for (int i = 0; i < chips.Count; i++) result[i] = data.Slice(i * DescriptorLength, DescriptorLength).ToArray();
+        return result;
+    }
+
+    /// <summary>Computes the descriptor of one chip.</summary>
+    public float[] Compute(Mat chip) => Compute([chip])[0];
+
+    /// <summary>BGR interleaved bytes to RGB planar floats (0..255): the model's input layout.</summary>
+    internal static unsafe void CopyToRgbPlanes(Mat chip, Span<float> destination, int index = 0)
+    {
+        ArgumentNullException.ThrowIfNull(chip);
+        if (chip.Type() != MatType.CV_8UC3 || chip.Rows != ChipSize || chip.Cols != ChipSize)
+            throw new ArgumentException($"Chip {index} must be a {ChipSize}x{ChipSize} CV_8UC3 (BGR) image, not {chip.Cols}x{chip.Rows} {chip.Type()}.", nameof(chip));
+        if (destination.Length != 3 * PlaneSize) throw new ArgumentException("Destination must hold 3 planes.", nameof(destination));
+
+        var r = destination[..PlaneSize];
+        var g = destination.Slice(PlaneSize, PlaneSize);
+        var b = destination.Slice(2 * PlaneSize, PlaneSize);
+        byte* data = (byte*)chip.DataPointer;
+        long step = chip.Step();
+        for (int y = 0; y < ChipSize; y++)
+        {
+            byte* row = data + y * step;
+            int o = y * ChipSize;
+            for (int x = 0; x < ChipSize; x++, row += 3)
+            {
+                b[o + x] = row[0];
+                g[o + x] = row[1];
+                r[o + x] = row[2];
+            }
+        }
+    }
+
+    public void Dispose() => _session.Dispose();
+}

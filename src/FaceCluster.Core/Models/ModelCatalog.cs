@@ -1,0 +1,121 @@
+using System.Collections.Concurrent;
+using System.Security.Cryptography;
+
+namespace FaceCluster.Models;
+
+/// <summary>A model file shipped in the module's <c>models</c> folder, pinned by its SHA-256.</summary>
+/// <param name="FileName">File name inside the model directory.</param>
+/// <param name="Sha256">Lower-case hex SHA-256 of the file.</param>
+/// <param name="DisplayName">What the model is, for messages and listings.</param>
+/// <param name="Licence">Licence of the weights and where they come from.</param>
+public sealed record ModelFile(string FileName, string Sha256, string DisplayName, string Licence)
+{
+    public override string ToString() => $"{DisplayName} ({FileName})";
+}
+
+/// <summary>The model files FaceCluster ships, and verified access to them.</summary>
+public static class ModelCatalog
+{
+    /// <summary>The value of <see cref="FaceEncoding.Model"/> for descriptors from <see cref="Descriptor"/>.</summary>
+    public const string DescriptorModelName = "dlib_face_recognition_resnet_model_v1";
+
+    /// <summary>MediaPipe BlazeFace full-range detector (192x192 input), from @mediapipe/face_detection 0.4.1657300184.</summary>
+    public static ModelFile DetectorFullRange { get; } = new(
+        "face_detection_full_range.tflite",
+        "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
+        "MediaPipe face detection, full range",
+        "Apache-2.0 (Google MediaPipe)");
+
+    /// <summary>MediaPipe BlazeFace short-range detector (128x128 input), from @mediapipe/face_detection 0.4.1657300184.</summary>
+    public static ModelFile DetectorShortRange { get; } = new(
+        "face_detection_short_range.tflite",
+        "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
+        "MediaPipe face detection, short range",
+        "Apache-2.0 (Google MediaPipe)");
+
+    /// <summary>
+    /// dlib's face-recognition ResNet (128-d descriptors), converted to ONNX at build time from the TF.js weights in
+    /// @vladmandic/face-api 1.7.15 by <see cref="FaceRecognitionModelConverter"/>.
+    /// </summary>
+    public static ModelFile Descriptor { get; } = new(
+        "dlib_face_recognition_resnet.onnx",
+        DescriptorSha256,
+        "dlib face recognition ResNet v1 (128-d)",
+        "CC0-1.0 (dlib model by Davis E. King); TF.js port MIT (face-api)");
+
+    /// <summary>SHA-256 of the converter's output; changes only when the converter or its input does.</summary>
+    internal const string DescriptorSha256 = "2ce6ed3869ffe0eb2f09d04faa19c4cf3979b44d32f67c955c9235b7b8747e64";
+
+    public static IReadOnlyList<ModelFile> All { get; } = [DetectorFullRange, DetectorShortRange, Descriptor];
+
+    /// <summary><c>&lt;directory of FaceCluster.Core.dll&gt;/models</c>: where the module layout puts the models.</summary>
+    public static string DefaultDirectory { get; } =
+        Path.Combine(Path.GetDirectoryName(typeof(ModelCatalog).Assembly.Location) is { Length: > 0 } dir ? dir : AppContext.BaseDirectory, "models");
+
+    private static readonly ConcurrentDictionary<string, Lazy<string>> Verified = new(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Returns the full path of <paramref name="model"/> in <paramref name="directory"/> (default <see cref="DefaultDirectory"/>)
+    /// after checking its SHA-256. The check runs once per path per process; a failed check is not cached.
+    /// </summary>
+    /// <exception cref="FileNotFoundException">The file is not there.</exception>
+    /// <exception cref="ModelIntegrityException">The file's SHA-256 is not the pinned one.</exception>
+    public static string GetVerifiedPath(ModelFile model, string? directory = null)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        var path = Path.GetFullPath(Path.Combine(directory ?? DefaultDirectory, model.FileName));
+        var key = model.Sha256 + "|" + path;
+        var lazy = Verified.GetOrAdd(key, _ => new Lazy<string>(() => Verify(model, path), LazyThreadSafetyMode.ExecutionAndPublication));
+        try
+        {
+            return lazy.Value;
+        }
+        catch
+        {
+            Verified.TryRemove(new KeyValuePair<string, Lazy<string>>(key, lazy));
+            throw;
+        }
+    }
+
+    private static string Verify(ModelFile model, string path)
+    {
+        if (!File.Exists(path))
+        {
+            throw new FileNotFoundException(
+                $"The model file {model.FileName} ({model.DisplayName}) was not found at {path}. "
+                + "Rebuild the module (dotnet build) or reinstall it.", path);
+        }
+        var actual = ComputeSha256(path);
+        if (!string.Equals(actual, model.Sha256, StringComparison.OrdinalIgnoreCase))
+            throw new ModelIntegrityException(model, path, actual);
+        return path;
+    }
+
+    /// <summary>Lower-case hex SHA-256 of a file.</summary>
+    public static string ComputeSha256(string path)
+    {
+        using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.SequentialScan);
+        return System.Convert.ToHexString(SHA256.HashData(stream)).ToLowerInvariant();
+    }
+
+    /// <summary>Lower-case hex SHA-256 of bytes.</summary>
+    public static string ComputeSha256(ReadOnlySpan<byte> data) => System.Convert.ToHexString(SHA256.HashData(data)).ToLowerInvariant();
+}
+
+/// <summary>A model file exists but is not the file FaceCluster was built with (corrupted, truncated or replaced).</summary>
+public sealed class ModelIntegrityException : Exception
+{
+    public ModelIntegrityException(ModelFile model, string path, string actualSha256)
+        : base($"The model file {model.FileName} ({model.DisplayName}) at {path} is corrupted or not the expected file: "
+            + $"expected SHA-256 {model.Sha256}, actual {actualSha256}. Rebuild the module (dotnet build) or reinstall it.")
+    {
+        Model = model;
+        FilePath = path;
+        ActualSha256 = actualSha256;
+    }
+
+    public ModelFile Model { get; }
+    public string FilePath { get; }
+    public string ExpectedSha256 => Model.Sha256;
+    public string ActualSha256 { get; }
+}
