@@ -1,0 +1,429 @@
+using System.Collections.Concurrent;
+using OpenCvSharp;
+using OpenCvSharp.Dnn;
+
+namespace FaceCluster.Detection;
+
+/// <summary>
+/// Finds faces with MediaPipe's BlazeFace TFLite models, run by OpenCV's DNN module.
+/// </summary>
+/// <remarks>
+/// <para><b>Pre-processing</b> (as MediaPipe's ImageToTensorCalculator): the image is letterboxed into the square
+/// network input (aspect ratio kept, centred, black padding), converted to RGB and scaled to [-1, 1].</para>
+/// <para><b>Post-processing</b>: SSD anchors, box/keypoint decoding and weighted non-maximum suppression as the
+/// MediaPipe face-detection graphs configure them (see <see cref="BlazeFaceDecoder"/>, <see cref="SsdAnchors"/>).</para>
+/// <para><b>Large images</b> (<see cref="DetectionOptions.SmallestFace"/>): besides the whole image, overlapping square
+/// tiles are searched at finer scales so that small faces are still big enough for the network; each pass keeps only
+/// the faces it is trustworthy for (not cut by an inner tile edge, not too large for the tile) and all passes are
+/// merged with the same weighted suppression.</para>
+/// <para><b>Tight crops</b> (<see cref="DetectionOptions.PaddedRetry"/>): if nothing is found, the image is centred
+/// on a canvas twice its size with replicated edges and searched again; boxes are mapped back and clipped.</para>
+/// <para><b>Threading</b>: an OpenCV <see cref="Net"/> must not run two forward passes at once, so the detector keeps a
+/// pool of networks; each <see cref="Detect"/> call rents one for its duration and returns it. Any number of threads
+/// may call <see cref="Detect"/> concurrently without blocking one another; the pool grows to the peak concurrency
+/// (each network holds about the size of its model file in memory).</para>
+/// </remarks>
+public sealed class BlazeFaceDetector : IDisposable
+{
+    /// <summary>
+    /// Faces narrower than this fraction of the network input are found unreliably (measured on the demo photos:
+    /// all faces of 16+ input pixels found, about half at 10-14 px, almost none below 8 px). Tiles are sized so
+    /// that <see cref="DetectionOptions.SmallestFace"/> is at least this big.
+    /// </summary>
+    internal const float ReliableFaceFraction = 16f / 192f;
+
+    /// <summary>Consecutive tiles overlap by this fraction of the tile size.</summary>
+    internal const float TileOverlap = 0.4f;
+
+    /// <summary>In a tile pass, faces closer than this fraction of the tile to an inner tile edge may be cut and are dropped.</summary>
+    internal const float InnerEdgeMargin = 0.02f;
+
+    /// <summary>
+    /// In a tile pass, faces wider than this fraction of the tile are left to coarser passes. A face up to this
+    /// size always lies wholly (margins included) inside some tile, because tiles overlap by <see cref="TileOverlap"/>.
+    /// </summary>
+    internal const float MaxFaceFractionOfTile = TileOverlap - 2 * InnerEdgeMargin;
+
+    /// <summary>Tile-only candidates are re-detected in a crop this many times their size (face ≈ 48 px of a 192 input)...</summary>
+    internal const float VerifyContext = 4f;
+
+    /// <summary>... and, failing that, this many times (faces in profile often need more context).</summary>
+    internal const float VerifyContextWide = 6f;
+
+    /// <summary>With <see cref="DetectionOptions.Refine"/>, faces narrower than this many network-input pixels in the whole-image pass are re-detected.</summary>
+    internal const float RefineBelowInputPixels = 40f;
+
+    /// <summary>The padded retry centres the image on a canvas this many times its size.</summary>
+    internal const float RetryPadding = 2.0f;
+
+    private readonly ConcurrentBag<Net> _pool = new();
+    private readonly Anchor[] _anchors;
+    private bool _disposed;
+
+    /// <summary>Loads a BlazeFace model.</summary>
+    /// <param name="modelPath">face_detection_full_range.tflite or face_detection_short_range.tflite, matching <paramref name="kind"/>.</param>
+    /// <param name="kind">Which model the file is.</param>
+    /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
+    /// <exception cref="InvalidDataException">The file is not the BlazeFace model <paramref name="kind"/> says.</exception>
+    public BlazeFaceDetector(string modelPath, DetectorKind kind)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(modelPath);
+        if (!File.Exists(modelPath)) throw new FileNotFoundException($"BlazeFace model not found: '{modelPath}'.", modelPath);
+        ModelPath = Path.GetFullPath(modelPath);
+        Kind = kind;
+        InputSize = kind switch
+        {
+            DetectorKind.FullRange => 192,
+            DetectorKind.ShortRange => 128,
+            _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+        };
+        _anchors = SsdAnchors.For(kind);
+
+        // Load one network now so that a wrong file fails here rather than in the first Detect call,
+        // and check that its outputs have the shape the anchors expect.
+        var net = CreateNet();
+        try
+        {
+            using var probe = new Mat(InputSize, InputSize, MatType.CV_8UC3, Scalar.All(0));
+            _ = RunNetwork(net, probe, 1f);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OpenCVException)
+        {
+            net.Dispose();
+            throw new InvalidDataException($"'{modelPath}' is not a working BlazeFace {kind} model: {e.Message}", e);
+        }
+
+        _pool.Add(net);
+    }
+
+    /// <summary>The file name of the model for <paramref name="kind"/> in the models folder.</summary>
+    public static string ModelFileName(DetectorKind kind) => kind switch
+    {
+        DetectorKind.FullRange => "face_detection_full_range.tflite",
+        DetectorKind.ShortRange => "face_detection_short_range.tflite",
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    public string ModelPath { get; }
+    public DetectorKind Kind { get; }
+
+    /// <summary>The side of the square network input in pixels (192 or 128).</summary>
+    public int InputSize { get; }
+
+    /// <summary>
+    /// Finds the faces in an 8-bit BGR image (as <see cref="Imaging.ImageLoader"/> returns).
+    /// Thread-safe. Results are in source pixels, ordered top to bottom, then left to right
+    /// (by box centre, rounded to whole pixels).
+    /// </summary>
+    public IReadOnlyList<DetectedFace> Detect(Mat bgr, DetectionOptions? options = null)
+    {
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        ArgumentNullException.ThrowIfNull(bgr);
+        options ??= DetectionOptions.Default;
+        options.Validate();
+        if (bgr.Empty()) throw new ArgumentException("The image is empty.", nameof(bgr));
+        if (bgr.Type() != MatType.CV_8UC3) throw new ArgumentException($"Expected an 8-bit BGR image (CV_8UC3), got {bgr.Type()}.", nameof(bgr));
+
+        var net = Rent();
+        try
+        {
+            int width = bgr.Width, height = bgr.Height;
+            var found = Search(net, bgr, options);
+            if (found.Count == 0 && options.PaddedRetry)
+            {
+                found = SearchPadded(net, bgr, options);
+            }
+
+            return Finish(found, width, height, options);
+        }
+        finally
+        {
+            _pool.Add(net);
+        }
+    }
+
+    /// <summary>All passes over <paramref name="image"/> merged, in its pixel coordinates (unclipped, unfiltered by size).</summary>
+    private List<RawDetection> Search(Net net, Mat image, DetectionOptions options)
+    {
+        int width = image.Width, height = image.Height;
+        var whole = RunPass(net, image, new Rect(0, 0, width, height), options.MinConfidence, isTile: false);
+        var all = new List<RawDetection>(whole);
+        if (options.SmallestFace > 0)
+        {
+            foreach (var tile in TilePlan(width, height, options.SmallestFace))
+            {
+                all.AddRange(RunPass(net, image, tile, options.MinConfidence, isTile: true, width, height));
+            }
+        }
+
+        if (all.Count == 0) return all;
+        var merged = all.Count == 1 ? all : BlazeFaceDecoder.WeightedNonMaxSuppression(all);
+
+        // Second look at a comfortable scale. Tile passes magnify blurry texture into the occasional
+        // face-like blob (scores just above 0.5 on the demo photos); re-detecting each tile-only candidate in a
+        // crop 4x (then 6x) its size, where real faces score 0.57-0.94 and those blobs 0.00-0.18, removes them.
+        // Faces that were small in their pass also get their box and keypoints from the re-detection,
+        // where the face is ~48 px of network input rather than ~16.
+        int longest = Math.Max(width, height);
+        var result = new List<RawDetection>(merged.Count);
+        foreach (var candidate in merged)
+        {
+            bool confirmed = whole.Any(w => w.IntersectionOverUnion(candidate) > BlazeFaceDecoder.MinSuppressionThreshold);
+            bool small = candidate.Width * InputSize / longest < RefineBelowInputPixels;
+            if (confirmed && !(options.Refine && small))
+            {
+                result.Add(candidate);
+                continue;
+            }
+
+            var refined = Redetect(net, image, candidate, VerifyContext, options.MinConfidence);
+            if (refined is null && !confirmed) refined = Redetect(net, image, candidate, VerifyContextWide, options.MinConfidence);
+            if (refined is { } r)
+            {
+                r.Score = MathF.Max(r.Score, candidate.Score);
+                result.Add(r);
+            }
+            else if (confirmed)
+            {
+                result.Add(candidate);
+            }
+        }
+
+        return result.Count <= 1 ? result : BlazeFaceDecoder.WeightedNonMaxSuppression(result);
+    }
+
+    /// <summary>
+    /// Runs the network on a square crop <paramref name="context"/> times the candidate's size, centred on it
+    /// (black beyond the image, like the letterbox), and returns the detection matching the candidate, in image pixels.
+    /// </summary>
+    private RawDetection? Redetect(Net net, Mat image, in RawDetection candidate, float context, float minScore)
+    {
+        int width = image.Width, height = image.Height;
+        int side = Math.Max(2, (int)MathF.Round(MathF.Max(candidate.Width, candidate.Height) * context));
+        int x0 = (int)MathF.Round((candidate.XMin + candidate.XMax - side) / 2);
+        int y0 = (int)MathF.Round((candidate.YMin + candidate.YMax - side) / 2);
+        var inside = new Rect(x0, y0, side, side).Intersect(new Rect(0, 0, width, height));
+        if (inside.Width <= 0 || inside.Height <= 0) return null;
+
+        using var view = new Mat(image, inside);
+        using var crop = new Mat();
+        Cv2.CopyMakeBorder(view, crop, inside.Y - y0, y0 + side - inside.Bottom, inside.X - x0, x0 + side - inside.Right, BorderTypes.Constant, Scalar.All(0));
+        RawDetection? best = null;
+        float bestOverlap = BlazeFaceDecoder.MinSuppressionThreshold;
+        foreach (var local in RunNetwork(net, crop, minScore))
+        {
+            var d = local.Map(1, x0, 1, y0);
+            float overlap = d.IntersectionOverUnion(candidate);
+            if (overlap > bestOverlap)
+            {
+                bestOverlap = overlap;
+                best = d;
+            }
+        }
+
+        return best;
+    }
+
+    private List<RawDetection> SearchPadded(Net net, Mat image, DetectionOptions options)
+    {
+        int width = image.Width, height = image.Height;
+        int padX = (int)MathF.Round(width * (RetryPadding - 1) / 2);
+        int padY = (int)MathF.Round(height * (RetryPadding - 1) / 2);
+        using var canvas = new Mat();
+        Cv2.CopyMakeBorder(image, canvas, padY, padY, padX, padX, BorderTypes.Replicate);
+        var found = Search(net, canvas, options);
+        var mapped = new List<RawDetection>(found.Count);
+        foreach (var d in found)
+        {
+            var m = d.Map(1, -padX, 1, -padY);
+            // the face must lie mostly inside the real image: replicated borders can echo edge features
+            float cx = (m.XMin + m.XMax) / 2, cy = (m.YMin + m.YMax) / 2;
+            if (cx >= 0 && cy >= 0 && cx < width && cy < height) mapped.Add(m);
+        }
+
+        return mapped;
+    }
+
+    /// <summary>
+    /// The square tiles searched besides the whole image. The finest level has tiles of
+    /// <paramref name="smallestFace"/> / <see cref="ReliableFaceFraction"/> pixels (480 for 40 px faces); each
+    /// coarser level doubles the tile size, and levels are added until the largest face a level accepts
+    /// (<see cref="MaxFaceFractionOfTile"/>) is one the whole-image pass finds reliably. Every level covers the
+    /// image with tiles overlapping by <see cref="TileOverlap"/>. No tiles when the whole-image pass already
+    /// sees <paramref name="smallestFace"/> at a reliable size.
+    /// </summary>
+    internal static List<Rect> TilePlan(int width, int height, float smallestFace)
+    {
+        var tiles = new List<Rect>();
+        int longest = Math.Max(width, height);
+        if (smallestFace <= 0) return tiles;
+        float finest = smallestFace / ReliableFaceFraction;
+        float wholeImageReliable = longest * ReliableFaceFraction;
+        if (smallestFace >= wholeImageReliable) return tiles;
+
+        for (float size = finest; ; size *= 2)
+        {
+            int tile = (int)MathF.Round(size);
+            if (tile >= longest) break;                                  // the whole-image pass is this level
+            AddLevel(tiles, width, height, tile);
+            if (MaxFaceFractionOfTile * tile >= wholeImageReliable) break;
+        }
+
+        return tiles;
+    }
+
+    private static void AddLevel(List<Rect> tiles, int width, int height, int tile)
+    {
+        static List<int> Starts(int extent, int tile)
+        {
+            var starts = new List<int>();
+            if (extent <= tile) { starts.Add(0); return starts; }
+            int count = (int)Math.Ceiling((extent - tile) / (tile * (1 - TileOverlap))) + 1;
+            for (int i = 0; i < count; i++) starts.Add((int)Math.Round((double)(extent - tile) * i / (count - 1)));
+            return starts;
+        }
+
+        foreach (int y in Starts(height, tile))
+        {
+            foreach (int x in Starts(width, tile))
+            {
+                tiles.Add(new Rect(x, y, Math.Min(tile, width - x), Math.Min(tile, height - y)));
+            }
+        }
+    }
+
+    /// <summary>One network pass over <paramref name="region"/> of <paramref name="image"/>; detections in image pixels.</summary>
+    private List<RawDetection> RunPass(Net net, Mat image, Rect region, float minScore, bool isTile, int imageWidth = 0, int imageHeight = 0)
+    {
+        using var view = new Mat(image, region);
+        var detections = RunNetwork(net, view, minScore);
+        var result = new List<RawDetection>(detections.Count);
+        foreach (var local in detections)
+        {
+            var d = local.Map(1, region.X, 1, region.Y);
+            if (isTile)
+            {
+                int side = Math.Max(region.Width, region.Height);
+                if (d.Width > MaxFaceFractionOfTile * side) continue;
+                float margin = InnerEdgeMargin * side;
+                if (region.X > 0 && d.XMin < region.X + margin) continue;
+                if (region.Y > 0 && d.YMin < region.Y + margin) continue;
+                if (region.Right < imageWidth && d.XMax > region.Right - margin) continue;
+                if (region.Bottom < imageHeight && d.YMax > region.Bottom - margin) continue;
+            }
+
+            result.Add(d);
+        }
+
+        return result;
+    }
+
+    /// <summary>Letterboxes <paramref name="image"/> into the network input, runs it, decodes and suppresses; detections in <paramref name="image"/> pixels.</summary>
+    private List<RawDetection> RunNetwork(Net net, Mat image, float minScore)
+    {
+        int width = image.Width, height = image.Height, input = InputSize;
+        float scale = (float)input / Math.Max(width, height);
+        int resizedWidth = Math.Clamp((int)MathF.Round(width * scale), 1, input);
+        int resizedHeight = Math.Clamp((int)MathF.Round(height * scale), 1, input);
+        int padX = (input - resizedWidth) / 2, padY = (input - resizedHeight) / 2;
+
+        using var canvas = new Mat(input, input, MatType.CV_8UC3, Scalar.All(0));
+        using (var target = new Mat(canvas, new Rect(padX, padY, resizedWidth, resizedHeight)))
+        {
+            var interpolation = scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear;
+            Cv2.Resize(image, target, new Size(resizedWidth, resizedHeight), 0, 0, interpolation);
+        }
+
+        // [-1, 1], RGB, NCHW (OpenCV's TFLite importer takes NCHW blobs and transposes internally)
+        using var blob = CvDnn.BlobFromImage(canvas, 1.0 / 127.5, new Size(input, input), new Scalar(127.5, 127.5, 127.5), swapRB: true, crop: false);
+        net.SetInput(blob);
+        var names = net.GetUnconnectedOutLayersNames();
+        if (names.Length != 2) throw new InvalidOperationException($"Expected 2 outputs (regressors, classificators), found {names.Length}.");
+        var outputs = new Mat[] { new(), new() };
+        try
+        {
+            net.Forward(outputs, names!);
+            Mat regressors, logits;
+            if (outputs[0].Total() == _anchors.Length * BlazeFaceDecoder.CoordinateCount && outputs[1].Total() == _anchors.Length)
+            {
+                (regressors, logits) = (outputs[0], outputs[1]);
+            }
+            else if (outputs[1].Total() == _anchors.Length * BlazeFaceDecoder.CoordinateCount && outputs[0].Total() == _anchors.Length)
+            {
+                (regressors, logits) = (outputs[1], outputs[0]);
+            }
+            else
+            {
+                throw new InvalidOperationException(
+                    $"Unexpected output sizes {outputs[0].Total()} and {outputs[1].Total()} for {_anchors.Length} anchors.");
+            }
+
+            var decoded = BlazeFaceDecoder.Decode(AsSpan(regressors), AsSpan(logits), _anchors, input, minScore);
+            var kept = decoded.Count <= 1 ? decoded : BlazeFaceDecoder.WeightedNonMaxSuppression(decoded);
+
+            // normalised input coordinates → image pixels
+            float sx = input / ((float)resizedWidth / width), sy = input / ((float)resizedHeight / height);
+            float ox = -padX * (sx / input), oy = -padY * (sy / input);
+            for (int i = 0; i < kept.Count; i++) kept[i] = kept[i].Map(sx, ox, sy, oy);
+            return kept;
+        }
+        finally
+        {
+            foreach (var o in outputs) o.Dispose();
+        }
+    }
+
+    private static unsafe ReadOnlySpan<float> AsSpan(Mat m)
+    {
+        if (m.Depth() != MatType.CV_32F || !m.IsContinuous()) throw new InvalidOperationException("Expected a continuous float output tensor.");
+        return new ReadOnlySpan<float>((void*)m.Data, checked((int)m.Total()));
+    }
+
+    private static List<DetectedFace> Finish(List<RawDetection> found, int width, int height, DetectionOptions options)
+    {
+        var faces = new List<DetectedFace>();
+        foreach (var d in found.OrderByDescending(d => d.Score))
+        {
+            float x0 = Math.Clamp(d.XMin, 0, width), y0 = Math.Clamp(d.YMin, 0, height);
+            float x1 = Math.Clamp(d.XMax, 0, width), y1 = Math.Clamp(d.YMax, 0, height);
+            if (x1 - x0 < options.MinFaceSize || y1 - y0 <= 0 || d.Width < options.MinFaceSize) continue;
+            var points = new FacePoint[RawDetection.KeypointCount];
+            for (int k = 0; k < points.Length; k++) points[k] = new FacePoint(d.Keypoints[2 * k], d.Keypoints[2 * k + 1]);
+            faces.Add(new DetectedFace(new FaceBox(x0, y0, x1 - x0, y1 - y0), FaceLandmarks.FromArray(points), d.Score));
+            if (options.MaxFaces is { } max && faces.Count >= max) break;
+        }
+
+        return faces
+            .OrderBy(f => MathF.Round(f.Box.CenterY))
+            .ThenBy(f => MathF.Round(f.Box.CenterX))
+            .ThenByDescending(f => f.Confidence)
+            .ToList();
+    }
+
+    private Net Rent()
+    {
+        if (_pool.TryTake(out var net)) return net;
+        return CreateNet();
+    }
+
+    private Net CreateNet()
+    {
+        var net = CvDnn.ReadNet(ModelPath);
+        if (net.Empty())
+        {
+            net.Dispose();
+            throw new InvalidDataException($"OpenCV could not load '{ModelPath}' as a network.");
+        }
+
+        net.SetPreferableBackend(Backend.OPENCV);
+        net.SetPreferableTarget(Target.CPU);
+        return net;
+    }
+
+    public void Dispose()
+    {
+        if (_disposed) return;
+        _disposed = true;
+        while (_pool.TryTake(out var net)) net.Dispose();
+    }
+}
