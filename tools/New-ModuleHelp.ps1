@@ -47,14 +47,16 @@ function Write-Parameter($parameter, $help, [bool] $inSyntax, [string] $cmdletNa
     $xml.WriteAttributeString('position', $(if ($parameter.Position -ge 0) { [string]$parameter.Position } else { 'named' }))
     $xml.WriteElementString('name', $maml, $parameter.Name)
     $xml.WriteStartElement('description', $maml); Write-Paragraphs $description; $xml.WriteEndElement()
-    $typeName = $parameter.ParameterType.Name
+    $type = $parameter.ParameterType
+    if ([Nullable]::GetUnderlyingType($type)) { $type = [Nullable]::GetUnderlyingType($type) }
+    $typeName = $type.Name
     if ($parameter.ParameterType -ne [System.Management.Automation.SwitchParameter]) {
         $xml.WriteStartElement('command', 'parameterValue', $command)
         $xml.WriteAttributeString('required', 'true')
         $xml.WriteString($typeName)
         $xml.WriteEndElement()
     }
-    $xml.WriteStartElement('dev', 'type', $dev); $xml.WriteElementString('name', $maml, $parameter.ParameterType.FullName); $xml.WriteEndElement()
+    $xml.WriteStartElement('dev', 'type', $dev); $xml.WriteElementString('name', $maml, $type.FullName); $xml.WriteEndElement()
     $xml.WriteEndElement()
 }
 
@@ -84,6 +86,8 @@ foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })
         $xml.WriteElementString('name', $maml, $cmdlet.Name)
         foreach ($parameter in $set.Parameters) {
             if ($common -contains $parameter.Name) { continue }
+            # Parameters marked DontShow are filled by the pipeline; pwsh hides them from the syntax too.
+            if ($parameter.Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })) { continue }
             Write-Parameter $parameter $help $true $cmdlet.Name
         }
         $xml.WriteEndElement()

@@ -34,11 +34,18 @@ internal sealed class ConsoleHostUserInterface(ProgressRenderer progress) : PSHo
 {
     private readonly ConsoleRawUserInterface rawUI = new();
 
-    public override PSHostRawUserInterface RawUI => rawUI;
+    private static readonly bool PlainOutput = Console.IsOutputRedirected;
+    private static readonly System.Text.RegularExpressions.Regex EscapeSequence = new(@"\x1b\[[0-9;?]*[ -/]*[@-~]", System.Text.RegularExpressions.RegexOptions.Compiled);
 
-    public override void Write(string value) { progress.Clear(); Console.Out.Write(value); }
+    public override PSHostRawUserInterface RawUI => rawUI;
+    public override bool SupportsVirtualTerminal => !PlainOutput;
+
+    // Logs and pipes get text, not escape sequences.
+    private static string ForOutput(string value) => PlainOutput ? EscapeSequence.Replace(value, "") : value;
+
+    public override void Write(string value) { progress.Clear(); Console.Out.Write(ForOutput(value)); }
     public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) => Write(value);
-    public override void WriteLine(string value) { progress.Clear(); Console.Out.WriteLine(value); }
+    public override void WriteLine(string value) { progress.Clear(); Console.Out.WriteLine(ForOutput(value)); }
     public override void WriteErrorLine(string value) => WriteColoured(Console.Error, ConsoleColor.Red, value);
     public override void WriteWarningLine(string message) => WriteColoured(Console.Error, ConsoleColor.Yellow, "WARNING: " + message);
     public override void WriteVerboseLine(string message) => WriteColoured(Console.Error, ConsoleColor.Cyan, "VERBOSE: " + message);
@@ -77,7 +84,7 @@ internal sealed class ConsoleHostUserInterface(ProgressRenderer progress) : PSHo
         progress.Clear();
         bool colourful = !Console.IsErrorRedirected;
         if (colourful) Console.ForegroundColor = colour;
-        writer.WriteLine(text);
+        writer.WriteLine(colourful ? text : EscapeSequence.Replace(text, ""));
         if (colourful) Console.ResetColor();
     }
 }

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FaceCluster.Models;
 using FaceCluster.Native;
 
 namespace FaceCluster.PowerShell;
@@ -10,5 +11,6 @@ public sealed class ModuleInitializer : IModuleAssemblyInitializer
     {
         string moduleDirectory = Path.GetDirectoryName(typeof(ModuleInitializer).Assembly.Location)!;
         NativeLibraries.Initialize(moduleDirectory);
+        ModelCatalog.DefaultDirectory = Path.Combine(moduleDirectory, "models");
     }
 }

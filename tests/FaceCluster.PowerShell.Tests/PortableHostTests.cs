@@ -8,7 +8,7 @@ public class PortableHostTests
     private static (int ExitCode, string Output, string Error) RunHost(params string[] arguments)
     {
         string hostDll = Path.Combine(TestEnvironment.RepositoryRoot, "src", "FaceCluster.Host", "bin",
-            new DirectoryInfo(AppContext.BaseDirectory).Parent!.Parent!.Name, "net10.0", "FaceCluster.Host.dll");
+            new DirectoryInfo(AppContext.BaseDirectory.TrimEnd(Path.DirectorySeparatorChar)).Parent!.Name, "net10.0", "FaceCluster.Host.dll");
         var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, WorkingDirectory = TestEnvironment.RepositoryRoot };
         start.ArgumentList.Add(hostDll);
         foreach (var argument in arguments) start.ArgumentList.Add(argument);

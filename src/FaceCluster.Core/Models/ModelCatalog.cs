@@ -48,8 +48,10 @@ public static class ModelCatalog
 
     public static IReadOnlyList<ModelFile> All { get; } = [DetectorFullRange, DetectorShortRange, Descriptor];
 
-    /// <summary><c>&lt;directory of FaceCluster.Core.dll&gt;/models</c>: where the module layout puts the models.</summary>
-    public static string DefaultDirectory { get; } =
+    /// <summary><c>&lt;directory of FaceCluster.Core.dll&gt;/models</c>: where the module layout puts the models.
+    /// The module sets it at import to its own folder's models, in case FaceCluster.Core was loaded from elsewhere
+    /// (a host that ships its own copy of the engine).</summary>
+    public static string DefaultDirectory { get; set; } =
         Path.Combine(Path.GetDirectoryName(typeof(ModelCatalog).Assembly.Location) is { Length: > 0 } dir ? dir : AppContext.BaseDirectory, "models");
 
     private static readonly ConcurrentDictionary<string, Lazy<string>> Verified = new(StringComparer.Ordinal);

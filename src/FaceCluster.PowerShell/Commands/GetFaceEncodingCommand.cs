@@ -1,10 +1,10 @@
 using System.Diagnostics;
 using System.Management.Automation;
 using FaceCluster.Detection;
-using FaceCluster.Encoding;
+using FaceCluster.Recognition;
 using FaceCluster.Imaging;
 using FaceCluster.Models;
-using FaceCluster.Parallel;
+using FaceCluster.Concurrency;
 using FaceCluster.PowerShell.Infrastructure;
 
 namespace FaceCluster.PowerShell.Commands;

@@ -1,4 +1,4 @@
-namespace FaceCluster.Parallel;
+namespace FaceCluster.Concurrency;
 
 /// <summary>The outcome of one work item: its result, or the exception that ended it.</summary>
 public readonly record struct WorkResult<TIn, TOut>(long Sequence, TIn Input, TOut? Output, Exception? Error);

@@ -1,6 +1,6 @@
-using FaceCluster.Parallel;
+using FaceCluster.Concurrency;
 
-namespace FaceCluster.Tests.Parallel;
+namespace FaceCluster.Tests.Concurrency;
 
 public class OrderedParallelProcessorTests
 {

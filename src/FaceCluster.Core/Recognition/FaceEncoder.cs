@@ -7,7 +7,7 @@ using FaceCluster.Imaging;
 using FaceCluster.Models;
 using OpenCvSharp;
 
-namespace FaceCluster.Encoding;
+namespace FaceCluster.Recognition;
 
 /// <summary>How faces are found and described. The defaults are the ones the cmdlets use.</summary>
 public sealed record FaceEncoderOptions
@@ -102,7 +102,7 @@ public sealed class FaceEncoder
                     Box = found[i].Box,
                     Landmarks = found[i].Landmarks,
                     Confidence = found[i].Confidence,
-                    Sharpness = FaceAligner.Sharpness(chips[i]),
+                    Sharpness = Imaging.Sharpness.VarianceOfLaplacian(chips[i]),
                     Descriptor = descriptors[i],
                     Model = descriptor.ModelName,
                 };
