@@ -148,7 +148,7 @@ public sealed class EncodingStoreWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed) return;
-        _json.Flush();
+        _json.Dispose(); // flushes; a second Dispose is a no-op
         _stream.Flush(flushToDisk: true);
         _stream.Dispose();
         try
