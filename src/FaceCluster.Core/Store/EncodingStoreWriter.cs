@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Text.Json;
 
 namespace FaceCluster.Store;
@@ -20,6 +21,7 @@ public enum StoreWriteMode
 public sealed class EncodingStoreWriter : IDisposable
 {
     private readonly FileStream _stream;
+    private readonly ArrayBufferWriter<byte> _record = new(4096);
     private readonly Utf8JsonWriter _json;
     private readonly string _tempPath;
     private readonly StoreWriteMode _mode;
@@ -32,7 +34,7 @@ public sealed class EncodingStoreWriter : IDisposable
         _stream = stream;
         _mode = mode;
         Header = header;
-        _json = new Utf8JsonWriter(stream, EncodingStoreFormat.WriterOptions);
+        _json = new Utf8JsonWriter(_record, EncodingStoreFormat.WriterOptions);
     }
 
     public string Path { get; }
@@ -134,9 +136,23 @@ public sealed class EncodingStoreWriter : IDisposable
             error = $"Face {face.Id} of '{face.Path}' cannot be stored: {invalid}.";
             return false;
         }
-        EncodingStoreFormat.WriteRecord(_json, face);
-        _json.Flush();
+        // Serialise into memory first: a value the JSON writer rejects (e.g. a path with a lone surrogate) must not
+        // leave half a record in the file.
+        _record.Clear();
+        try
+        {
+            EncodingStoreFormat.WriteRecord(_json, face);
+            _json.Flush();
+        }
+        catch (Exception ex) when (ex is ArgumentException or InvalidOperationException)
+        {
+            _json.Reset();
+            errorId = StoreErrorIds.EncodingInvalid;
+            error = $"Face {face.Id} of '{face.Path}' cannot be stored: {ex.Message}";
+            return false;
+        }
         _json.Reset();
+        _stream.Write(_record.WrittenSpan);
         _stream.WriteByte((byte)'\n');
         Count++;
         error = errorId = null;
@@ -148,7 +164,6 @@ public sealed class EncodingStoreWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed) return;
-        _json.Dispose(); // flushes; a second Dispose is a no-op
         _stream.Flush(flushToDisk: true);
         _stream.Dispose();
         try

@@ -161,7 +161,7 @@ public static class SampleFootage
         var frames = new List<SampleFootageFrame>();
         try
         {
-            using (var writer = new VideoWriter(temp, FourCC.MP4V, options.FramesPerSecond, new Size(W, H)))
+            using (var writer = new VideoWriter(temp, FourCC.FromString("mp4v"), options.FramesPerSecond, new Size(W, H)))
             {
                 if (!writer.IsOpened()) throw new VideoException(VideoErrorCode.VideoWriteFailed, videoPath, $"Cannot create the video '{videoPath}' (mp4v).");
                 using var canvas = new Mat(H, W, MatType.CV_8UC3);

@@ -218,3 +218,23 @@ public class EncodingStoreTests
         Assert.Equal(StoreErrorIds.StoreNotFound, ex.ErrorId);
     }
 }
+
+public class EncodingStoreWriterEdgeTests
+{
+    [Fact]
+    public void AFaceTheJsonWriterRejectsLeavesNoPartialRecord()
+    {
+        var path = Path.Combine(TestEnvironment.NewTempDirectory(), "faces.jsonl");
+        using (var writer = EncodingStoreWriter.Create(path, StoreTestData.Model))
+        {
+            try { writer.Write(StoreTestData.Face(1, path: "/bad/\ud800name.jpg")); }
+            catch (EncodingStoreException ex) { Assert.Equal(StoreErrorIds.EncodingInvalid, ex.ErrorId); }
+            writer.Write(StoreTestData.Face(2));
+            writer.Commit();
+        }
+        var issues = new List<StoreIssue>();
+        var faces = EncodingStoreReader.ReadAll(path, issues.Add);
+        Assert.Empty(issues);
+        Assert.Contains(faces, f => f.Id == "face-2");
+    }
+}

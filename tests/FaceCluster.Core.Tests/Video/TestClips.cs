@@ -8,7 +8,7 @@ internal static class TestClips
 {
     public static string Write(string path, double fps, int frames, int width = 320, int height = 240, FourCC? fourcc = null)
     {
-        using var writer = new VideoWriter(path, fourcc ?? FourCC.MP4V, fps, new Size(width, height));
+        using var writer = new VideoWriter(path, fourcc ?? FourCC.FromString("mp4v"), fps, new Size(width, height));
         Assert.True(writer.IsOpened(), $"VideoWriter cannot write {path}");
         using var img = new Mat(height, width, MatType.CV_8UC3);
         for (int i = 0; i < frames; i++)
