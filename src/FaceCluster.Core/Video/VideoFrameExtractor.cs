@@ -186,7 +186,10 @@ public sealed class VideoFrameExtractor
             throw new VideoException(VideoErrorCode.VideoCodecUnsupported, videoPath,
                 $"'{videoPath}' opened but no frame could be decoded (codec '{info.Codec}'): unsupported codec or corrupt stream.");
         }
-        if (!endedByRange && o.StartTime is null && info.FrameCountHint > 10 && grabbed < info.FrameCountHint * 0.9)
+        // The container's length is only a hint (the loop never relies on it), but ending far before it means the
+        // file is truncated or corrupt. Compare times, not frame counts: for variable-frame-rate files the count is an estimate.
+        double frameMs = info.FramesPerSecond > 0 ? 1000 / info.FramesPerSecond : 40;
+        if (!endedByRange && grabbed > 0 && info.Duration is { } announced && positionMs + 2 * frameMs < announced.TotalMilliseconds * 0.9)
         {
             observer?.OnWarning(VideoErrorCode.VideoTruncated,
                 $"'{videoPath}' ended at {TimeSpan.FromMilliseconds(positionMs)} after {grabbed} frames, but the container announced {info.FrameCountHint} frames" +

@@ -69,7 +69,7 @@ internal static class TestClips
         return times;
     }
 
-    private static void Run(string exe, params string[] args)
+    public static void Run(string exe, params string[] args)
     {
         var psi = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true };
         foreach (var a in args) psi.ArgumentList.Add(a);

@@ -64,7 +64,9 @@ public class VideoFrameExtractorTests
         // Bursts of fast frames, then long holds (multiples of 40 ms, which ffmpeg keeps exact): ~7.7 s.
         double[] durations = [.. Enumerable.Repeat(0.04, 10), 1.32, .. Enumerable.Repeat(0.12, 5), 2.2, .. Enumerable.Repeat(0.52, 6)];
         var times = TestClips.WriteVariableFrameRate(Path.Combine(dir, "vfr.mkv"), durations);
-        var result = Extract(Path.Combine(dir, "vfr.mkv"), Path.Combine(dir, "frames"), 1);
+        var observer = new Recorder();
+        var result = Extract(Path.Combine(dir, "vfr.mkv"), Path.Combine(dir, "frames"), 1, observer: observer);
+        Assert.Empty(observer.Warnings);
 
         // Expected: for each k, the first frame whose time >= k; a frame covering several k is produced once (lowest k).
         var expected = new List<(int K, double Time)>();
@@ -97,6 +99,46 @@ public class VideoFrameExtractorTests
         AssertSampling(frames, 1, 0.04, frames.Count);
         Assert.All(frames, f => Assert.True(File.Exists(f.Frame.Path)));
         Assert.Contains(observer.Warnings, w => w.Code == VideoErrorCode.VideoTruncated);
+    }
+
+    [FfmpegFact]
+    public void TruncatedH264Mp4WithIndexAtTheFrontTerminates()
+    {
+        var dir = TestEnvironment.NewTempDirectory();
+        var video = Path.Combine(dir, "h264.mp4");
+        TestClips.Run(TestClips.Ffmpeg!, "-hide_banner", "-loglevel", "error", "-y", "-f", "lavfi", "-i", "testsrc=size=320x240:rate=25:duration=10",
+            "-c:v", "libx264", "-preset", "ultrafast", "-g", "250", "-pix_fmt", "yuv420p", "-movflags", "+faststart", video);
+        var whole = Extract(video, Path.Combine(dir, "whole"));
+        AssertSampling(whole, 1, 0.04, 10);
+
+        var bytes = File.ReadAllBytes(video);
+        File.WriteAllBytes(video, bytes[..(bytes.Length / 2)]); // the moov atom still announces 250 frames
+        var observer = new Recorder();
+        var cut = Extract(video, Path.Combine(dir, "cut"), observer: observer);
+        Assert.InRange(cut.Count, 1, 9);
+        AssertSampling(cut, 1, 0.04, cut.Count);
+        Assert.Contains(observer.Warnings, w => w.Code == VideoErrorCode.VideoTruncated);
+    }
+
+    [Fact]
+    public void CancellationStopsAndKeepsTheFramesWritten()
+    {
+        var dir = TestEnvironment.NewTempDirectory();
+        var video = TestClips.Write(Path.Combine(dir, "clip.mp4"), 25, 250);
+        var output = Path.Combine(dir, "frames");
+        using var cts = new CancellationTokenSource();
+        var extractor = new VideoFrameExtractor(new VideoFrameExtractorOptions { OutputDirectory = output });
+        var seen = new List<ExtractedFrame>();
+        Assert.ThrowsAny<OperationCanceledException>(() =>
+        {
+            foreach (var f in extractor.Extract(video, null, cts.Token))
+            {
+                seen.Add(f);
+                if (seen.Count == 3) cts.Cancel();
+            }
+        });
+        Assert.Equal(3, seen.Count);
+        Assert.Equal(3, Directory.GetFiles(output).Length);
     }
 
     [Theory]
