@@ -1,0 +1,262 @@
+using OpenCvSharp;
+
+namespace FaceCluster.Video;
+
+/// <summary>What the container says about a video.</summary>
+public sealed record VideoInfo(string Path, int Width, int Height, double FramesPerSecond, int FrameCountHint, TimeSpan? Duration, string Codec, string Backend);
+
+/// <summary>
+/// Samples frames from a video by presentation time and writes them as images.
+/// Frame k is the first decoded frame whose timestamp is at or after k / FramesPerSecond seconds.
+/// Skipped frames are only grabbed (demuxed and decoded, never converted to BGR), and the loop always runs to
+/// the real end of the stream, whatever the container claims its frame count is.
+/// </summary>
+public sealed class VideoFrameExtractor
+{
+    /// <summary>OpenCV's CAP_PROP_N_THREADS (FFmpeg backend).</summary>
+    internal const int CapPropNThreads = 70;
+    private const double EpsilonMs = 1e-3;
+
+    public VideoFrameExtractor(VideoFrameExtractorOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+    }
+
+    public VideoFrameExtractorOptions Options { get; }
+
+    /// <summary>Size of a <paramref name="width"/> x <paramref name="height"/> image scaled down to fit the limits (0 = none), keeping the aspect ratio; never scaled up.</summary>
+    public static (int Width, int Height) FitWithin(int width, int height, int maxWidth, int maxHeight)
+    {
+        double scale = 1;
+        if (maxWidth > 0) scale = Math.Min(scale, (double)maxWidth / width);
+        if (maxHeight > 0) scale = Math.Min(scale, (double)maxHeight / height);
+        if (scale >= 1) return (width, height);
+        int w = Math.Max(1, (int)Math.Round(width * scale));
+        int h = Math.Max(1, (int)Math.Round(height * scale));
+        if (maxWidth > 0) w = Math.Min(w, maxWidth);
+        if (maxHeight > 0) h = Math.Min(h, maxHeight);
+        return (w, h);
+    }
+
+    /// <summary>Deterministic file name of sample <paramref name="index"/>: <c>&lt;video name&gt;_&lt;index:D6&gt;.jpg</c>.</summary>
+    public static string FrameFileName(string videoPath, int index, VideoFrameFormat format) =>
+        $"{System.IO.Path.GetFileNameWithoutExtension(videoPath)}_{index:D6}.{(format == VideoFrameFormat.Png ? "png" : "jpg")}";
+
+    /// <summary>Reads the container's description of <paramref name="videoPath"/>.</summary>
+    public static VideoInfo Probe(string videoPath)
+    {
+        var full = CheckExists(videoPath);
+        using var capture = Open(full, 0);
+        return Describe(full, capture);
+    }
+
+    /// <summary>
+    /// Samples <paramref name="videoPath"/>. Frames are returned lazily, each as soon as its image is on disk, so a
+    /// consumer can encode faces while the next frames decode. Throws <see cref="VideoException"/>
+    /// (VideoNotFound at once; VideoOpenFailed, VideoCodecUnsupported, VideoReadFailed, FrameWriteFailed during enumeration).
+    /// </summary>
+    public IEnumerable<ExtractedFrame> Extract(string videoPath, IVideoExtractionObserver? observer = null, CancellationToken cancellationToken = default)
+    {
+        var full = CheckExists(videoPath);
+        return Iterate(full, observer, cancellationToken);
+    }
+
+    private IEnumerable<ExtractedFrame> Iterate(string videoPath, IVideoExtractionObserver? observer, CancellationToken cancellationToken)
+    {
+        var o = Options;
+        using var capture = Open(videoPath, o.DecoderThreads);
+        var info = Describe(videoPath, capture);
+        var (outWidth, outHeight) = info.Width > 0 && info.Height > 0 ? FitWithin(info.Width, info.Height, o.MaxWidth, o.MaxHeight) : (0, 0);
+        var outputDirectory = System.IO.Path.GetFullPath(o.OutputDirectory);
+        if (!o.WhatIf) Directory.CreateDirectory(outputDirectory);
+
+        double periodMs = 1000.0 / o.FramesPerSecond;
+        int k = o.StartTime is { } start ? (int)Math.Ceiling(start.TotalMilliseconds / periodMs - 1e-9) : 0;
+        double endMs = o.EndTime?.TotalMilliseconds ?? double.PositiveInfinity;
+        double targetMs = k * periodMs;
+        if (targetMs > 2000)
+        {
+            // Skip most of the lead-in by seeking a little before the first sample; sampling still checks every timestamp.
+            capture.Set(VideoCaptureProperties.PosMsec, targetMs - 1000);
+        }
+
+        using var frame = new Mat();
+        using var resized = new Mat();
+        int grabbed = 0, produced = 0;
+        double positionMs = 0;
+        bool endedByRange = false;
+        var encodeParams = o.Format == VideoFrameFormat.Png
+            ? new[] { new ImageEncodingParam(ImwriteFlags.PngCompression, 3) }
+            : new[] { new ImageEncodingParam(ImwriteFlags.JpegQuality, o.JpegQuality) };
+        var extension = o.Format == VideoFrameFormat.Png ? ".png" : ".jpg";
+
+        while (true)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (targetMs > endMs + EpsilonMs)
+            {
+                endedByRange = true;
+                break;
+            }
+            bool ok;
+            try
+            {
+                ok = capture.Grab();
+            }
+            catch (OpenCVException ex)
+            {
+                throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
+                    $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}: {ex.Message}. The {produced} frames before are kept.", produced, ex);
+            }
+            if (!ok) break;
+            grabbed++;
+            positionMs = capture.Get(VideoCaptureProperties.PosMsec);
+            if (grabbed % 50 == 0) observer?.OnProgress(new VideoExtractionProgress(videoPath, TimeSpan.FromMilliseconds(positionMs), info.Duration, produced));
+            if (positionMs < targetMs - EpsilonMs) continue;
+            if (positionMs > endMs + EpsilonMs)
+            {
+                endedByRange = true;
+                break;
+            }
+
+            // This frame is sample k (and, if frames are sparser than the sampling rate, also stands for any later
+            // samples it covers: those are skipped, the next sample is the first target after this timestamp).
+            var path = System.IO.Path.Combine(outputDirectory, FrameFileName(videoPath, k, o.Format));
+            FrameAction action;
+            int width = outWidth, height = outHeight;
+            if (o.WhatIf)
+            {
+                action = File.Exists(path) && !o.Force ? FrameAction.Reused : FrameAction.Planned;
+            }
+            else if (File.Exists(path) && !o.Force)
+            {
+                action = FrameAction.Reused;
+            }
+            else
+            {
+                bool retrieved;
+                try
+                {
+                    retrieved = capture.Retrieve(frame) && !frame.Empty();
+                }
+                catch (OpenCVException ex)
+                {
+                    throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
+                        $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}: {ex.Message}. The {produced} frames before are kept.", produced, ex);
+                }
+                if (!retrieved)
+                {
+                    throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
+                        $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}. The {produced} frames before are kept.", produced);
+                }
+                (width, height) = FitWithin(frame.Width, frame.Height, o.MaxWidth, o.MaxHeight);
+                var image = frame;
+                if (width != frame.Width || height != frame.Height)
+                {
+                    Cv2.Resize(frame, resized, new Size(width, height), 0, 0, InterpolationFlags.Area);
+                    image = resized;
+                }
+                WriteAtomic(path, image, extension, encodeParams, videoPath, produced);
+                action = FrameAction.Written;
+            }
+
+            produced++;
+            var result = new VideoFrame
+            {
+                VideoPath = videoPath,
+                Index = k,
+                Timestamp = TimeSpan.FromTicks((long)Math.Round(positionMs * TimeSpan.TicksPerMillisecond)),
+                Path = path,
+                Width = width,
+                Height = height,
+            };
+            observer?.OnProgress(new VideoExtractionProgress(videoPath, result.Timestamp, info.Duration, produced));
+            yield return new ExtractedFrame(result, action);
+
+            // Next sample: the first k whose target lies after this frame's timestamp.
+            k = Math.Max(k + 1, (int)Math.Floor(positionMs / periodMs + 1e-9) + 1);
+            targetMs = k * periodMs;
+        }
+
+        if (grabbed == 0 && !endedByRange)
+        {
+            if (o.StartTime is { } s && info.Duration is { } d && s >= d) yield break; // started past the end: nothing to do
+            throw new VideoException(VideoErrorCode.VideoCodecUnsupported, videoPath,
+                $"'{videoPath}' opened but no frame could be decoded (codec '{info.Codec}'): unsupported codec or corrupt stream.");
+        }
+        // The container's length is only a hint (the loop never relies on it), but ending far before it means the
+        // file is truncated or corrupt. Compare times, not frame counts: for variable-frame-rate files the count is an estimate.
+        double frameMs = info.FramesPerSecond > 0 ? 1000 / info.FramesPerSecond : 40;
+        if (!endedByRange && grabbed > 0 && info.Duration is { } announced && positionMs + 2 * frameMs < announced.TotalMilliseconds * 0.9)
+        {
+            observer?.OnWarning(VideoErrorCode.VideoTruncated,
+                $"'{videoPath}' ended at {TimeSpan.FromMilliseconds(positionMs)} after {grabbed} frames, but the container announced {info.FrameCountHint} frames" +
+                (info.Duration is { } dur ? $" ({dur})" : "") + "; the file may be truncated or corrupt. The frames found were kept.");
+        }
+        observer?.OnProgress(new VideoExtractionProgress(videoPath, TimeSpan.FromMilliseconds(positionMs), info.Duration, produced));
+    }
+
+    private static void WriteAtomic(string path, Mat image, string extension, ImageEncodingParam[] encodeParams, string videoPath, int produced)
+    {
+        var dir = System.IO.Path.GetDirectoryName(path)!;
+        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            Cv2.ImEncode(extension, image, out var bytes, encodeParams);
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
+            {
+                stream.Write(bytes);
+            }
+            File.Move(temp, path, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OpenCVException)
+        {
+            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            throw new VideoException(VideoErrorCode.FrameWriteFailed, videoPath, $"Cannot write frame '{path}': {ex.Message}", produced, ex);
+        }
+    }
+
+    private static string CheckExists(string videoPath)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(videoPath);
+        var full = System.IO.Path.GetFullPath(videoPath);
+        if (!File.Exists(full)) throw new VideoException(VideoErrorCode.VideoNotFound, full, $"Video '{full}' does not exist.");
+        return full;
+    }
+
+    private static VideoCapture Open(string videoPath, int threads)
+    {
+        VideoCapture capture;
+        try
+        {
+            capture = threads > 0
+                ? new VideoCapture(videoPath, VideoCaptureAPIs.FFMPEG, [CapPropNThreads, threads])
+                : new VideoCapture(videoPath, VideoCaptureAPIs.FFMPEG);
+        }
+        catch (OpenCVException ex)
+        {
+            throw new VideoException(VideoErrorCode.VideoOpenFailed, videoPath, $"Cannot open '{videoPath}' as a video: {ex.Message}", 0, ex);
+        }
+        if (!capture.IsOpened())
+        {
+            capture.Dispose();
+            throw new VideoException(VideoErrorCode.VideoOpenFailed, videoPath, $"Cannot open '{videoPath}' as a video (not a video, or an unknown container).");
+        }
+        return capture;
+    }
+
+    private static VideoInfo Describe(string path, VideoCapture capture)
+    {
+        int width = (int)capture.Get(VideoCaptureProperties.FrameWidth);
+        int height = (int)capture.Get(VideoCaptureProperties.FrameHeight);
+        double fps = capture.Get(VideoCaptureProperties.Fps);
+        double count = capture.Get(VideoCaptureProperties.FrameCount);
+        int frameCount = count is > 0 and < int.MaxValue ? (int)count : 0;
+        TimeSpan? duration = frameCount > 0 && fps > 0 ? TimeSpan.FromSeconds(frameCount / fps) : null;
+        int fourcc = (int)capture.Get(VideoCaptureProperties.FourCC);
+        var codec = new string([(char)(fourcc & 0xFF), (char)((fourcc >> 8) & 0xFF), (char)((fourcc >> 16) & 0xFF), (char)((fourcc >> 24) & 0xFF)]).TrimEnd('\0');
+        return new VideoInfo(path, width, height, fps, frameCount, duration, codec, capture.GetBackendName());
+    }
+}
