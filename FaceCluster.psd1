@@ -10,7 +10,11 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('FaceCluster.Format.ps1xml')
     CmdletsToExport      = @(
+        'Export-VideoFrames'
         'Get-FaceEncoding'
+        'Export-FaceEncoding'
+        'Import-FaceEncoding'
+        'Merge-FaceEncoding'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

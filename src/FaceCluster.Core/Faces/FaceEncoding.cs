@@ -66,6 +66,24 @@ public sealed class FaceEncoding
     /// <summary>The descriptor model that produced <see cref="Descriptor"/>; descriptors of different models never mix.</summary>
     public required string Model { get; init; }
 
+    /// <summary>The same face under another identity or source: a moved image, or a cached face seen again as a video frame.</summary>
+    public FaceEncoding WithSource(string id, string path, string? videoPath, int? frameIndex, TimeSpan? timestamp) => new()
+    {
+        Id = id,
+        Path = path,
+        VideoPath = videoPath,
+        FrameIndex = frameIndex,
+        Timestamp = timestamp,
+        ImageWidth = ImageWidth,
+        ImageHeight = ImageHeight,
+        Box = Box,
+        Landmarks = Landmarks,
+        Confidence = Confidence,
+        Sharpness = Sharpness,
+        Descriptor = Descriptor,
+        Model = Model,
+    };
+
     public override string ToString() => $"{System.IO.Path.GetFileName(Path)} {Box}";
 }
 

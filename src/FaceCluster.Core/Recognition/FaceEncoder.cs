@@ -5,6 +5,7 @@ using FaceCluster.Alignment;
 using FaceCluster.Detection;
 using FaceCluster.Imaging;
 using FaceCluster.Models;
+using FaceCluster.Store;
 using OpenCvSharp;
 
 namespace FaceCluster.Recognition;
@@ -18,6 +19,8 @@ public sealed record FaceEncoderOptions
     public float MinFaceSize { get; init; } = 20f;
     /// <summary>Where the model files are; null for the module's own models folder.</summary>
     public string? ModelDirectory { get; init; }
+    /// <summary>A folder that keeps one store per source image (keyed by content hash and settings), so reruns encode only what is missing.</summary>
+    public string? CacheDirectory { get; init; }
     /// <summary>Worker threads that will call <see cref="FaceEncoder.Encode"/> at once; the descriptor network's own threads are sized from it.</summary>
     public int DegreeOfParallelism { get; init; } = 1;
 
@@ -49,6 +52,7 @@ public sealed class FaceEncoder
     private readonly BlazeFaceDetector detector;
     private readonly FaceDescriptorNetwork descriptor;
     private readonly DetectionOptions detection;
+    private readonly EncodingCache? cache;
 
     public FaceEncoder(FaceEncoderOptions options)
     {
@@ -57,6 +61,10 @@ public sealed class FaceEncoder
         int cores = Environment.ProcessorCount;
         descriptor = SharedModels.Descriptor(options.ModelDirectory, Math.Max(1, cores / Math.Max(1, options.DegreeOfParallelism)));
         detection = DetectionOptions.Default with { MinConfidence = options.MinConfidence, MinFaceSize = options.MinFaceSize };
+        if (options.CacheDirectory is { Length: > 0 } cacheDirectory)
+        {
+            cache = new EncodingCache(cacheDirectory, face => StableId(face.Path, face.Box));
+        }
     }
 
     public FaceEncoderOptions Options => options;
@@ -67,8 +75,27 @@ public sealed class FaceEncoder
     /// <exception cref="ImageDecodeException">The file is not a readable image.</exception>
     public ImageEncodingResult Encode(string path, FrameSource? frame = null, CancellationToken cancellation = default)
     {
-        using var image = ImageLoader.Load(path);
-        return Encode(image, path, frame, cancellation);
+        string fullPath = System.IO.Path.GetFullPath(path);
+        string? contentHash = null;
+        if (cache is not null)
+        {
+            if (!File.Exists(fullPath)) throw new FileNotFoundException($"Cannot find '{fullPath}'.", fullPath);
+            contentHash = EncodingCache.HashFile(fullPath, cancellation);
+            if (cache.TryGetByHash(fullPath, contentHash, options.SettingsKey, out var cached, cancellation))
+            {
+                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp)).ToList();
+                int width = faces.Count > 0 ? faces[0].ImageWidth : 0, height = faces.Count > 0 ? faces[0].ImageHeight : 0;
+                return new(fullPath, width, height, faces, TimeSpan.Zero, TimeSpan.Zero, FromCache: true);
+            }
+        }
+        ImageEncodingResult result;
+        using (var image = ImageLoader.Load(fullPath))
+        {
+            result = Encode(image, fullPath, frame, cancellation);
+        }
+        // Written only once the image is fully encoded, so an interrupted run leaves no partial entry.
+        cache?.PutByHash(contentHash!, options.SettingsKey, descriptor.ModelName, result.Faces, cancellation);
+        return result;
     }
 
     /// <summary>Encodes the faces of an image already in memory (BGR); <paramref name="path"/> names it in the results.</summary>

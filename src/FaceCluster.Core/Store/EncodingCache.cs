@@ -113,20 +113,5 @@ public sealed class EncodingCache
         return _idFactory is null ? moved : With(moved, _idFactory(moved), path);
     }
 
-    private static FaceEncoding With(FaceEncoding f, string id, string path) => new()
-    {
-        Id = id,
-        Path = path,
-        VideoPath = f.VideoPath,
-        FrameIndex = f.FrameIndex,
-        Timestamp = f.Timestamp,
-        ImageWidth = f.ImageWidth,
-        ImageHeight = f.ImageHeight,
-        Box = f.Box,
-        Landmarks = f.Landmarks,
-        Confidence = f.Confidence,
-        Sharpness = f.Sharpness,
-        Descriptor = f.Descriptor,
-        Model = f.Model,
-    };
+    private static FaceEncoding With(FaceEncoding f, string id, string path) => f.WithSource(id, path, f.VideoPath, f.FrameIndex, f.Timestamp);
 }

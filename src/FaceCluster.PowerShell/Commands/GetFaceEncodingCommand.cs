@@ -54,11 +54,17 @@ public sealed class GetFaceEncodingCommand : FaceClusterCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>Keeps one store per source image here, so a rerun after Ctrl+C or a crash encodes only what is missing.</summary>
+    [Parameter]
+    [ValidateNotNullOrEmpty]
+    public string? CachePath { get; set; }
+
     private FaceEncoder? encoder;
     private OrderedParallelProcessor<EncodingRequest, ImageEncodingResult>? processor;
     private readonly Stopwatch elapsed = new();
     private readonly Stopwatch sinceProgress = new();
     private int imagesDone;
+    private int imagesFromCache;
     private int facesFound;
     private int? knownTotal;
 
@@ -72,6 +78,7 @@ public sealed class GetFaceEncodingCommand : FaceClusterCmdlet
             MinConfidence = MinConfidence,
             MinFaceSize = MinFaceSize,
             DegreeOfParallelism = ThrottleLimit,
+            CacheDirectory = CachePath is null ? null : ResolveOutputPath(CachePath),
         };
         try
         {
@@ -120,6 +127,7 @@ public sealed class GetFaceEncodingCommand : FaceClusterCmdlet
             throw new PipelineStoppedException();
         }
         ReportProgress(final: true);
+        if (CachePath is not null) WriteVerbose($"{imagesFromCache} of {imagesDone} images came from the cache; {imagesDone - imagesFromCache} were encoded.");
         WriteProgress(new ProgressRecord(1, "Get-FaceEncoding", $"{imagesDone} images, {facesFound} faces") { RecordType = ProgressRecordType.Completed });
     }
 
@@ -134,6 +142,7 @@ public sealed class GetFaceEncodingCommand : FaceClusterCmdlet
         {
             case null:
                 var faces = result.Output!.Faces;
+                if (result.Output.FromCache) imagesFromCache++;
                 if (faces.Count == 0) WriteVerbose($"No face in '{path}'.");
                 foreach (var face in faces) WriteObject(face);
                 facesFound += faces.Count;

@@ -13,13 +13,6 @@ public static class FaceClusterErrors
     public const string ImageDecodeFailed = "ImageDecodeFailed";
     public const string ImageProcessingFailed = "ImageProcessingFailed";
     public const string ModelUnavailable = "ModelUnavailable";
-    public const string VideoNotFound = "VideoNotFound";
-    public const string VideoOpenFailed = "VideoOpenFailed";
-    public const string VideoReadFailed = "VideoReadFailed";
-    public const string FrameWriteFailed = "FrameWriteFailed";
-    public const string StoreReadFailed = "StoreReadFailed";
-    public const string StoreRecordInvalid = "StoreRecordInvalid";
-    public const string StoreModelMismatch = "StoreModelMismatch";
     public const string OutputExists = "OutputExists";
     public const string OutputWriteFailed = "OutputWriteFailed";
     public const string InvalidEncoding = "InvalidEncoding";
@@ -44,6 +37,38 @@ public static class FaceClusterErrors
 
     public static ErrorRecord OutputExistsError(string path) =>
         new(new IOException($"'{path}' already exists. Use -Force to overwrite it."), OutputExists, ErrorCategory.ResourceExists, path);
+
+    /// <summary>Video failures keep the engine's code as the error id; frames written before a mid-stream failure stay on disk.</summary>
+    public static ErrorRecord VideoError(FaceCluster.Video.VideoException exception)
+    {
+        var category = exception.Code switch
+        {
+            FaceCluster.Video.VideoErrorCode.VideoNotFound => ErrorCategory.ObjectNotFound,
+            FaceCluster.Video.VideoErrorCode.VideoOpenFailed or FaceCluster.Video.VideoErrorCode.VideoCodecUnsupported => ErrorCategory.InvalidData,
+            FaceCluster.Video.VideoErrorCode.VideoReadFailed or FaceCluster.Video.VideoErrorCode.VideoTruncated => ErrorCategory.ReadError,
+            _ => ErrorCategory.WriteError,
+        };
+        string kept = exception.FramesWritten > 0 ? $" The {exception.FramesWritten} frames extracted before the error were kept." : "";
+        var error = new ErrorRecord(new IOException(exception.Message + kept, exception), exception.Code.ToString(), category, exception.VideoPath);
+        return error;
+    }
+
+    public static ErrorRecord StoreError(FaceCluster.Store.EncodingStoreException exception)
+    {
+        var category = exception.ErrorId switch
+        {
+            FaceCluster.Store.StoreErrorIds.StoreNotFound => ErrorCategory.ObjectNotFound,
+            FaceCluster.Store.StoreErrorIds.StoreExists => ErrorCategory.ResourceExists,
+            FaceCluster.Store.StoreErrorIds.StoreModelMismatch => ErrorCategory.InvalidOperation,
+            _ => ErrorCategory.InvalidData,
+        };
+        return new ErrorRecord(exception, exception.ErrorId, category, exception.StorePath);
+    }
+
+    /// <summary>A bad record of a store: the target names the file and line, so the user can open it there.</summary>
+    public static ErrorRecord StoreIssue(FaceCluster.Store.StoreIssue issue) =>
+        new(new InvalidDataException(issue.ToString()), issue.ErrorId, ErrorCategory.InvalidData,
+            issue.Path is null ? null : issue.LineNumber > 0 ? $"{issue.Path}:{issue.LineNumber}" : issue.Path);
 
     public static ErrorRecord WriteFailed(string path, Exception exception) =>
         new(new IOException($"Could not write '{path}': {exception.Message}", exception), OutputWriteFailed, ErrorCategory.WriteError, path);

@@ -1,0 +1,113 @@
+using System.Management.Automation;
+using FaceCluster.PowerShell.Infrastructure;
+using FaceCluster.Store;
+
+namespace FaceCluster.PowerShell.Commands;
+
+/// <summary>Writes face encodings from the pipeline to an encoding store (JSON Lines), atomically.</summary>
+[Cmdlet(VerbsData.Export, "FaceEncoding", SupportsShouldProcess = true)]
+[OutputType(typeof(FaceEncoding))]
+public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
+{
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string Path { get; set; } = "";
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true)]
+    public FaceEncoding[] InputObject { get; set; } = [];
+
+    /// <summary>Adds to an existing store of the same model instead of refusing it.</summary>
+    [Parameter]
+    public SwitchParameter Append { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private string target = "";
+    private EncodingStoreWriter? writer;
+    private bool declined;
+
+    protected override void BeginProcessing()
+    {
+        target = ResolveOutputPath(Path);
+        if (Directory.Exists(target))
+        {
+            ThrowTerminatingError(FaceClusterErrors.PathIsDirectoryError(target));
+        }
+        if (File.Exists(target) && !Force && !Append)
+        {
+            ThrowTerminatingError(FaceClusterErrors.Create(
+                new IOException($"'{target}' already exists. Use -Append to add to it or -Force to replace it."),
+                StoreErrorIds.StoreExists, ErrorCategory.ResourceExists, target));
+        }
+        declined = !ShouldProcess(target, Append && File.Exists(target) ? "Append face encodings" : "Write face encodings");
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var face in InputObject)
+        {
+            if (face is null) continue;
+            if (!declined)
+            {
+                // The writer needs the model, which only the first face tells.
+                writer ??= OpenWriter(face.Model);
+                if (!writer.TryWrite(face, out var error))
+                {
+                    WriteError(FaceClusterErrors.InvalidData(StoreErrorIds.EncodingInvalid, $"Face {face.Id} was not written: {error}", face));
+                    continue;
+                }
+            }
+            if (PassThru) WriteObject(face);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        if (declined) return;
+        try
+        {
+            // No face at all still writes a valid, empty store: a script can tell "no face" from "not run".
+            writer ??= OpenWriter(FaceCluster.Models.ModelCatalog.DescriptorModelName);
+            writer.Commit();
+            WriteVerbose($"Wrote {writer.Count} face encodings to '{target}'.");
+        }
+        catch (IOException ex) when (ex is not EncodingStoreException)
+        {
+            ThrowTerminatingError(FaceClusterErrors.WriteFailed(target, ex));
+        }
+        finally
+        {
+            writer?.Dispose();
+        }
+    }
+
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        // Ctrl+C: the temporary file goes, the target is untouched.
+        writer?.Dispose();
+    }
+
+    private EncodingStoreWriter OpenWriter(string model)
+    {
+        var mode = Append ? StoreWriteMode.Append : Force ? StoreWriteMode.Overwrite : StoreWriteMode.CreateNew;
+        try
+        {
+            return EncodingStoreWriter.Create(target, model, mode);
+        }
+        catch (EncodingStoreException ex)
+        {
+            ThrowTerminatingError(FaceClusterErrors.StoreError(ex));
+            throw; // not reached
+        }
+        catch (IOException ex)
+        {
+            ThrowTerminatingError(FaceClusterErrors.WriteFailed(target, ex));
+            throw;
+        }
+    }
+}

@@ -1,0 +1,144 @@
+using System.Management.Automation;
+using FaceCluster.PowerShell.Infrastructure;
+using FaceCluster.Video;
+
+namespace FaceCluster.PowerShell.Commands;
+
+/// <summary>Samples frames from videos by presentation time and writes them as images.</summary>
+[Cmdlet(VerbsData.Export, "VideoFrames", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(VideoFrame))]
+public sealed class ExportVideoFramesCommand : FaceClusterCmdlet
+{
+    private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    [Parameter]
+    [ValidateRange(0.001, 1000.0)]
+    public double FramesPerSecond { get; set; } = 1;
+
+    [Parameter]
+    [ValidateRange(0, 100000)]
+    public int MaxWidth { get; set; } = 700;
+
+    [Parameter]
+    [ValidateRange(0, 100000)]
+    public int MaxHeight { get; set; } = 500;
+
+    [Parameter(Position = 1)]
+    [ValidateNotNullOrEmpty]
+    public string? OutputPath { get; set; }
+
+    [Parameter]
+    public VideoFrameFormat Format { get; set; } = VideoFrameFormat.Jpg;
+
+    [Parameter]
+    public TimeSpan? StartTime { get; set; }
+
+    [Parameter]
+    public TimeSpan? EndTime { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    private int videoNumber;
+
+    protected override void ProcessRecord()
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        foreach (var video in ResolveExistingFiles(literal ? LiteralPath : Path, literal))
+        {
+            ExportFrames(video);
+        }
+    }
+
+    private void ExportFrames(string video)
+    {
+        string name = System.IO.Path.GetFileNameWithoutExtension(video);
+        string outputDirectory = ResolveOutputPath(OutputPath ?? System.IO.Path.Combine("Frames", name));
+        bool whatIf = IsWhatIf();
+        if (!whatIf && !ShouldProcess(video, $"Export frames to '{outputDirectory}'")) return;
+
+        var extractor = new VideoFrameExtractor(new VideoFrameExtractorOptions
+        {
+            FramesPerSecond = FramesPerSecond,
+            MaxWidth = MaxWidth,
+            MaxHeight = MaxHeight,
+            OutputDirectory = outputDirectory,
+            Format = Format,
+            StartTime = StartTime,
+            EndTime = EndTime,
+            Force = Force,
+            WhatIf = whatIf,
+        });
+        var observer = new ProgressObserver(this, ++videoNumber);
+        int written = 0, reused = 0;
+        try
+        {
+            foreach (var extracted in extractor.Extract(video, observer, CancellationToken))
+            {
+                switch (extracted.Action)
+                {
+                    case FrameAction.Planned:
+                        // Under -WhatIf this prints "What if: ..." for each frame that would be written.
+                        ShouldProcess(extracted.Frame.Path, "Write video frame");
+                        continue;
+                    case FrameAction.Reused:
+                        reused++;
+                        break;
+                    default:
+                        written++;
+                        break;
+                }
+                WriteObject(extracted.Frame);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (VideoException ex)
+        {
+            WriteError(FaceClusterErrors.VideoError(ex));
+        }
+        finally
+        {
+            WriteProgress(new ProgressRecord(observer.ActivityId, "Export-VideoFrames", name) { RecordType = ProgressRecordType.Completed });
+        }
+        if (reused > 0) WriteVerbose($"'{video}': {written} frames written, {reused} existing frames reused (use -Force to rewrite them).");
+    }
+
+    private bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) ? ((SwitchParameter)value).IsPresent
+            : SessionState.PSVariable.GetValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true };
+
+    /// <summary>The extractor calls back on the pipeline thread while it is being enumerated, so writing here is safe.</summary>
+    private sealed class ProgressObserver(ExportVideoFramesCommand cmdlet, int activityId) : IVideoExtractionObserver
+    {
+        private DateTime lastReport;
+
+        public int ActivityId => activityId;
+
+        public void OnProgress(VideoExtractionProgress progress)
+        {
+            if (DateTime.UtcNow - lastReport < TimeSpan.FromMilliseconds(200)) return;
+            lastReport = DateTime.UtcNow;
+            string status = $"{System.IO.Path.GetFileName(progress.VideoPath)}: {progress.Position:hh\\:mm\\:ss}"
+                + (progress.Duration is { } d ? $" of {d:hh\\:mm\\:ss}" : "") + $", {progress.FramesSampled} frames";
+            var record = new ProgressRecord(activityId, "Export-VideoFrames", status);
+            if (progress.Fraction is double fraction) record.PercentComplete = (int)(fraction * 100);
+            cmdlet.WriteProgress(record);
+        }
+
+        public void OnWarning(VideoErrorCode code, string message) => cmdlet.WriteWarning($"{code}: {message}");
+    }
+}

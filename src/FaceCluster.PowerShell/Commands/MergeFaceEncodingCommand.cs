@@ -1,0 +1,82 @@
+using System.Management.Automation;
+using FaceCluster.PowerShell.Infrastructure;
+using FaceCluster.Store;
+
+namespace FaceCluster.PowerShell.Commands;
+
+/// <summary>Merges encoding stores (and encodings from the pipeline) into one store.</summary>
+[Cmdlet(VerbsData.Merge, "FaceEncoding", SupportsShouldProcess = true)]
+[OutputType(typeof(EncodingMergeSummary), typeof(FaceEncoding))]
+public sealed class MergeFaceEncodingCommand : FaceClusterCmdlet
+{
+    [Parameter(Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(ValueFromPipeline = true)]
+    public FaceEncoding[] InputObject { get; set; } = [];
+
+    [Parameter(Mandatory = true)]
+    [ValidateNotNullOrEmpty]
+    public string OutputPath { get; set; } = "";
+
+    [Parameter]
+    public SwitchParameter Append { get; set; }
+
+    [Parameter]
+    public SwitchParameter Force { get; set; }
+
+    /// <summary>Also emits the merged faces, read back from the written store.</summary>
+    [Parameter]
+    public SwitchParameter PassThru { get; set; }
+
+    private readonly List<FaceEncoding> piped = [];
+
+    protected override void ProcessRecord()
+    {
+        foreach (var face in InputObject)
+        {
+            if (face is not null) piped.Add(face);
+        }
+    }
+
+    protected override void EndProcessing()
+    {
+        var stores = ResolveExistingFiles(Path, literal: false).ToList();
+        string output = ResolveOutputPath(OutputPath);
+        if (File.Exists(output) && !Force && !Append)
+        {
+            ThrowTerminatingError(FaceClusterErrors.Create(
+                new IOException($"'{output}' already exists. Use -Append to add to it or -Force to replace it."),
+                StoreErrorIds.StoreExists, ErrorCategory.ResourceExists, output));
+        }
+        if (!ShouldProcess(output, $"Merge {stores.Count} stores and {piped.Count} encodings")) return;
+
+        var mode = Append ? StoreWriteMode.Append : Force ? StoreWriteMode.Overwrite : StoreWriteMode.CreateNew;
+        EncodingMergeSummary summary;
+        try
+        {
+            var issues = new List<StoreIssue>();
+            summary = EncodingMerger.Merge(stores, piped, output, mode, issues.Add, cancellationToken: CancellationToken);
+            foreach (var issue in issues)
+            {
+                if (issue.ErrorId == StoreErrorIds.DuplicateId) WriteVerbose(issue.ToString());
+                else WriteError(FaceClusterErrors.StoreIssue(issue));
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            throw new PipelineStoppedException();
+        }
+        catch (EncodingStoreException ex)
+        {
+            ThrowTerminatingError(FaceClusterErrors.StoreError(ex));
+            return;
+        }
+        WriteObject(summary);
+        if (PassThru)
+        {
+            foreach (var face in EncodingStoreReader.ReadAll(output, cancellationToken: CancellationToken)) WriteObject(face);
+        }
+    }
+}
