@@ -208,9 +208,23 @@ public sealed class BlazeFaceDetector : IDisposable
         using var view = new Mat(image, inside);
         using var crop = new Mat();
         Cv2.CopyMakeBorder(view, crop, inside.Y - y0, y0 + side - inside.Bottom, inside.X - x0, x0 + side - inside.Right, BorderTypes.Constant, Scalar.All(0));
+        var direct = BestMatch(RunNetwork(net, crop, minScore), candidate, x0, y0);
+        if (direct is null) return null;
+
+        // The same crop mirrored: averaging the two readings (left/right keypoints swapped back) cancels most of
+        // the network's keypoint jitter and left/right bias, which matters for alignment.
+        using var mirrored = new Mat();
+        Cv2.Flip(crop, mirrored, FlipMode.Y);
+        var flipped = RunNetwork(net, mirrored, minScore).Select(d => Mirror(d, side)).ToList();
+        var second = BestMatch(flipped, candidate, x0, y0);
+        return second is { } m ? Average(direct.Value, m) : direct;
+    }
+
+    private static RawDetection? BestMatch(List<RawDetection> detections, in RawDetection candidate, int x0, int y0)
+    {
         RawDetection? best = null;
         float bestOverlap = BlazeFaceDecoder.MinSuppressionThreshold;
-        foreach (var local in RunNetwork(net, crop, minScore))
+        foreach (var local in detections)
         {
             var d = local.Map(1, x0, 1, y0);
             float overlap = d.IntersectionOverUnion(candidate);
@@ -222,6 +236,34 @@ public sealed class BlazeFaceDetector : IDisposable
         }
 
         return best;
+    }
+
+    /// <summary>A detection in a horizontally mirrored image of width <paramref name="width"/>, expressed in the original image.</summary>
+    private static RawDetection Mirror(in RawDetection d, int width)
+    {
+        var k = new float[d.Keypoints.Length];
+        // keypoints use pixel-centre coordinates (x' = width - 1 - x), and the subject's sides swap:
+        // 0 right eye <-> 1 left eye, 2 nose, 3 mouth, 4 right ear <-> 5 left ear
+        int[] source = [1, 0, 2, 3, 5, 4];
+        for (int i = 0; i < source.Length; i++)
+        {
+            k[2 * i] = width - 1 - d.Keypoints[2 * source[i]];
+            k[2 * i + 1] = d.Keypoints[2 * source[i] + 1];
+        }
+
+        return new RawDetection { XMin = width - d.XMax, XMax = width - d.XMin, YMin = d.YMin, YMax = d.YMax, Score = d.Score, Keypoints = k };
+    }
+
+    private static RawDetection Average(in RawDetection a, in RawDetection b)
+    {
+        var k = new float[a.Keypoints.Length];
+        for (int i = 0; i < k.Length; i++) k[i] = (a.Keypoints[i] + b.Keypoints[i]) / 2;
+        return new RawDetection
+        {
+            XMin = (a.XMin + b.XMin) / 2, XMax = (a.XMax + b.XMax) / 2,
+            YMin = (a.YMin + b.YMin) / 2, YMax = (a.YMax + b.YMax) / 2,
+            Score = (a.Score + b.Score) / 2, Keypoints = k,
+        };
     }
 
     private List<RawDetection> SearchPadded(Net net, Mat image, DetectionOptions options)
@@ -364,7 +406,16 @@ public sealed class BlazeFaceDetector : IDisposable
             // normalised input coordinates → image pixels
             float sx = input / ((float)resizedWidth / width), sy = input / ((float)resizedHeight / height);
             float ox = -padX * (sx / input), oy = -padY * (sy / input);
-            for (int i = 0; i < kept.Count; i++) kept[i] = kept[i].Map(sx, ox, sy, oy);
+            // Box corners are continuous edge coordinates (0 = the left edge of the first pixel); keypoints are
+            // moved half a pixel to OpenCV's pixel-centre convention (0 = the centre of the first pixel), the one
+            // warpAffine and the aligner use.
+            for (int i = 0; i < kept.Count; i++)
+            {
+                var mapped = kept[i].Map(sx, ox, sy, oy);
+                for (int k = 0; k < mapped.Keypoints.Length; k++) mapped.Keypoints[k] -= 0.5f;
+                kept[i] = mapped;
+            }
+
             return kept;
         }
         finally
