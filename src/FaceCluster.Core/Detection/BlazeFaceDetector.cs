@@ -16,6 +16,9 @@ namespace FaceCluster.Detection;
 /// tiles are searched at finer scales so that small faces are still big enough for the network; each pass keeps only
 /// the faces it is trustworthy for (not cut by an inner tile edge, not too large for the tile) and all passes are
 /// merged with the same weighted suppression.</para>
+/// <para><b>Second look</b>: faces found only in tiles (to reject tile false positives) and, with
+/// <see cref="DetectionOptions.Refine"/>, faces that were small in their pass are re-detected in a roll-corrected crop
+/// four (then six) times their size and its mirror image; box and keypoints come from there.</para>
 /// <para><b>Tight crops</b> (<see cref="DetectionOptions.PaddedRetry"/>): if nothing is found, the image is centred
 /// on a canvas twice its size with replicated edges and searched again; boxes are mapped back and clipped.</para>
 /// <para><b>Threading</b>: an OpenCV <see cref="Net"/> must not run two forward passes at once, so the detector keeps a

@@ -75,7 +75,9 @@ public sealed class FaceAlignerTests(DetectorFixture fixture, ITestOutputHelper 
             Assert.Equal(new Size(150, 150), chipTurned.Size());
             Assert.Equal(MatType.CV_8UC3, chipTurned.Type());
 
-            // Where the eyes end up: in both chips within ~2 px of each other (the rotation is undone) and on the template.
+            // Where the eyes end up: in both chips within 2 px of each other (the rotation is undone), and near the
+            // template. "Near" is up to ~5 px on these faces: BlazeFace's eye/nose/mouth keypoints are not dlib's mean-face
+            // eye centres/nose tip/lip centre, and faces turned sideways have closer-set eyes than the frontal mean face.
             using var tUpright = FaceAligner.ChipTransform(face.Landmarks);
             using var tTurned = FaceAligner.ChipTransform(twin.Landmarks);
             var eyes = new[] { (FaceAligner.MapToChip(tUpright, face.Landmarks.RightEye), FaceAligner.MapToChip(tTurned, twin.Landmarks.RightEye), FaceAligner.TemplateRightEye),
@@ -83,14 +85,14 @@ public sealed class FaceAlignerTests(DetectorFixture fixture, ITestOutputHelper 
             foreach (var (a, b, template) in eyes)
             {
                 output.WriteLine($"{degrees:+0;-0}°, face {face.Box}: eye upright {a}, rotated {b}, template {template}");
-                Assert.True(Distance(a, b) <= 2.5, $"eye moved {Distance(a, b):0.0} px between the upright and rotated chips");
+                Assert.True(Distance(a, b) <= 2.0, $"eye moved {Distance(a, b):0.0} px between the upright and rotated chips");
                 Assert.True(Distance(b, template) <= 7, $"eye {Distance(b, template):0.0} px from the template");
             }
 
             // the eye line is level in the chip
             var (re, le) = (eyes[0].Item2, eyes[1].Item2);
             double tilt = Math.Atan2(le.Y - re.Y, le.X - re.X) * 180 / Math.PI;
-            Assert.InRange(tilt, -6, 6);
+            Assert.InRange(tilt, -5, 5);
 
             // and the pixels agree: the two chips show the same upright face
             using var a8 = new Mat(); using var b8 = new Mat();
