@@ -89,10 +89,14 @@ public sealed class FaceAlignerTests(DetectorFixture fixture, ITestOutputHelper 
                 Assert.True(Distance(b, template) <= 7, $"eye {Distance(b, template):0.0} px from the template");
             }
 
-            // the eye line is level in the chip
-            var (re, le) = (eyes[0].Item2, eyes[1].Item2);
-            double tilt = Math.Atan2(le.Y - re.Y, le.X - re.X) * 180 / Math.PI;
-            Assert.InRange(tilt, -5, 5);
+            // the eye line is (nearly) level in the chip, and exactly as level as in the chip of the upright photo
+            // (what remains is the face's own geometry: the fit also uses nose and mouth, which a tilted or turned
+            // head shifts relative to the eyes)
+            static double Tilt(FacePoint re, FacePoint le) => Math.Atan2(le.Y - re.Y, le.X - re.X) * 180 / Math.PI;
+            double tiltTurned = Tilt(eyes[0].Item2, eyes[1].Item2), tiltUpright = Tilt(eyes[0].Item1, eyes[1].Item1);
+            output.WriteLine($"    eye-line tilt: upright photo {tiltUpright:0.0}°, rotated photo {tiltTurned:0.0}°");
+            Assert.InRange(tiltTurned, -8, 8);
+            Assert.InRange(tiltTurned - tiltUpright, -2, 2);
 
             // and the pixels agree: the two chips show the same upright face
             using var a8 = new Mat(); using var b8 = new Mat();
