@@ -12,8 +12,8 @@ namespace FaceCluster.Alignment;
 /// landmarks. BlazeFace gives no 68 points, so the template here is derived from that same mean face: each eye centre is
 /// the mean of its six contour points (36..41, 42..47), the nose tip is point 30, the mouth centre the mean of the twenty
 /// lip points (48..67). The ear keypoints are not used (they are guesses when an ear is hidden).
-/// The fit is a least-squares similarity (rotation, uniform scale, translation; never a reflection) — the 2-D
-/// Umeyama solution. The chip is sampled bilinearly; pixels that fall outside the source image are replicated from its
+/// The fit is a weighted least-squares similarity (rotation, uniform scale, translation; never a reflection) — the 2-D
+/// Umeyama solution — with the eyes weighted double. The chip is sampled bilinearly; pixels that fall outside the source image are replicated from its
 /// border (a face at the image edge gets smeared edge pixels rather than a black wedge that descriptors would notice).
 /// All members are thread-safe.
 /// </remarks>
@@ -60,6 +60,12 @@ public static class FaceAligner
         MeanOf(48, 67),
     ];
 
+    /// <summary>
+    /// Least-squares weights of right eye, left eye, nose tip, mouth. The eyes count double: they are BlazeFace's
+    /// most precise keypoints and they fix the roll, while the nose tip moves with yaw and the mouth with expression.
+    /// </summary>
+    internal static readonly double[] KeypointWeights = [2, 2, 1, 1];
+
     /// <summary>Where the subject's right eye centre lands in a 150 px, 0.25-padding chip (image left).</summary>
     public static FacePoint TemplateRightEye => TemplatePoint(0, ChipSize, ChipPadding);
 
@@ -85,7 +91,7 @@ public static class FaceAligner
         ArgumentNullException.ThrowIfNull(landmarks);
         ValidateChip(size, padding);
         FacePoint[] source = [landmarks.RightEye, landmarks.LeftEye, landmarks.NoseTip, landmarks.Mouth];
-        var (a, b, tx, ty) = FitSimilarity(source, Template(size, padding));
+        var (a, b, tx, ty) = FitSimilarity(source, Template(size, padding), KeypointWeights);
         var m = new Mat(2, 3, MatType.CV_64FC1);
         m.Set(0, 0, a); m.Set(0, 1, -b); m.Set(0, 2, tx);
         m.Set(1, 0, b); m.Set(1, 1, a); m.Set(1, 2, ty);
@@ -161,27 +167,31 @@ public static class FaceAligner
     }
 
     /// <summary>
-    /// Least-squares similarity q ≈ [a -b; b a] p + t (2-D Umeyama without reflection): with centred points,
-    /// a = Σ(p·q) / Σ|p|², b = Σ(p×q) / Σ|p|².
+    /// Weighted least-squares similarity q ≈ [a -b; b a] p + t (2-D Umeyama without reflection): with points centred
+    /// on their weighted means, a = Σw(p·q) / Σw|p|², b = Σw(p×q) / Σw|p|².
     /// </summary>
-    internal static (double A, double B, double Tx, double Ty) FitSimilarity(IReadOnlyList<FacePoint> from, IReadOnlyList<FacePoint> to)
+    internal static (double A, double B, double Tx, double Ty) FitSimilarity(IReadOnlyList<FacePoint> from, IReadOnlyList<FacePoint> to, IReadOnlyList<double>? weights = null)
     {
         if (from.Count != to.Count || from.Count < 2) throw new ArgumentException("Need two or more point pairs.");
-        double mpx = 0, mpy = 0, mqx = 0, mqy = 0;
-        for (int i = 0; i < from.Count; i++)
+        int n = from.Count;
+        double W(int i) => weights is null ? 1.0 : weights[i];
+        double total = 0, mpx = 0, mpy = 0, mqx = 0, mqy = 0;
+        for (int i = 0; i < n; i++)
         {
-            mpx += from[i].X; mpy += from[i].Y; mqx += to[i].X; mqy += to[i].Y;
+            double w = W(i);
+            total += w;
+            mpx += w * from[i].X; mpy += w * from[i].Y; mqx += w * to[i].X; mqy += w * to[i].Y;
         }
 
-        int n = from.Count;
-        mpx /= n; mpy /= n; mqx /= n; mqy /= n;
+        mpx /= total; mpy /= total; mqx /= total; mqy /= total;
         double dot = 0, cross = 0, norm = 0;
         for (int i = 0; i < n; i++)
         {
+            double w = W(i);
             double px = from[i].X - mpx, py = from[i].Y - mpy, qx = to[i].X - mqx, qy = to[i].Y - mqy;
-            dot += px * qx + py * qy;
-            cross += px * qy - py * qx;
-            norm += px * px + py * py;
+            dot += w * (px * qx + py * qy);
+            cross += w * (px * qy - py * qx);
+            norm += w * (px * px + py * py);
         }
 
         if (norm <= 1e-12) throw new ArgumentException("The landmarks are all at one point; no face geometry to align.");

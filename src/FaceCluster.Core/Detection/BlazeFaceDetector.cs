@@ -16,6 +16,9 @@ namespace FaceCluster.Detection;
 /// tiles are searched at finer scales so that small faces are still big enough for the network; each pass keeps only
 /// the faces it is trustworthy for (not cut by an inner tile edge, not too large for the tile) and all passes are
 /// merged with the same weighted suppression.</para>
+/// <para><b>Second look</b>: faces found only in tiles (to reject tile false positives) and, with
+/// <see cref="DetectionOptions.Refine"/>, faces that were small in their pass are re-detected in a roll-corrected crop
+/// four (then six) times their size and its mirror image; box and keypoints come from there.</para>
 /// <para><b>Tight crops</b> (<see cref="DetectionOptions.PaddedRetry"/>): if nothing is found, the image is centred
 /// on a canvas twice its size with replicated edges and searched again; boxes are mapped back and clipped.</para>
 /// <para><b>Threading</b>: an OpenCV <see cref="Net"/> must not run two forward passes at once, so the detector keeps a
@@ -193,26 +196,72 @@ public sealed class BlazeFaceDetector : IDisposable
     }
 
     /// <summary>
-    /// Runs the network on a square crop <paramref name="context"/> times the candidate's size, centred on it
-    /// (black beyond the image, like the letterbox), and returns the detection matching the candidate, in image pixels.
+    /// Runs the network on a square crop <paramref name="context"/> times the candidate's size, centred on it and
+    /// rotated so that its eyes are level (black beyond the image, like the letterbox), and on the mirror image of
+    /// that crop; returns the matching detection (the average of both readings), in image pixels.
+    /// BlazeFace's keypoints are much better on upright faces, so undoing the roll first keeps the alignment of
+    /// tilted heads as precise as that of upright ones.
     /// </summary>
     private RawDetection? Redetect(Net net, Mat image, in RawDetection candidate, float context, float minScore)
     {
-        int width = image.Width, height = image.Height;
         int side = Math.Max(2, (int)MathF.Round(MathF.Max(candidate.Width, candidate.Height) * context));
-        int x0 = (int)MathF.Round((candidate.XMin + candidate.XMax - side) / 2);
-        int y0 = (int)MathF.Round((candidate.YMin + candidate.YMax - side) / 2);
-        var inside = new Rect(x0, y0, side, side).Intersect(new Rect(0, 0, width, height));
-        if (inside.Width <= 0 || inside.Height <= 0) return null;
+        // candidate centre in pixel-centre coordinates, and its roll from the eye keypoints
+        var centre = new Point2f((candidate.XMin + candidate.XMax) / 2 - 0.5f, (candidate.YMin + candidate.YMax) / 2 - 0.5f);
+        float dx = candidate.Keypoints[2] - candidate.Keypoints[0], dy = candidate.Keypoints[3] - candidate.Keypoints[1];
+        double roll = dx == 0 && dy == 0 ? 0 : Math.Atan2(dy, dx) * 180 / Math.PI;
+        if (Math.Abs(roll) > 60) roll = 0; // not a plausible eye line: do not trust it
 
-        using var view = new Mat(image, inside);
+        using var toCrop = Cv2.GetRotationMatrix2D(centre, roll, 1.0);
+        toCrop.Set(0, 2, toCrop.At<double>(0, 2) + (side - 1) / 2.0 - centre.X);
+        toCrop.Set(1, 2, toCrop.At<double>(1, 2) + (side - 1) / 2.0 - centre.Y);
+        using var toImage = new Mat();
+        Cv2.InvertAffineTransform(toCrop, toImage);
+
         using var crop = new Mat();
-        Cv2.CopyMakeBorder(view, crop, inside.Y - y0, y0 + side - inside.Bottom, inside.X - x0, x0 + side - inside.Right, BorderTypes.Constant, Scalar.All(0));
+        Cv2.WarpAffine(image, crop, toCrop, new Size(side, side), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
+        var target = Transform(candidate, toCrop);
+
+        var direct = BestMatch(RunNetwork(net, crop, minScore), target);
+        if (direct is null) return null;
+
+        // The same crop mirrored: averaging the two readings (left/right keypoints swapped back) cancels most of
+        // the network's keypoint jitter and left/right bias, which matters for alignment.
+        using var mirrored = new Mat();
+        Cv2.Flip(crop, mirrored, FlipMode.Y);
+        var second = BestMatch(RunNetwork(net, mirrored, minScore).Select(d => Mirror(d, side)).ToList(), target);
+        var both = second is { } m ? Average(direct.Value, m) : direct.Value;
+        return Transform(both, toImage);
+    }
+
+    /// <summary>
+    /// Maps a detection through a 2x3 affine matrix (a similarity here): keypoints exactly (pixel-centre coordinates),
+    /// the box by its centre with its size scaled, staying axis-aligned.
+    /// </summary>
+    private static RawDetection Transform(in RawDetection d, Mat affine)
+    {
+        double a00 = affine.At<double>(0, 0), a01 = affine.At<double>(0, 1), a02 = affine.At<double>(0, 2);
+        double a10 = affine.At<double>(1, 0), a11 = affine.At<double>(1, 1), a12 = affine.At<double>(1, 2);
+        (float X, float Y) Apply(double x, double y) => ((float)(a00 * x + a01 * y + a02), (float)(a10 * x + a11 * y + a12));
+
+        var k = new float[d.Keypoints.Length];
+        for (int i = 0; i < k.Length; i += 2) (k[i], k[i + 1]) = Apply(d.Keypoints[i], d.Keypoints[i + 1]);
+        var (cx, cy) = Apply((d.XMin + d.XMax) / 2 - 0.5, (d.YMin + d.YMax) / 2 - 0.5);
+        float scale = (float)Math.Sqrt(Math.Abs(a00 * a11 - a01 * a10));
+        float halfW = d.Width * scale / 2, halfH = d.Height * scale / 2;
+        return new RawDetection
+        {
+            XMin = cx + 0.5f - halfW, XMax = cx + 0.5f + halfW,
+            YMin = cy + 0.5f - halfH, YMax = cy + 0.5f + halfH,
+            Score = d.Score, Keypoints = k,
+        };
+    }
+
+    private static RawDetection? BestMatch(List<RawDetection> detections, in RawDetection candidate)
+    {
         RawDetection? best = null;
         float bestOverlap = BlazeFaceDecoder.MinSuppressionThreshold;
-        foreach (var local in RunNetwork(net, crop, minScore))
+        foreach (var d in detections)
         {
-            var d = local.Map(1, x0, 1, y0);
             float overlap = d.IntersectionOverUnion(candidate);
             if (overlap > bestOverlap)
             {
@@ -222,6 +271,34 @@ public sealed class BlazeFaceDetector : IDisposable
         }
 
         return best;
+    }
+
+    /// <summary>A detection in a horizontally mirrored image of width <paramref name="width"/>, expressed in the original image.</summary>
+    private static RawDetection Mirror(in RawDetection d, int width)
+    {
+        var k = new float[d.Keypoints.Length];
+        // keypoints use pixel-centre coordinates (x' = width - 1 - x), and the subject's sides swap:
+        // 0 right eye <-> 1 left eye, 2 nose, 3 mouth, 4 right ear <-> 5 left ear
+        int[] source = [1, 0, 2, 3, 5, 4];
+        for (int i = 0; i < source.Length; i++)
+        {
+            k[2 * i] = width - 1 - d.Keypoints[2 * source[i]];
+            k[2 * i + 1] = d.Keypoints[2 * source[i] + 1];
+        }
+
+        return new RawDetection { XMin = width - d.XMax, XMax = width - d.XMin, YMin = d.YMin, YMax = d.YMax, Score = d.Score, Keypoints = k };
+    }
+
+    private static RawDetection Average(in RawDetection a, in RawDetection b)
+    {
+        var k = new float[a.Keypoints.Length];
+        for (int i = 0; i < k.Length; i++) k[i] = (a.Keypoints[i] + b.Keypoints[i]) / 2;
+        return new RawDetection
+        {
+            XMin = (a.XMin + b.XMin) / 2, XMax = (a.XMax + b.XMax) / 2,
+            YMin = (a.YMin + b.YMin) / 2, YMax = (a.YMax + b.YMax) / 2,
+            Score = (a.Score + b.Score) / 2, Keypoints = k,
+        };
     }
 
     private List<RawDetection> SearchPadded(Net net, Mat image, DetectionOptions options)
@@ -364,7 +441,16 @@ public sealed class BlazeFaceDetector : IDisposable
             // normalised input coordinates → image pixels
             float sx = input / ((float)resizedWidth / width), sy = input / ((float)resizedHeight / height);
             float ox = -padX * (sx / input), oy = -padY * (sy / input);
-            for (int i = 0; i < kept.Count; i++) kept[i] = kept[i].Map(sx, ox, sy, oy);
+            // Box corners are continuous edge coordinates (0 = the left edge of the first pixel); keypoints are
+            // moved half a pixel to OpenCV's pixel-centre convention (0 = the centre of the first pixel), the one
+            // warpAffine and the aligner use.
+            for (int i = 0; i < kept.Count; i++)
+            {
+                var mapped = kept[i].Map(sx, ox, sy, oy);
+                for (int k = 0; k < mapped.Keypoints.Length; k++) mapped.Keypoints[k] -= 0.5f;
+                kept[i] = mapped;
+            }
+
             return kept;
         }
         finally
