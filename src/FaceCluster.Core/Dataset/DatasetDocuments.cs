@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Net;
 using System.Text;
 
 namespace FaceCluster.Dataset;
@@ -54,7 +53,24 @@ internal static class DatasetDocuments
         return sb.ToString();
     }
 
-    private static string Html(string text) => WebUtility.HtmlEncode(text);
+    /// <summary>Escapes the five HTML-special characters; everything else stays as it is (the page is UTF-8).</summary>
+    private static string Html(string text)
+    {
+        var sb = new StringBuilder(text.Length + 16);
+        foreach (char c in text)
+        {
+            sb.Append(c switch
+            {
+                '&' => "&amp;",
+                '<' => "&lt;",
+                '>' => "&gt;",
+                '"' => "&quot;",
+                '\'' => "&#39;",
+                _ => c.ToString(),
+            });
+        }
+        return sb.ToString();
+    }
 
     /// <summary>A relative URL: every path segment percent-encoded, then HTML-attribute escaped.</summary>
     private static string Href(string relative) =>
