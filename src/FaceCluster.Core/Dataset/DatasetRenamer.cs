@@ -3,16 +3,15 @@ using OpenCvSharp;
 namespace FaceCluster.Dataset;
 
 /// <summary>What <see cref="DatasetRenamer.Rename(string, string, string, bool, IDatasetReporter?)"/> did (or would do).</summary>
+/// <param name="ClusterId">The renamed person's cluster id.</param>
+/// <param name="OldLabel">The label before (the folder name on disk).</param>
+/// <param name="NewLabel">The label after.</param>
+/// <param name="OldFolder">Full path of the person folder before.</param>
+/// <param name="NewFolder">Full path of the person folder after.</param>
+/// <param name="WhatIf">True in plan mode: nothing was changed.</param>
+/// <param name="Files">Full paths of the files rewritten (planned in plan mode).</param>
 public sealed record DatasetRenameResult(
-    int ClusterId,
-    string OldLabel,
-    string NewLabel,
-    /// <summary>Full paths of the person folder before and after.</summary>
-    string OldFolder,
-    string NewFolder,
-    bool WhatIf,
-    /// <summary>Full paths of the files rewritten (planned in plan mode).</summary>
-    IReadOnlyList<string> Files);
+    int ClusterId, string OldLabel, string NewLabel, string OldFolder, string NewFolder, bool WhatIf, IReadOnlyList<string> Files);
 
 /// <summary>
 /// Renames a person everywhere in a dataset: the folder, the montage caption, manifest.json/csv,

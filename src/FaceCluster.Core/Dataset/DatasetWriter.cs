@@ -7,27 +7,24 @@ using OpenCvSharp;
 namespace FaceCluster.Dataset;
 
 /// <summary>One person folder written (or, in plan mode, that would be written).</summary>
-public sealed record DatasetPersonSummary(
-    string Label,
-    int ClusterId,
-    bool IsNoise,
-    /// <summary>Full path of the person folder.</summary>
-    string Folder,
-    int FaceCount,
-    /// <summary>Full paths of the files written in the folder (planned files in plan mode).</summary>
-    IReadOnlyList<string> Files);
+/// <param name="Label">The person's label (the folder name; the cluster's label for the unclustered faces).</param>
+/// <param name="ClusterId">The cluster id (0 for the unclustered faces).</param>
+/// <param name="IsNoise">True for the unclustered faces (folder _unclustered).</param>
+/// <param name="Folder">Full path of the person folder.</param>
+/// <param name="FaceCount">Faces of the person in the manifest.</param>
+/// <param name="Files">Full paths of the files written in the folder (planned files in plan mode).</param>
+public sealed record DatasetPersonSummary(string Label, int ClusterId, bool IsNoise, string Folder, int FaceCount, IReadOnlyList<string> Files);
 
 /// <summary>What <see cref="DatasetWriter.Write"/> did.</summary>
+/// <param name="OutputDirectory">Full path of the dataset root.</param>
+/// <param name="WhatIf">True in plan mode: nothing was written.</param>
+/// <param name="People">One summary per person folder.</param>
+/// <param name="Files">Full paths of every file written (planned in plan mode), people's files included.</param>
+/// <param name="SkippedFiles">Full paths of existing files FaceCluster did not write and therefore left untouched.</param>
+/// <param name="YoloImageCount">Source images in the YOLO dataset (0 without <see cref="DatasetContent.Yolo"/>).</param>
 public sealed record DatasetWriteResult(
-    string OutputDirectory,
-    bool WhatIf,
-    IReadOnlyList<DatasetPersonSummary> People,
-    /// <summary>Full paths of every file written (planned in plan mode), people's files included.</summary>
-    IReadOnlyList<string> Files,
-    /// <summary>Full paths of existing files FaceCluster did not write and therefore left untouched.</summary>
-    IReadOnlyList<string> SkippedFiles,
-    /// <summary>Source images in the YOLO dataset (0 without <see cref="DatasetContent.Yolo"/>).</summary>
-    int YoloImageCount);
+    string OutputDirectory, bool WhatIf, IReadOnlyList<DatasetPersonSummary> People,
+    IReadOnlyList<string> Files, IReadOnlyList<string> SkippedFiles, int YoloImageCount);
 
 /// <summary>
 /// Writes a per-person dataset folder from clusters: portraits, aligned chips, montages, a YOLO detection dataset,
@@ -90,7 +87,8 @@ public sealed class DatasetWriter
         }
 
         // 1. People, labels, folders.
-        var plans = PlanPeople(clusters, montage);
+        var all = clusters.ToList();
+        var plans = PlanPeople(all, montage);
 
         // 2. What is on disk already.
         if (File.Exists(root))
@@ -170,6 +168,13 @@ public sealed class DatasetWriter
                     list.Add((face, plan.Person.YoloClass!.Value, rows[(plan.Person.ClusterId, face.Id)]));
                 }
             }
+            var classified = plans.Where(p => p.Person.YoloClass is not null).ToHashSet();
+            int unlabelled = all.Where(c => !plans.Any(p => p.Cluster == c && classified.Contains(p)))
+                .SelectMany(c => c.Faces).Count(f => yoloFaces.ContainsKey(f.Path));
+            if (unlabelled > 0)
+            {
+                reporter?.Warning($"{unlabelled} face(s) in the YOLO images belong to no exported person (noise or not exported) and have no label line; the detector will learn them as background.");
+            }
             foreach (var path in yoloFaces.Keys.Order(StringComparer.Ordinal))
             {
                 string name = YoloName(path);
@@ -206,6 +211,7 @@ public sealed class DatasetWriter
         }
 
         // 5. Folders first, so that a file where a folder should be fails before any file is written.
+        ct.ThrowIfCancellationRequested();
         AtomicFile.CreateDirectory(root);
         foreach (var plan in plans) AtomicFile.CreateDirectory(Path.Combine(root, plan.Person.Folder));
         if (yolo)

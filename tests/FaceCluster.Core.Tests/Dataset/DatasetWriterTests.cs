@@ -140,7 +140,11 @@ public sealed class DatasetWriterTests : IDisposable
     public void Yolo_labels_match_the_face_boxes_of_the_image_beside_them()
     {
         var people = People();
-        new DatasetWriter(Options(Out, DatasetContent.All) with { IncludeNoise = true }).Write(people);
+        var reporter = new CollectingDatasetReporter();
+        var result = new DatasetWriter(Options(Out, DatasetContent.All, reporter) with { IncludeNoise = true }).Write(people);
+        Assert.Equal(3, result.YoloImageCount);
+        // The two noise faces sit in photos 1 and 2 without a label line: the caller is told.
+        Assert.Contains(reporter.Warnings, w => w.StartsWith("2 face(s) in the YOLO images", StringComparison.Ordinal));
         string yolo = Path.Combine(Out, DatasetLayout.YoloFolderName);
 
         // data.yaml: names are the person folders (noise is not a class), in class order.
@@ -373,6 +377,7 @@ public sealed class DatasetWriterTests : IDisposable
         using var cts = new CancellationTokenSource();
         cts.Cancel();
         Assert.ThrowsAny<OperationCanceledException>(() => new DatasetWriter(Options(Out) with { CancellationToken = cts.Token }).Write(People()));
+        Assert.False(Directory.Exists(Out));
     }
 
     /// <summary>chmod (no-op on Windows, where the test falls back to a file blocking the folder).</summary>
