@@ -198,6 +198,8 @@ public sealed class DatasetWriter
         bool writeIndex = Plan(DatasetLayout.IndexFileName, null);
         planned.Add((DatasetLayout.MarkerFileName, marker is null ? DatasetWriteAction.Create : DatasetWriteAction.Replace));
 
+        WarnAboutStaleFiles(owned, planned.Select(p => p.Relative), reporter);
+
         // 4. Plan mode: report and stop.
         if (options.WhatIf)
         {
@@ -371,6 +373,27 @@ public sealed class DatasetWriter
         foreach (var plan in plans) plan.Files.RemoveAll(f => !writtenSet.Contains(f));
         files.Add(Path.Combine(root, DatasetLayout.MarkerFileName));
         return new DatasetWriteResult(root, false, Summaries(plans), files, skipped, yoloImages.Count);
+    }
+
+    /// <summary>
+    /// Files an earlier export wrote that this one does not write again stay (nothing is ever deleted), but the
+    /// caller should know: old YOLO images would still be trained on, and old person folders are no longer in the manifest.
+    /// </summary>
+    private void WarnAboutStaleFiles(HashSet<string> owned, IEnumerable<string> planned, IDatasetReporter? reporter)
+    {
+        if (reporter is null || owned.Count == 0) return;
+        var now = planned.ToHashSet(StringComparer.Ordinal);
+        var stale = owned.Where(r => !now.Contains(r) && File.Exists(DatasetLayout.ToFullPath(root, r))).ToList();
+        var yoloStale = stale.Where(r => r.StartsWith(DatasetLayout.YoloFolderName + "/", StringComparison.Ordinal)).ToList();
+        if (yoloStale.Count > 0)
+        {
+            reporter.Warning($"{yoloStale.Count} file(s) under '{Path.Combine(root, DatasetLayout.YoloFolderName)}' come from an earlier export and are not part of this one; " +
+                "YOLO training would still use them. They are not deleted (they are listed in the dataset marker).");
+        }
+        foreach (var folder in stale.Except(yoloStale).Where(r => r.Contains('/')).Select(r => r.Split('/')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            reporter.Warning($"'{Path.Combine(root, folder)}' holds files of an earlier export that this export does not write; they stay, but the manifest no longer lists them.");
+        }
     }
 
     private List<PersonPlan> PlanPeople(IEnumerable<FaceCluster> clusters, bool montage)

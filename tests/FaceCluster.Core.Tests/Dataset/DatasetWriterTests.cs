@@ -249,6 +249,20 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
+    public void Files_of_an_earlier_export_stay_and_are_reported()
+    {
+        new DatasetWriter(Options(Out, DatasetContent.All)).Write(People());
+        var before = Snapshot(Out);
+        var reporter = new CollectingDatasetReporter();
+        new DatasetWriter(Options(Out, DatasetContent.All, reporter)).Write(People().Skip(2).Take(1));
+        var after = Snapshot(Out);
+        Assert.True(before.Keys.All(after.ContainsKey), "nothing is deleted");
+        Assert.Contains(reporter.Warnings, w => w.Contains("come from an earlier export", StringComparison.Ordinal));
+        Assert.Contains(reporter.Warnings, w => w.Contains(Path.Combine(Out, Alice), StringComparison.Ordinal));
+        Assert.Equal([Carol], DatasetReader.Read(Out).People.Select(p => p.Label));
+    }
+
+    [Fact]
     public void An_unrelated_non_empty_folder_is_refused()
     {
         Directory.CreateDirectory(Out);
