@@ -333,8 +333,11 @@ public sealed class DatasetWriterTests : IDisposable
         var after = Snapshot(Out);
         Assert.DoesNotContain(after.Keys, k => Path.GetFileName(k).StartsWith(AtomicFile.TempPrefix, StringComparison.Ordinal));
         Assert.DoesNotContain(after.Keys, k => k.StartsWith(Zoe + "/", StringComparison.Ordinal));
-        // Every file is whole: the earlier dataset is unchanged (the folders are made before any file is written).
-        foreach (var (path, bytes) in before) Assert.Equal(bytes, after[path]);
+        // Every file is whole: the earlier dataset's files are unchanged (rewritten files are identical), and the marker
+        // (updated even after a failure, so the next run may replace what was written) is valid and lists no file of the failed folder.
+        foreach (var (path, bytes) in before.Where(b => b.Key != DatasetLayout.MarkerFileName)) Assert.Equal(bytes, after[path]);
+        var marker = JsonDocument.Parse(after[DatasetLayout.MarkerFileName]).RootElement;
+        Assert.DoesNotContain(marker.GetProperty("files").EnumerateArray(), f => f.GetString()!.StartsWith(Zoe, StringComparison.Ordinal));
         Assert.Equal(before.Count + (chmodWorks ? 0 : 1), after.Count);
     }
 
