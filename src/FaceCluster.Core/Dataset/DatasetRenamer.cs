@@ -70,7 +70,7 @@ public static class DatasetRenamer
         string newFolder = Path.Combine(root, newLabel);
         bool caseOnly = !string.Equals(oldFolderName, newLabel, StringComparison.Ordinal) &&
                         string.Equals(oldFolderName, newLabel, StringComparison.OrdinalIgnoreCase);
-        var clash = contents.People.FirstOrDefault(p => p != person && string.Equals(p.Label, newLabel, StringComparison.OrdinalIgnoreCase));
+        var clash = contents.People.FirstOrDefault(p => p != person && string.Equals(Path.GetFileName(p.Folder), newLabel, StringComparison.OrdinalIgnoreCase));
         if (clash is not null)
         {
             throw new DatasetException(DatasetErrors.LabelConflict, DatasetErrorKind.ResourceExists,

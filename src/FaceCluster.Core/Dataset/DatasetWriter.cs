@@ -54,6 +54,8 @@ public sealed class DatasetWriter
     private sealed class PersonPlan
     {
         public required FaceCluster Cluster { get; init; }
+        /// <summary>The cluster's faces, each Id once.</summary>
+        public required List<FaceEncoding> Faces { get; init; }
         public required ManifestPerson Person { get; init; }
         public required List<FaceEncoding> MontageFaces { get; init; }
         public List<string> Files { get; } = [];
@@ -128,7 +130,7 @@ public sealed class DatasetWriter
         foreach (var plan in plans)
         {
             manifest.People.Add(plan.Person);
-            foreach (var face in plan.Cluster.Faces)
+            foreach (var face in plan.Faces)
             {
                 var row = ManifestFace.From(face, plan.Person.Label, plan.Person.ClusterId);
                 if (portraits)
@@ -141,11 +143,7 @@ public sealed class DatasetWriter
                     string rel = DatasetLayout.Relative(plan.Person.Folder, DatasetLayout.ChipFileName(face.Id));
                     if (Plan(rel, plan)) row.Chip = rel;
                 }
-                if (!rows.TryAdd((plan.Person.ClusterId, face.Id), row))
-                {
-                    reporter?.Warning($"Face '{face.Id}' is listed twice in cluster {plan.Person.ClusterId}; exported once.");
-                    continue;
-                }
+                rows.Add((plan.Person.ClusterId, face.Id), row);
                 manifest.Faces.Add(row);
             }
             if (montage)
@@ -162,7 +160,7 @@ public sealed class DatasetWriter
         {
             foreach (var plan in plans.Where(p => p.Person.YoloClass is not null))
             {
-                foreach (var face in plan.Cluster.Faces)
+                foreach (var face in plan.Faces)
                 {
                     if (!yoloFaces.TryGetValue(face.Path, out var list)) yoloFaces[face.Path] = list = [];
                     list.Add((face, plan.Person.YoloClass!.Value, rows[(plan.Person.ClusterId, face.Id)]));
@@ -240,7 +238,7 @@ public sealed class DatasetWriter
 
             // 6. Source images, each loaded once: portraits, chips, montage tiles, YOLO image and labels.
             var bySource = plans
-                .SelectMany(p => p.Cluster.Faces.Select(f => (Plan: p, Face: f)))
+                .SelectMany(p => p.Faces.Select(f => (Plan: p, Face: f)))
                 .GroupBy(x => x.Face.Path, StringComparer.Ordinal)
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .ToList();
@@ -423,20 +421,24 @@ public sealed class DatasetWriter
                     cluster.Label);
             }
             folders[folder] = cluster;
+            var faces = cluster.Faces.DistinctBy(f => f.Id, StringComparer.Ordinal).ToList();
+            if (faces.Count < cluster.Faces.Count)
+                options.Reporter?.Warning($"Cluster {cluster.Id} lists {cluster.Faces.Count - faces.Count} face(s) more than once; each is exported once.");
             var person = new ManifestPerson
             {
                 Label = noise ? cluster.Label : folder,
                 ClusterId = cluster.Id,
                 Folder = folder,
                 IsNoise = noise,
-                Count = cluster.Faces.Count,
+                Count = faces.Count,
                 YoloClass = noise || !options.Include.HasFlag(DatasetContent.Yolo) ? null : yoloClass++,
             };
             plans.Add(new PersonPlan
             {
                 Cluster = cluster,
+                Faces = faces,
                 Person = person,
-                MontageFaces = montage ? [.. Montage.SelectFaces(cluster.Faces)] : [],
+                MontageFaces = montage ? [.. Montage.SelectFaces(faces)] : [],
             });
         }
         return plans;

@@ -113,6 +113,11 @@ public sealed partial class DatasetReaderRenamerTests : IDisposable
         DatasetRenamer.Rename(Out, 1, "Ada <Lovelace>".Replace("<", "(").Replace(">", ")"));
         Assert.True(Directory.Exists(Path.Combine(Out, "Ada (Lovelace)")));
         AssertIndexIsValid(Out);
+
+        // The unclustered faces are labelled "Noise" but live in _unclustered: a person may be called Noise.
+        DatasetRenamer.Rename(Out, Carol, FaceCluster.NoiseLabel);
+        Assert.True(Directory.Exists(Path.Combine(Out, FaceCluster.NoiseLabel)));
+        Assert.Equal(DatasetErrors.LabelInvalid, Assert.Throws<DatasetException>(() => DatasetRenamer.Rename(Out, 0, "Someone")).ErrorId);
     }
 
     [Fact]

@@ -379,6 +379,20 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
+    public void A_face_listed_twice_is_exported_once()
+    {
+        var people = People();
+        var alice = people[0];
+        people[0] = Cluster(1, Alice, [.. alice.Faces, alice.Faces[0]]);
+        var reporter = new CollectingDatasetReporter();
+        var result = new DatasetWriter(Options(Out, reporter: reporter)).Write(people);
+        Assert.Equal(3, result.People[0].FaceCount);
+        Assert.Equal(7, result.People[0].Files.Count);
+        Assert.Single(reporter.Warnings);
+        Assert.Equal(1 + 7, File.ReadAllLines(Path.Combine(Out, DatasetLayout.ManifestCsvFileName)).Length);
+    }
+
+    [Fact]
     public void Without_an_aligner_chips_are_skipped_with_a_warning()
     {
         var reporter = new CollectingDatasetReporter();
