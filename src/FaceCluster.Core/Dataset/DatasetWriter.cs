@@ -173,9 +173,12 @@ public sealed class DatasetWriter
             {
                 reporter?.Warning($"{unlabelled} face(s) in the YOLO images belong to no exported person (noise or not exported) and have no label line; the detector will learn them as background.");
             }
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
             foreach (var path in yoloFaces.Keys.Order(StringComparer.Ordinal))
             {
                 string name = YoloName(path);
+                // Two images whose names collide (same file name, same short hash): a longer hash tells them apart.
+                for (int hashLength = 16; !names.Add(name) && hashLength <= 64; hashLength += 8) name = YoloName(path, hashLength);
                 var image = new YoloImage(path, name, IsValidation(name, options.ValidationFraction));
                 bool imageOk = Plan(image.ImageRelative, null);
                 bool labelOk = Plan(image.LabelRelative, null);
@@ -506,12 +509,13 @@ public sealed class DatasetWriter
     }
 
     /// <summary>A unique, readable name per source image: its file name (made safe) and a hash of its full path.</summary>
-    internal static string YoloName(string sourcePath)
+    internal static string YoloName(string sourcePath, int hashLength = 8)
     {
         string stem = DatasetLayout.SafeFileStem(Path.GetFileNameWithoutExtension(sourcePath));
         if (stem.Length > 60) stem = stem[..60];
         var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath)));
-        return stem + "_" + Convert.ToHexString(hash.AsSpan(0, 4)).ToLowerInvariant();
+        string hex = Convert.ToHexString(hash).ToLowerInvariant();
+        return stem + "_" + hex[..Math.Min(hashLength, hex.Length)];
     }
 
     /// <summary>Deterministic split: the first 8 bytes of SHA-256(name) as a fraction of 2^64.</summary>
