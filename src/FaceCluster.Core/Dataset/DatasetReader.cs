@@ -138,11 +138,20 @@ public static class DatasetReader
             folder ??= manifest.Faces.Where(r => r.ClusterId == person.ClusterId && faceFolder[r] is not null)
                 .GroupBy(r => faceFolder[r]!).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => g.Key).FirstOrDefault();
-            if (folder is null && person.Montage is not null)
-            {
-                reporter?.Warning($"The folder of '{person.Label}' ({person.Folder}) is gone; the person is left out.");
-            }
             personFolder[person] = folder;
+        }
+        // A person without face files (e.g. montage-only export) whose folder was renamed: when exactly one such person
+        // and exactly one folder nobody accounts for remain, that folder is theirs.
+        var unmapped = manifest.People.Where(p => personFolder[p] is null).ToList();
+        var claimed = personFolder.Values.OfType<string>().Concat(faceFolder.Values.OfType<string>()).ToHashSet(StringComparer.Ordinal);
+        var unclaimed = folders.Where(f => !claimed.Contains(f) && !string.Equals(f, DatasetLayout.NoiseFolderName, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (unmapped.Count == 1 && unclaimed.Count == 1 && !manifest.Faces.Any(r => r.ClusterId == unmapped[0].ClusterId && (r.Portrait ?? r.Chip) is not null))
+        {
+            personFolder[unmapped[0]] = unclaimed[0];
+        }
+        foreach (var person in manifest.People.Where(p => personFolder[p] is null))
+        {
+            reporter?.Warning($"The folder of '{person.Label}' ({person.Folder}) is gone; the person is left out.");
         }
         foreach (var row in manifest.Faces.Where(r => faceFolder[r] is null && r.Portrait is null && r.Chip is null))
         {

@@ -69,6 +69,29 @@ public sealed partial class DatasetReaderRenamerTests : IDisposable
     }
 
     [Fact]
+    public void A_hand_renamed_folder_of_a_montage_only_dataset_is_found_too()
+    {
+        WriteDataset(DatasetContent.Montage);
+        Directory.Move(Path.Combine(Out, Carol), Path.Combine(Out, "Caroline"));
+        var contents = DatasetReader.Read(Out);
+        Assert.Equal([Alice, Zoe, "Caroline"], contents.People.Select(p => p.Label));
+        Assert.Equal(3, contents.People[2].ClusterId);
+        DatasetRenamer.Rename(Out, "Caroline", "Carla");
+        Assert.True(File.Exists(Path.Combine(Out, "Carla", DatasetLayout.MontageFileName)));
+        Assert.Equal("Carla", DatasetReader.Read(Out).People[2].Label);
+    }
+
+    [Fact]
+    public void A_deleted_person_folder_leaves_the_person_out()
+    {
+        WriteDataset(DatasetContent.Default);
+        Directory.Delete(Path.Combine(Out, Carol), recursive: true);
+        var reporter = new CollectingDatasetReporter();
+        Assert.Equal([Alice, Zoe], DatasetReader.Read(Out, reporter: reporter).People.Select(p => p.Label));
+        Assert.Contains(reporter.Warnings, w => w.Contains(Carol, StringComparison.Ordinal));
+    }
+
+    [Fact]
     public void Rename_updates_folder_montage_manifest_yaml_index_and_marker()
     {
         WriteDataset();
