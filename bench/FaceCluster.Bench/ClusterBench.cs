@@ -1,0 +1,285 @@
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using FaceCluster.Clustering;
+
+namespace FaceCluster.Bench;
+
+/// <summary>
+/// Clustering scale benchmark (figures to read, not a test).
+///   cluster [--sizes 1000,10000,100000] [--algorithms Agglomerative,DBSCAN,ChineseWhispers] [--dop 2]
+///           [--sklearn auto|off] [--sklearn-max 100000] [--cw-compare 10000] [--seed 1] [--work dir]
+/// Every (size, algorithm) runs in a child process so that the peak working set is its own.
+/// Synthetic descriptors: people with a skewed (Zipf-like) number of faces, centres of norm 1.45 that are
+/// 0.65-1.1 apart, faces ~0.25-0.35 from their centre, plus 5% one-off faces.
+/// </summary>
+public static class ClusterBench
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "cluster") args = args[1..];
+        var o = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i += 2) o[args[i].TrimStart('-')] = args[i + 1];
+        int seed = int.Parse(o.GetValueOrDefault("seed") ?? "1", Inv);
+        int dop = int.Parse(o.GetValueOrDefault("dop") ?? Environment.ProcessorCount.ToString(Inv), Inv);
+        if (o.TryGetValue("child", out var child)) return Child(int.Parse(child, Inv), o["algorithm"], dop, seed);
+
+        var sizes = (o.GetValueOrDefault("sizes") ?? "1000,10000,100000").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
+        var algorithms = (o.GetValueOrDefault("algorithms") ?? "Agglomerative,DBSCAN,ChineseWhispers").Split(',')
+            .Select(Enum.Parse<ClusteringAlgorithm>).ToArray();
+        var sklearn = o.GetValueOrDefault("sklearn") ?? "auto";
+        int sklearnMax = int.Parse(o.GetValueOrDefault("sklearn-max") ?? "100000", Inv);
+        int cwCompare = int.Parse(o.GetValueOrDefault("cw-compare") ?? "10000", Inv);
+        var work = o.GetValueOrDefault("work") ?? Path.Combine(Path.GetTempPath(), "facecluster-bench");
+        Directory.CreateDirectory(work);
+
+        Console.WriteLine($"clustering benchmark: {Environment.ProcessorCount} logical cores, dop {dop}, seed {seed}, .NET {Environment.Version}");
+        Console.WriteLine($"{"n",8} {"algorithm",-16} {"seconds",8} {"graph s",8} {"peak MB",8} {"clusters",8} {"noise",6} {"pairF1",7} {"B3 P",7} {"B3 R",7} {"B3 F1",7}");
+        foreach (int n in sizes)
+        {
+            foreach (var algorithm in algorithms)
+            {
+                var line = RunChild(["--child", n.ToString(Inv), "--algorithm", algorithm.ToString(), "--dop", dop.ToString(Inv), "--seed", seed.ToString(Inv)]);
+                if (line is null) { Console.WriteLine($"{n,8} {algorithm,-16} failed"); continue; }
+                var r = JsonSerializer.Deserialize<ChildResult>(line)!;
+                Console.WriteLine($"{n,8} {algorithm,-16} {r.Seconds,8:0.000} {r.GraphSeconds,8:0.000} {r.PeakMB,8:0} {r.Clusters,8} {r.Noise,6} {r.PairF1,7:0.0000} {r.BCubedP,7:0.0000} {r.BCubedR,7:0.0000} {r.BCubedF1,7:0.0000}");
+            }
+        }
+
+        if (cwCompare > 0) CompareChineseWhispers(cwCompare, seed, dop);
+        if (sklearn != "off")
+        {
+            var python = FindSklearnPython();
+            if (python is null) Console.WriteLine("\nscikit-learn not found (apt-get install -y python3-sklearn); DBSCAN comparison skipped.");
+            else foreach (int n in sizes.Where(s => s <= sklearnMax)) CompareSklearn(python, n, seed, dop, work);
+        }
+        return 0;
+    }
+
+    private sealed record ChildResult(int N, string Algorithm, double Seconds, double GraphSeconds, double PeakMB, int Clusters, int Noise,
+        double PairF1, double BCubedP, double BCubedR, double BCubedF1);
+
+    private static string? RunChild(IEnumerable<string> args)
+    {
+        var psi = new ProcessStartInfo(Environment.ProcessPath!) { RedirectStandardOutput = true, UseShellExecute = false };
+        if (Path.GetFileNameWithoutExtension(Environment.ProcessPath!) == "dotnet")
+        {
+            psi.ArgumentList.Add(typeof(ClusterBench).Assembly.Location);
+        }
+        psi.ArgumentList.Add("cluster");
+        foreach (var a in args) psi.ArgumentList.Add(a);
+        using var p = Process.Start(psi)!;
+        var output = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        return output.Split('\n').LastOrDefault(l => l.StartsWith('{'));
+    }
+
+    private static int Child(int n, string algorithmName, int dop, int seed)
+    {
+        var algorithm = Enum.Parse<ClusteringAlgorithm>(algorithmName);
+        var (faces, truth) = Generate(n, seed);
+        var truthOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < faces.Count; i++) truthOf[faces[i].Id] = truth[i];
+        GC.Collect();
+        double graphSeconds = 0;
+        var sw = Stopwatch.StartNew();
+        var progress = new Progress(p =>
+        {
+            if (p.Stage != "Neighbours" && graphSeconds == 0) graphSeconds = sw.Elapsed.TotalSeconds;
+        });
+        var clusters = FaceClusterer.Cluster(faces, new ClusteringOptions { Algorithm = algorithm, DegreeOfParallelism = dop, IncludeNoise = true },
+            progress, CancellationToken.None);
+        double seconds = sw.Elapsed.TotalSeconds;
+        var scores = ClusteringMetrics.Evaluate(clusters, f => truthOf[f.Id].ToString(Inv));
+        using var self = Process.GetCurrentProcess();
+        self.Refresh();
+        var result = new ChildResult(n, algorithmName, seconds, graphSeconds, self.PeakWorkingSet64 / 1048576.0,
+            clusters.Count(c => !c.IsNoise), clusters.Where(c => c.IsNoise).Sum(c => c.Count),
+            scores.PairwiseF1, scores.BCubedPrecision, scores.BCubedRecall, scores.BCubedF1);
+        Console.WriteLine(JsonSerializer.Serialize(result));
+        return 0;
+    }
+
+    private sealed class Progress(Action<ClusteringProgress> action) : IProgress<ClusteringProgress>
+    {
+        public void Report(ClusteringProgress value) => action(value);
+    }
+
+    /// <summary>Deterministic CW (ours) against dlib's random visiting order with a few seeds, same graph.</summary>
+    private static void CompareChineseWhispers(int n, int seed, int dop)
+    {
+        var (faces, truth) = Generate(n, seed);
+        var order = Enumerable.Range(0, n).OrderBy(i => faces[i].Id, StringComparer.Ordinal).ToArray();
+        var sorted = order.Select(i => faces[i]).ToArray();
+        var sortedTruth = order.Select(i => truth[i]).ToArray();
+        var m = new DescriptorMatrix(sorted);
+        Console.WriteLine($"\nChinese whispers at n={n}, threshold {ClusteringOptions.DefaultChineseWhispersThreshold} (no cannot-link), pairwise / BCubed F1:");
+        foreach (double t in new[] { 0.5, 0.6 })
+        {
+            var graph = RadiusIndex.BuildGraph(m, (float)t, false, dop, null, default);
+            var sw = Stopwatch.StartNew();
+            var det = ChineseWhispers.Run(graph, 100, CannotLink.Empty(n), dop, default);
+            double detSeconds = sw.Elapsed.TotalSeconds;
+            var s = ClusteringMetrics.Evaluate(det, sortedTruth);
+            Console.WriteLine($"  t={t:0.0} deterministic order:      {s.PairwiseF1:0.0000} / {s.BCubedF1:0.0000}  clusters {s.PredictedClusters}  {detSeconds:0.000} s");
+            for (int r = 1; r <= 3; r++)
+            {
+                sw.Restart();
+                var rnd = ChineseWhispers.RunRandomOrder(graph, 100, r);
+                double rs = sw.Elapsed.TotalSeconds;
+                s = ClusteringMetrics.Evaluate(rnd, sortedTruth);
+                Console.WriteLine($"  t={t:0.0} dlib random order seed {r}: {s.PairwiseF1:0.0000} / {s.BCubedF1:0.0000}  clusters {s.PredictedClusters}  {rs:0.000} s");
+            }
+        }
+    }
+
+    private static string? FindSklearnPython()
+    {
+        foreach (var python in new[] { "/usr/bin/python3", "python3" })
+        {
+            try
+            {
+                var psi = new ProcessStartInfo(python, ["-c", "import sklearn"]) { UseShellExecute = false, RedirectStandardError = true };
+                using var p = Process.Start(psi)!;
+                p.StandardError.ReadToEnd();
+                p.WaitForExit();
+                if (p.ExitCode == 0) return python;
+            }
+            catch (System.ComponentModel.Win32Exception)
+            {
+            }
+        }
+        return null;
+    }
+
+    private static void CompareSklearn(string python, int n, int seed, int dop, string work)
+    {
+        const double eps = ClusteringOptions.DefaultEpsilon;
+        const int minSamples = ClusteringOptions.DefaultMinSamples;
+        var (faces, _) = Generate(n, seed);
+        // Rows in canonical (Id) order so that indices agree.
+        var sorted = faces.OrderBy(f => f.Id, StringComparer.Ordinal).ToArray();
+        var vectors = Path.Combine(work, $"vectors-{n}.f32");
+        using (var fs = File.Create(vectors))
+        {
+            foreach (var f in sorted) fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.Descriptor.AsSpan()));
+        }
+        var outPath = Path.Combine(work, $"sklearn-{n}.txt");
+        var script = Path.Combine(FindRoot(), "bench", "sklearn_dbscan.py");
+        var psi = new ProcessStartInfo(python, [script, vectors, n.ToString(Inv), eps.ToString("R", Inv), minSamples.ToString(Inv), outPath])
+        {
+            RedirectStandardOutput = true, UseShellExecute = false,
+        };
+        var wall = Stopwatch.StartNew();
+        using var p = Process.Start(psi)!;
+        var json = p.StandardOutput.ReadToEnd();
+        p.WaitForExit();
+        double wallSeconds = wall.Elapsed.TotalSeconds;
+        if (p.ExitCode != 0) { Console.WriteLine($"sklearn failed at n={n}"); return; }
+        using var doc = JsonDocument.Parse(json);
+        double skSeconds = doc.RootElement.GetProperty("seconds").GetDouble();
+        var lines = File.ReadAllLines(outPath);
+        var skLabel = lines.Select(l => int.Parse(l.Split(' ')[0], Inv)).ToArray();
+        var skCore = lines.Select(l => l.Split(' ')[1] == "1").ToArray();
+
+        var sw = Stopwatch.StartNew();
+        var clusters = FaceClusterer.Cluster(sorted, new ClusteringOptions
+        {
+            Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = eps, MinSamples = minSamples, UseCannotLink = false, IncludeNoise = true,
+            DegreeOfParallelism = dop,
+        });
+        double ours = sw.Elapsed.TotalSeconds;
+        var index = sorted.Select((f, i) => (f.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
+        var label = new int[n];
+        foreach (var c in clusters) foreach (var f in c.Faces) label[index[f.Id]] = c.IsNoise ? -1 : c.Id;
+        var graph = RadiusIndex.BuildGraph(new DescriptorMatrix(sorted), (float)eps, true, dop, null, default);
+        var core = Dbscan.CoreFlags(graph, minSamples);
+
+        int coreDiff = Enumerable.Range(0, n).Count(i => core[i] != skCore[i]);
+        int noiseDiff = Enumerable.Range(0, n).Count(i => (label[i] < 0) != (skLabel[i] < 0));
+        // Same partition: the pairs (ours, sklearn) of non-noise points form a bijection.
+        var pairs = Enumerable.Range(0, n).Where(i => label[i] >= 0 && skLabel[i] >= 0).Select(i => (label[i], skLabel[i])).Distinct().ToList();
+        bool samePartition = pairs.Select(x => x.Item1).Distinct().Count() == pairs.Count && pairs.Select(x => x.Item2).Distinct().Count() == pairs.Count;
+        Console.WriteLine($"\nDBSCAN eps={eps} min_samples={minSamples} n={n}: sklearn {doc.RootElement.GetProperty("sklearn").GetString()} fit {skSeconds:0.000} s " +
+            $"(process {wallSeconds:0.0} s), ours {ours:0.000} s; core flags differ {coreDiff}, noise flags differ {noiseDiff}, " +
+            $"same partition {samePartition}, clusters ours {clusters.Count(c => !c.IsNoise)} sklearn {doc.RootElement.GetProperty("clusters").GetInt32()}");
+    }
+
+    private static string FindRoot()
+    {
+        foreach (var start in new[] { AppContext.BaseDirectory, Directory.GetCurrentDirectory() })
+        {
+            for (var dir = new DirectoryInfo(start); dir is not null; dir = dir.Parent)
+            {
+                if (File.Exists(Path.Combine(dir.FullName, "FaceCluster.PowerShell.sln"))) return dir.FullName;
+            }
+        }
+        throw new InvalidOperationException("FaceCluster.PowerShell.sln not found");
+    }
+
+    /// <summary>The synthetic data set: faces (Ids shuffled so people are not contiguous) and the true person of each.</summary>
+    public static (List<FaceEncoding> Faces, int[] Truth) Generate(int n, int seed)
+    {
+        var rnd = new Random(seed);
+        int oneOff = n * 5 / 100, clustered = n - oneOff;
+        int people = Math.Max(1, clustered / 40);
+        var w = Enumerable.Range(1, people).Select(k => 1.0 / (k + 10)).ToArray();
+        double sum = w.Sum();
+        var sizes = w.Select(x => Math.Max(1, (int)(clustered * x / sum))).ToArray();
+        for (int k = 0, left = clustered - sizes.Sum(); left > 0; k = (k + 1) % people, left--) sizes[k]++;
+        var common = Unit(rnd);
+        var descriptors = new List<float[]>(n);
+        var truth = new List<int>(n);
+        void Person(int id, int count)
+        {
+            double beta2 = 0.1 + 0.2 * rnd.NextDouble();
+            var u = Unit(rnd);
+            var c = new double[128];
+            for (int i = 0; i < 128; i++) c[i] = Math.Sqrt(1 - beta2) * common[i] + Math.Sqrt(beta2) * u[i];
+            double norm = Math.Sqrt(c.Sum(x => x * x));
+            double sigma = (0.25 + 0.1 * rnd.NextDouble()) / Math.Sqrt(128);
+            for (int k = 0; k < count && descriptors.Count < n; k++)
+            {
+                var d = new float[128];
+                for (int i = 0; i < 128; i++) d[i] = (float)(c[i] * 1.45 / norm + sigma * Gaussian(rnd));
+                descriptors.Add(d);
+                truth.Add(id);
+            }
+        }
+        for (int p = 0; p < people; p++) Person(p, sizes[p]);
+        for (int k = 0; descriptors.Count < n; k++) Person(people + k, 1);
+        var perm = Enumerable.Range(0, n).ToArray();
+        rnd.Shuffle(perm);
+        var marks = FaceLandmarks.FromArray(Enumerable.Repeat(new FacePoint(0, 0), 6).ToArray());
+        var faces = new List<FaceEncoding>(n);
+        var t = new int[n];
+        for (int i = 0; i < n; i++)
+        {
+            int src = perm[i];
+            faces.Add(new FaceEncoding
+            {
+                Id = $"f{i:D7}", Path = $"/frames/{i:D7}.jpg", Box = new FaceBox(0, 0, 100, 100), Landmarks = marks,
+                Descriptor = descriptors[src], Model = "dlib_face_recognition_resnet_model_v1",
+            });
+            t[i] = truth[src];
+        }
+        return (faces, t);
+    }
+
+    private static double[] Unit(Random rnd)
+    {
+        var v = new double[128];
+        for (int i = 0; i < 128; i++) v[i] = Gaussian(rnd);
+        double n = Math.Sqrt(v.Sum(x => x * x));
+        for (int i = 0; i < 128; i++) v[i] /= n;
+        return v;
+    }
+
+    private static double Gaussian(Random rnd)
+    {
+        double u1 = 1.0 - rnd.NextDouble(), u2 = rnd.NextDouble();
+        return Math.Sqrt(-2 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2);
+    }
+}

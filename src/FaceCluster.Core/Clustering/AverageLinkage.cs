@@ -1,0 +1,151 @@
+namespace FaceCluster.Clustering;
+
+/// <summary>
+/// Average-linkage (UPGMA) agglomerative clustering cut at a threshold: clusters merge while the average
+/// distance between them is &lt; threshold. If two faces end up together, they are joined by a chain of pairs
+/// each closer than the threshold (an average below t needs a pair below t), so each connected component of the
+/// "&lt; t" neighbour graph is clustered on its own, in parallel, with the nearest-neighbour-chain algorithm
+/// (exact for average linkage, O(m^2) time and memory per component of m faces).
+/// Cannot-link pairs start at an infinite distance; the Lance-Williams average keeps any union that would hold
+/// such a pair infinite, so forbidden merges never happen, and the linkage stays reducible, so the chain stays exact.
+/// </summary>
+internal static class AverageLinkage
+{
+    /// <summary>Labels: each face's label is the smallest canonical index in its cluster.</summary>
+    public static int[] Run(DescriptorMatrix m, NeighborGraph graph, double threshold, CannotLink cannotLink,
+        int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        int n = m.Count;
+        var labels = new int[n];
+        for (int i = 0; i < n; i++) labels[i] = i;
+        var components = graph.Components().Where(c => c.Length > 1).OrderByDescending(c => c.Length).ToArray();
+        long total = components.Sum(c => (long)c.Length), done = 0;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
+        Parallel.ForEach(components, po, component =>
+        {
+            var local = ClusterComponent(m, component, threshold, cannotLink, ct);
+            for (int k = 0; k < component.Length; k++) labels[component[k]] = component[local[k]];
+            progress?.Report(new ClusteringProgress("Clustering", Interlocked.Add(ref done, component.Length), total));
+        });
+        return labels;
+    }
+
+    /// <summary>For each local face, the smallest local index of its cluster.</summary>
+    internal static int[] ClusterComponent(DescriptorMatrix m, int[] members, double threshold, CannotLink cannotLink, CancellationToken ct)
+    {
+        int size = members.Length;
+        // Full symmetric matrix (row scans are contiguous); merged clusters live at the smaller index.
+        var d = new float[(long)size * size];
+        for (int i = 0; i < size; i++)
+        {
+            if ((i & 63) == 0) ct.ThrowIfCancellationRequested();
+            var row = m.Row(members[i]);
+            long ri = (long)i * size;
+            for (int j = i + 1; j < size; j++)
+            {
+                float v = DescriptorMatrix.Distance(row, m.Row(members[j]));
+                d[ri + j] = v;
+                d[(long)j * size + i] = v;
+            }
+        }
+        if (cannotLink.Any)
+        {
+            var localOf = new Dictionary<int, int>(size);
+            for (int i = 0; i < size; i++) localOf[members[i]] = i;
+            for (int i = 0; i < size; i++)
+            {
+                foreach (int g in cannotLink.GroupsOf(members[i]))
+                {
+                    foreach (int other in cannotLink.Members(g))
+                    {
+                        if (other != members[i] && localOf.TryGetValue(other, out int j))
+                        {
+                            d[(long)i * size + j] = float.PositiveInfinity;
+                        }
+                    }
+                }
+            }
+        }
+
+        var weight = new int[size];
+        var active = new bool[size];
+        var activeList = new List<int>(size);
+        for (int i = 0; i < size; i++) { weight[i] = 1; active[i] = true; }
+        var parent = new int[size];
+        for (int i = 0; i < size; i++) parent[i] = i;
+        int remaining = size;
+        var chain = new List<int>();
+        int scanFrom = 0;
+        float t = (float)threshold;
+
+        while (remaining > 1)
+        {
+            if (chain.Count == 0)
+            {
+                while (!active[scanFrom]) scanFrom++;
+                chain.Add(scanFrom);
+            }
+            int a = chain[^1];
+            int prev = chain.Count > 1 ? chain[^2] : -1;
+            // Nearest active cluster to a; ties prefer the previous chain element, then the smallest index.
+            long ra = (long)a * size;
+            int b = -1;
+            float best = float.PositiveInfinity;
+            if (prev >= 0) { b = prev; best = d[ra + prev]; }
+            for (int c = 0; c < size; c++)
+            {
+                if (c == a || !active[c]) continue;
+                float v = d[ra + c];
+                if (v < best) { best = v; b = c; }
+            }
+            if (b < 0 || !(best < t))
+            {
+                // a can never merge below the threshold (reducibility): finish it.
+                active[a] = false;
+                remaining--;
+                chain.RemoveAt(chain.Count - 1);
+                continue;
+            }
+            if (b == prev)
+            {
+                chain.RemoveRange(chain.Count - 2, 2);
+                int keep = Math.Min(a, b), drop = Math.Max(a, b);
+                MergeInto(d, size, keep, drop, weight, active);
+                parent[drop] = keep;
+                remaining--;
+                if ((remaining & 255) == 0) ct.ThrowIfCancellationRequested();
+            }
+            else
+            {
+                chain.Add(b);
+            }
+        }
+
+        var result = new int[size];
+        for (int i = 0; i < size; i++)
+        {
+            int r = i;
+            while (parent[r] != r) r = parent[r];
+            result[i] = r;
+        }
+        return result;
+    }
+
+    private static void MergeInto(float[] d, int size, int keep, int drop, int[] weight, bool[] active)
+    {
+        double wk = weight[keep], wd = weight[drop], sum = wk + wd;
+        long rk = (long)keep * size, rd = (long)drop * size;
+        for (int c = 0; c < size; c++)
+        {
+            if (!active[c] || c == keep || c == drop) continue;
+            float dk = d[rk + c], dd = d[rd + c];
+            float v = float.IsPositiveInfinity(dk) || float.IsPositiveInfinity(dd)
+                ? float.PositiveInfinity
+                : (float)((wk * dk + wd * dd) / sum);
+            d[rk + c] = v;
+            d[(long)c * size + keep] = v;
+        }
+        weight[keep] += weight[drop];
+        active[drop] = false;
+    }
+}

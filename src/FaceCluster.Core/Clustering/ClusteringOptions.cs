@@ -1,0 +1,81 @@
+namespace FaceCluster;
+
+/// <summary>Which clustering algorithm <see cref="FaceClusterer"/> runs.</summary>
+public enum ClusteringAlgorithm
+{
+    /// <summary>Average-linkage agglomerative clustering cut at <see cref="ClusteringOptions.Threshold"/> (recommended, default 0.6).</summary>
+    Agglomerative = 0,
+    /// <summary>DBSCAN with Euclidean distance, scikit-learn semantics (<see cref="ClusteringOptions.Epsilon"/>, <see cref="ClusteringOptions.MinSamples"/>).</summary>
+    DBSCAN = 1,
+    /// <summary>Chinese whispers as in dlib's face_clustering example, with a deterministic visiting order (default threshold 0.5).</summary>
+    ChineseWhispers = 2,
+}
+
+/// <summary>Progress of a clustering run.</summary>
+/// <param name="Stage">What is being done: "Neighbours", "Clustering", "Medoids".</param>
+/// <param name="Completed">Units of work done in this stage.</param>
+/// <param name="Total">Units of work in this stage.</param>
+public readonly record struct ClusteringProgress(string Stage, long Completed, long Total)
+{
+    public double Fraction => Total <= 0 ? 1 : (double)Completed / Total;
+}
+
+/// <summary>Settings for <see cref="FaceClusterer.Cluster"/>. Distances are Euclidean between 128-d dlib descriptors; lower is stricter.</summary>
+public sealed class ClusteringOptions
+{
+    public const double DefaultEpsilon = 0.5;
+    public const int DefaultMinSamples = 2;
+    public const double DefaultAgglomerativeThreshold = 0.6;
+    public const double DefaultChineseWhispersThreshold = 0.5;
+    public const int DefaultIterations = 100;
+
+    public ClusteringAlgorithm Algorithm { get; set; } = ClusteringAlgorithm.Agglomerative;
+
+    /// <summary>DBSCAN neighbourhood radius: q is a neighbour of p when distance(p, q) &lt;= Epsilon.</summary>
+    public double Epsilon { get; set; } = DefaultEpsilon;
+
+    /// <summary>DBSCAN: a face is a core face when at least this many faces, counting itself, lie within Epsilon (scikit-learn's min_samples).</summary>
+    public int MinSamples { get; set; } = DefaultMinSamples;
+
+    /// <summary>
+    /// Agglomerative: merge while the average distance between two clusters is &lt; Threshold.
+    /// Chinese whispers: faces closer than Threshold are joined by an edge.
+    /// Null means the algorithm's default (<see cref="DefaultAgglomerativeThreshold"/>, <see cref="DefaultChineseWhispersThreshold"/>).
+    /// </summary>
+    public double? Threshold { get; set; }
+
+    /// <summary>Chinese whispers: maximum number of passes over all faces (it stops early once a pass changes nothing).</summary>
+    public int Iterations { get; set; } = DefaultIterations;
+
+    /// <summary>Two faces of the same image (same Path, or same VideoPath and FrameIndex) are different people and never share a cluster.</summary>
+    public bool UseCannotLink { get; set; } = true;
+
+    /// <summary>Clusters with fewer faces than this are treated as noise (DBSCAN noise is always noise).</summary>
+    public int MinClusterSize { get; set; } = 1;
+
+    /// <summary>Emit the noise faces as one cluster with Id 0 and IsNoise set.</summary>
+    public bool IncludeNoise { get; set; }
+
+    /// <summary>Threads for the distance work; 0 or less means all processors. Results never depend on it.</summary>
+    public int DegreeOfParallelism { get; set; }
+
+    /// <summary>The threshold that will actually be used for Agglomerative or ChineseWhispers.</summary>
+    public double EffectiveThreshold => Threshold ?? (Algorithm == ClusteringAlgorithm.ChineseWhispers
+        ? DefaultChineseWhispersThreshold
+        : DefaultAgglomerativeThreshold);
+
+    internal int EffectiveDegreeOfParallelism => DegreeOfParallelism > 0 ? DegreeOfParallelism : Environment.ProcessorCount;
+
+    /// <summary>Throws <see cref="ArgumentException"/> for settings that make no sense.</summary>
+    public void Validate()
+    {
+        if (!Enum.IsDefined(Algorithm)) throw new ArgumentException($"Unknown clustering algorithm {Algorithm}.", nameof(Algorithm));
+        if (!double.IsFinite(Epsilon) || Epsilon <= 0) throw new ArgumentException($"Epsilon must be a positive finite distance, got {Epsilon}.", nameof(Epsilon));
+        if (MinSamples < 1) throw new ArgumentException($"MinSamples must be at least 1 (it counts the face itself), got {MinSamples}.", nameof(MinSamples));
+        if (Threshold is { } t && (!double.IsFinite(t) || t <= 0)) throw new ArgumentException($"Threshold must be a positive finite distance, got {t}.", nameof(Threshold));
+        if (Iterations < 1) throw new ArgumentException($"Iterations must be at least 1, got {Iterations}.", nameof(Iterations));
+        if (MinClusterSize < 1) throw new ArgumentException($"MinClusterSize must be at least 1, got {MinClusterSize}.", nameof(MinClusterSize));
+    }
+
+    public ClusteringOptions Clone() => (ClusteringOptions)MemberwiseClone();
+}

@@ -1,0 +1,189 @@
+using FaceCluster.Clustering;
+
+namespace FaceCluster;
+
+/// <summary>
+/// Groups face descriptors into people. Deterministic: the faces are first sorted by Id (ordinal), every tie is
+/// broken by that canonical order, and parallel work only computes values, so the same faces give the same
+/// clusters, Ids and labels in any input order and with any <see cref="ClusteringOptions.DegreeOfParallelism"/>.
+/// </summary>
+public static class FaceClusterer
+{
+    public static IReadOnlyList<FaceCluster> Cluster(IReadOnlyList<FaceEncoding> faces, ClusteringOptions? options = null,
+        IProgress<ClusteringProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        options ??= new ClusteringOptions();
+        options.Validate();
+        Validate(faces);
+        if (faces.Count == 0) return [];
+
+        var sorted = Canonical(faces);
+        var matrix = new DescriptorMatrix(sorted);
+        var labels = Labels(matrix, sorted, options, progress, cancellationToken);
+        return Build(matrix, sorted, labels, options, progress, cancellationToken);
+    }
+
+    /// <summary>
+    /// Checks the faces: none null, unique Ids, descriptors of length 128 with finite values, one Model.
+    /// Throws <see cref="ArgumentException"/> naming the offending face Id.
+    /// </summary>
+    public static void Validate(IReadOnlyList<FaceEncoding> faces)
+    {
+        ArgumentNullException.ThrowIfNull(faces);
+        string? model = null;
+        string? modelFace = null;
+        var ids = new HashSet<string>(StringComparer.Ordinal);
+        for (int i = 0; i < faces.Count; i++)
+        {
+            var f = faces[i] ?? throw new ArgumentException($"Face #{i} is null.", nameof(faces));
+            if (f.Id is null) throw new ArgumentException($"Face #{i} has no Id.", nameof(faces));
+            if (!ids.Add(f.Id)) throw new ArgumentException($"Face Id '{f.Id}' occurs more than once.", nameof(faces));
+            if (f.Descriptor is null) throw new ArgumentException($"Face '{f.Id}' has no descriptor.", nameof(faces));
+            if (f.Descriptor.Length != FaceEncoding.DescriptorLength)
+            {
+                throw new ArgumentException(
+                    $"Face '{f.Id}' has a descriptor of length {f.Descriptor.Length}; expected {FaceEncoding.DescriptorLength}.", nameof(faces));
+            }
+            for (int k = 0; k < f.Descriptor.Length; k++)
+            {
+                if (!float.IsFinite(f.Descriptor[k]))
+                {
+                    throw new ArgumentException(
+                        $"Face '{f.Id}' has a non-finite descriptor value ({f.Descriptor[k]}) at index {k}.", nameof(faces));
+                }
+            }
+            if (model is null)
+            {
+                model = f.Model;
+                modelFace = f.Id;
+            }
+            else if (!string.Equals(model, f.Model, StringComparison.Ordinal))
+            {
+                throw new ArgumentException(
+                    $"Face '{f.Id}' was encoded by model '{f.Model}' but face '{modelFace}' by '{model}'; descriptors of different models cannot be compared.",
+                    nameof(faces));
+            }
+        }
+    }
+
+    internal static FaceEncoding[] Canonical(IReadOnlyList<FaceEncoding> faces)
+    {
+        var sorted = faces.ToArray();
+        Array.Sort(sorted, (a, b) => string.CompareOrdinal(a.Id, b.Id));
+        return sorted;
+    }
+
+    /// <summary>Per canonical face: a cluster key (any int; equal keys = same cluster) or -1 for noise.</summary>
+    internal static int[] Labels(DescriptorMatrix matrix, FaceEncoding[] sorted, ClusteringOptions options,
+        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        var cannotLink = options.UseCannotLink ? CannotLink.Build(sorted) : CannotLink.Empty(sorted.Length);
+        int dop = options.EffectiveDegreeOfParallelism;
+        switch (options.Algorithm)
+        {
+            case ClusteringAlgorithm.DBSCAN:
+            {
+                var graph = RadiusIndex.BuildGraph(matrix, (float)options.Epsilon, inclusive: true, dop, progress, ct);
+                return Dbscan.Run(graph, options.MinSamples, cannotLink, ct);
+            }
+            case ClusteringAlgorithm.ChineseWhispers:
+            {
+                var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, inclusive: false, dop, progress, ct);
+                return ChineseWhispers.Run(graph, options.Iterations, cannotLink, dop, ct);
+            }
+            default:
+            {
+                var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, inclusive: false, dop, progress, ct);
+                return AverageLinkage.Run(matrix, graph, options.EffectiveThreshold, cannotLink, dop, progress, ct);
+            }
+        }
+    }
+
+    private static IReadOnlyList<FaceCluster> Build(DescriptorMatrix descriptors, FaceEncoding[] sorted, int[] labels, ClusteringOptions options,
+        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        // Group canonical indices by label; groups come out in canonical order of their first face.
+        var byLabel = new Dictionary<int, List<int>>();
+        var groups = new List<List<int>>();
+        var noise = new List<int>();
+        for (int i = 0; i < labels.Length; i++)
+        {
+            if (labels[i] < 0) { noise.Add(i); continue; }
+            if (!byLabel.TryGetValue(labels[i], out var list))
+            {
+                byLabel[labels[i]] = list = [];
+                groups.Add(list);
+            }
+            list.Add(i);
+        }
+        var kept = new List<List<int>>();
+        foreach (var g in groups)
+        {
+            if (g.Count >= options.MinClusterSize) kept.Add(g);
+            else noise.AddRange(g);
+        }
+        // Largest first; ties: the cluster whose first (smallest-Id) face comes first. Stable sort keeps that order.
+        var ordered = kept.Select((g, k) => (g, k)).OrderByDescending(x => x.g.Count).ThenBy(x => x.k).Select(x => x.g).ToList();
+        noise.Sort();
+
+        var result = new List<FaceCluster>(ordered.Count + 1);
+        var all = new List<(int Id, List<int> Members, bool IsNoise)>();
+        if (options.IncludeNoise && noise.Count > 0) all.Add((0, noise, true));
+        for (int k = 0; k < ordered.Count; k++) all.Add((k + 1, ordered[k], false));
+
+        long total = all.Sum(x => (long)x.Members.Count), done = 0;
+        var stats = new (int Medoid, double Mean, double Max)[all.Count];
+        var po = new ParallelOptions { MaxDegreeOfParallelism = options.EffectiveDegreeOfParallelism, CancellationToken = ct };
+        // Big clusters use all threads inside; small ones are spread over the threads.
+        const int big = 512;
+        for (int k = 0; k < all.Count; k++)
+        {
+            if (all[k].Members.Count < big) continue;
+            stats[k] = Medoid(descriptors, all[k].Members, po);
+            progress?.Report(new ClusteringProgress("Medoids", done += all[k].Members.Count, total));
+        }
+        var small = Enumerable.Range(0, all.Count).Where(k => all[k].Members.Count < big).ToArray();
+        Parallel.ForEach(small, po, k => stats[k] = Medoid(descriptors, all[k].Members, null));
+        progress?.Report(new ClusteringProgress("Medoids", total, total));
+
+        for (int k = 0; k < all.Count; k++)
+        {
+            var (id, members, isNoise) = all[k];
+            result.Add(new FaceCluster
+            {
+                Id = id,
+                Label = isNoise ? FaceCluster.NoiseLabel : FaceCluster.DefaultLabel(id),
+                Faces = members.Select(i => sorted[i]).ToArray(),
+                Medoid = sorted[stats[k].Medoid],
+                MeanDistance = stats[k].Mean,
+                MaxDistance = stats[k].Max,
+                IsNoise = isNoise,
+            });
+        }
+        return result;
+    }
+
+    /// <summary>Medoid (least total distance, ties: smallest index) and mean/max distance from it to the others.</summary>
+    internal static (int Medoid, double Mean, double Max) Medoid(DescriptorMatrix m, IReadOnlyList<int> members, ParallelOptions? po)
+    {
+        int size = members.Count;
+        if (size == 1) return (members[0], 0, 0);
+        var totals = new double[size];
+        void Row(int i)
+        {
+            var row = m.Row(members[i]);
+            double s = 0;
+            for (int j = 0; j < size; j++) s += DescriptorMatrix.Distance(row, m.Row(members[j]));
+            totals[i] = s;
+        }
+        if (po is null) for (int i = 0; i < size; i++) Row(i);
+        else Parallel.For(0, size, po, Row);
+        int best = 0;
+        for (int i = 1; i < size; i++) if (totals[i] < totals[best]) best = i;
+        double max = 0;
+        var medoidRow = m.Row(members[best]);
+        for (int j = 0; j < size; j++) max = Math.Max(max, DescriptorMatrix.Distance(medoidRow, m.Row(members[j])));
+        return (members[best], totals[best] / (size - 1), max);
+    }
+}

@@ -1,0 +1,74 @@
+using System.Globalization;
+
+namespace FaceCluster.Dataset;
+
+/// <summary>File and folder names of a dataset, and which labels can be folder names.</summary>
+public static class DatasetLayout
+{
+    public const string MarkerFileName = ".facecluster-dataset.json";
+    public const string ManifestJsonFileName = "manifest.json";
+    public const string ManifestCsvFileName = "manifest.csv";
+    public const string IndexFileName = "index.html";
+    public const string MontageFileName = "montage.jpg";
+    public const string NoiseFolderName = "_unclustered";
+    public const string YoloFolderName = "yolo";
+    public const string YoloDataFileName = "data.yaml";
+    public const string Format = "FaceCluster.Dataset";
+    public const int Version = 1;
+
+    private static readonly char[] InvalidLabelChars =
+        [.. Path.GetInvalidFileNameChars(), '/', '\\', ':', '*', '?', '"', '<', '>', '|'];
+
+    private static readonly HashSet<string> WindowsReserved = new(StringComparer.OrdinalIgnoreCase)
+    {
+        "CON", "PRN", "AUX", "NUL", "COM1", "COM2", "COM3", "COM4", "COM5", "COM6", "COM7", "COM8", "COM9",
+        "LPT1", "LPT2", "LPT3", "LPT4", "LPT5", "LPT6", "LPT7", "LPT8", "LPT9",
+    };
+
+    /// <summary>Null when <paramref name="label"/> can be a person folder on Windows, macOS and Linux; otherwise why not.</summary>
+    public static string? ValidateLabel(string? label)
+    {
+        if (string.IsNullOrWhiteSpace(label)) return "The label is empty.";
+        if (label.Length > 120) return "The label is longer than 120 characters.";
+        if (label.IndexOfAny(InvalidLabelChars) >= 0 || label.Any(char.IsControl))
+            return "The label contains a character that cannot be in a folder name (/ \\ : * ? \" < > | or a control character).";
+        if (label is "." or "..") return "The label cannot be '.' or '..'.";
+        if (label.StartsWith('.')) return "The label cannot start with '.' (hidden folder).";
+        if (label != label.Trim() || label.EndsWith('.')) return "The label cannot start or end with a space or end with a dot.";
+        if (WindowsReserved.Contains(label.Split('.')[0])) return $"'{label}' is a reserved device name on Windows.";
+        if (string.Equals(label, NoiseFolderName, StringComparison.OrdinalIgnoreCase) ||
+            string.Equals(label, YoloFolderName, StringComparison.OrdinalIgnoreCase))
+            return $"'{label}' is reserved for the dataset's own folders.";
+        return null;
+    }
+
+    /// <summary>Throws <see cref="DatasetException"/> (<see cref="DatasetErrors.LabelInvalid"/>) when the label cannot be a folder name.</summary>
+    public static void EnsureValidLabel(string? label)
+    {
+        string? problem = ValidateLabel(label);
+        if (problem is not null)
+        {
+            throw new DatasetException(DatasetErrors.LabelInvalid, DatasetErrorKind.InvalidArgument,
+                $"'{label}' cannot be used as a person's name: {problem}", label);
+        }
+    }
+
+    /// <summary>A file-name-safe form of a face id (ids are normally hex already).</summary>
+    public static string SafeFileStem(string id)
+    {
+        var chars = id.Select(c => char.IsAsciiLetterOrDigit(c) || c is '-' or '_' ? c : '_').ToArray();
+        var stem = new string(chars);
+        return stem.Length == 0 ? "face" : stem.Length > 100 ? stem[..100] : stem;
+    }
+
+    public static string PortraitFileName(string faceId) => $"portrait_{SafeFileStem(faceId)}.jpg";
+    public static string ChipFileName(string faceId) => $"chip_{SafeFileStem(faceId)}.png";
+
+    /// <summary>Relative paths in manifests and the marker always use '/'.</summary>
+    public static string Relative(params string[] parts) => string.Join('/', parts);
+
+    public static string ToFullPath(string root, string relative) =>
+        Path.Combine([root, .. relative.Split('/', StringSplitOptions.RemoveEmptyEntries)]);
+
+    internal static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,202 @@
+namespace FaceCluster.Dataset;
+
+/// <summary>One person of a dataset as it is on disk now.</summary>
+public sealed class DatasetPerson
+{
+    /// <summary>The folder name on disk: a folder renamed by hand renames the person.</summary>
+    public required string Label { get; init; }
+    /// <summary>The cluster id of the manifest; a folder the user created by hand gets a new id above the others.</summary>
+    public required int ClusterId { get; init; }
+    public required bool IsNoise { get; init; }
+    /// <summary>Full path of the person folder.</summary>
+    public required string Folder { get; init; }
+    /// <summary>The label in manifest.json (the label at export or last rename); null for a folder created by hand.</summary>
+    public string? ManifestLabel { get; init; }
+    /// <summary>Class index in yolo/data.yaml, when the person has one.</summary>
+    public int? YoloClass { get; init; }
+    /// <summary>The faces, in ordinal order of their Id, with descriptors.</summary>
+    public required IReadOnlyList<FaceEncoding> Faces { get; init; }
+    /// <summary>Full path of montage.jpg when it exists.</summary>
+    public string? Montage { get; init; }
+
+    internal List<ManifestFace> Rows { get; init; } = [];
+
+    public int Count => Faces.Count;
+
+    /// <summary>As a <see cref="FaceCluster"/> (medoid and distances computed), e.g. as a reference for matching.</summary>
+    public FaceCluster ToFaceCluster()
+    {
+        int n = Faces.Count;
+        var sums = new double[n];
+        var distances = new double[n, n];
+        for (int i = 0; i < n; i++)
+        for (int j = i + 1; j < n; j++)
+        {
+            double d = Faces[i].Descriptor.Length == Faces[j].Descriptor.Length ? FaceDistance.Euclidean(Faces[i].Descriptor, Faces[j].Descriptor) : 0;
+            distances[i, j] = distances[j, i] = d;
+            sums[i] += d;
+            sums[j] += d;
+        }
+        int medoid = 0;
+        for (int i = 1; i < n; i++) if (sums[i] < sums[medoid]) medoid = i;
+        double max = 0;
+        for (int i = 0; i < n; i++) max = Math.Max(max, distances[medoid, i]);
+        return new FaceCluster
+        {
+            Id = IsNoise ? 0 : ClusterId,
+            Label = Label,
+            Faces = Faces,
+            Medoid = Faces[medoid],
+            MeanDistance = n > 1 ? sums[medoid] / (n - 1) : 0,
+            MaxDistance = max,
+            IsNoise = IsNoise,
+        };
+    }
+
+    public override string ToString() => $"{Label} ({Count} faces)";
+}
+
+/// <summary>A dataset folder read back: the manifest and the people as they are on disk now.</summary>
+public sealed class DatasetContents
+{
+    public required string Root { get; init; }
+    public required DatasetManifest Manifest { get; init; }
+    public required DatasetMarker Marker { get; init; }
+    /// <summary>People in ClusterId order; the unclustered faces only when asked for.</summary>
+    public required IReadOnlyList<DatasetPerson> People { get; init; }
+
+    /// <summary>The people as clusters (for FaceMatcher / re-clustering with a reference).</summary>
+    public IReadOnlyList<FaceCluster> ToFaceClusters() => People.Select(p => p.ToFaceCluster()).ToList();
+}
+
+/// <summary>
+/// Reads a dataset written by <see cref="DatasetWriter"/>. The folder names on disk win over the manifest:
+/// a person folder renamed in a file manager gives that person the new label, and a portrait or chip moved
+/// into another folder (or into a new folder) moves the face to that person. Faces whose portrait and chip were
+/// all deleted are left out. Folders are matched to manifest people by their face files (portrait_/chip_ names).
+/// </summary>
+public static class DatasetReader
+{
+    /// <summary>True when <paramref name="directory"/> holds a dataset marker.</summary>
+    public static bool IsDataset(string directory) =>
+        File.Exists(Path.Combine(directory, DatasetLayout.MarkerFileName));
+
+    /// <exception cref="DatasetException"><see cref="DatasetErrors.DatasetInvalid"/>: no marker, or a missing or broken manifest.</exception>
+    public static DatasetContents Read(string datasetDirectory, bool includeNoise = false, IDatasetReporter? reporter = null)
+    {
+        string root = Path.GetFullPath(datasetDirectory);
+        if (!Directory.Exists(root))
+            throw new DatasetException(DatasetErrors.DatasetInvalid, DatasetErrorKind.ObjectNotFound, $"Dataset folder '{root}' does not exist.", root);
+        var marker = DatasetJson.ReadMarker(root)
+            ?? throw DatasetException.Invalid(root, $"'{root}' is not a FaceCluster dataset (no {DatasetLayout.MarkerFileName}).");
+        string manifestPath = Path.Combine(root, DatasetLayout.ManifestJsonFileName);
+        if (!File.Exists(manifestPath)) throw DatasetException.Invalid(manifestPath, $"The dataset '{root}' has no {DatasetLayout.ManifestJsonFileName}.");
+        var manifest = DatasetJson.Read<DatasetManifest>(manifestPath);
+        if (manifest.Format != DatasetLayout.Format)
+            throw DatasetException.Invalid(manifestPath, $"'{manifestPath}' is not a FaceCluster manifest (format '{manifest.Format}').");
+
+        // Folders on disk (not hidden, not yolo) and where each face file is now.
+        var folders = Directory.EnumerateDirectories(root)
+            .Select(Path.GetFileName).OfType<string>()
+            .Where(n => !n.StartsWith('.') && !string.Equals(n, DatasetLayout.YoloFolderName, StringComparison.OrdinalIgnoreCase))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var fileLocation = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var folder in folders)
+        {
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder)).Select(Path.GetFileName).OfType<string>())
+            {
+                if (!fileLocation.TryAdd(file, folder))
+                    reporter?.Warning($"'{file}' is in both '{fileLocation[file]}' and '{folder}'; the face stays in '{fileLocation[file]}'.");
+            }
+        }
+
+        // Where each face is now: the folder of its portrait (or chip); faces without files stay with their person.
+        var faceFolder = new Dictionary<ManifestFace, string?>();
+        int dropped = 0;
+        foreach (var row in manifest.Faces)
+        {
+            string? located = null;
+            bool hadFiles = false;
+            foreach (var rel in new[] { row.Portrait, row.Chip })
+            {
+                if (rel is null) continue;
+                hadFiles = true;
+                if (File.Exists(DatasetLayout.ToFullPath(root, rel))) { located = rel.Split('/')[0]; break; }
+                if (fileLocation.TryGetValue(rel.Split('/')[^1], out var moved)) { located = moved; break; }
+            }
+            if (hadFiles && located is null) dropped++;
+            faceFolder[row] = hadFiles ? located : null;
+        }
+        if (dropped > 0) reporter?.Warning($"{dropped} face(s) of the manifest have no portrait or chip left in the dataset and are left out.");
+
+        // Each manifest person's folder now: the folder of that name, else where most of its faces went.
+        var personFolder = new Dictionary<ManifestPerson, string?>();
+        foreach (var person in manifest.People)
+        {
+            string? folder = folders.FirstOrDefault(f => f == person.Folder);
+            folder ??= manifest.Faces.Where(r => r.ClusterId == person.ClusterId && faceFolder[r] is not null)
+                .GroupBy(r => faceFolder[r]!).OrderByDescending(g => g.Count()).ThenBy(g => g.Key, StringComparer.Ordinal)
+                .Select(g => g.Key).FirstOrDefault();
+            personFolder[person] = folder;
+        }
+        // A person without face files (e.g. montage-only export) whose folder was renamed: when exactly one such person
+        // and exactly one folder nobody accounts for remain, that folder is theirs.
+        var unmapped = manifest.People.Where(p => personFolder[p] is null).ToList();
+        var claimed = personFolder.Values.OfType<string>().Concat(faceFolder.Values.OfType<string>()).ToHashSet(StringComparer.Ordinal);
+        var unclaimed = folders.Where(f => !claimed.Contains(f) && !string.Equals(f, DatasetLayout.NoiseFolderName, StringComparison.OrdinalIgnoreCase)).ToList();
+        if (unmapped.Count == 1 && unclaimed.Count == 1 && !manifest.Faces.Any(r => r.ClusterId == unmapped[0].ClusterId && (r.Portrait ?? r.Chip) is not null))
+        {
+            personFolder[unmapped[0]] = unclaimed[0];
+        }
+        foreach (var person in manifest.People.Where(p => personFolder[p] is null))
+        {
+            reporter?.Warning($"The folder of '{person.Label}' ({person.Folder}) is gone; the person is left out.");
+        }
+        foreach (var row in manifest.Faces.Where(r => faceFolder[r] is null && r.Portrait is null && r.Chip is null))
+        {
+            var owner = manifest.People.FirstOrDefault(p => p.ClusterId == row.ClusterId);
+            faceFolder[row] = owner is null ? null : personFolder[owner];
+        }
+
+        int nextId = manifest.People.Select(p => p.ClusterId).DefaultIfEmpty(0).Max() + 1;
+        var people = new List<DatasetPerson>();
+        foreach (var group in manifest.Faces.Where(r => faceFolder[r] is not null).GroupBy(r => faceFolder[r]!))
+        {
+            string folder = group.Key;
+            var owners = manifest.People.Where(p => personFolder[p] == folder).OrderBy(p => p.ClusterId).ToList();
+            var owner = owners.FirstOrDefault();
+            bool noise = string.Equals(folder, DatasetLayout.NoiseFolderName, StringComparison.OrdinalIgnoreCase);
+            if (noise && !includeNoise) continue;
+            var rows = group.OrderBy(r => r.FaceId, StringComparer.Ordinal).ToList();
+            foreach (var row in rows)
+            {
+                row.Portrait = Relocate(row.Portrait, folder);
+                row.Chip = Relocate(row.Chip, folder);
+            }
+            string montage = Path.Combine(root, folder, DatasetLayout.MontageFileName);
+            people.Add(new DatasetPerson
+            {
+                Label = noise ? FaceCluster.NoiseLabel : folder,
+                ClusterId = noise ? 0 : owner?.ClusterId ?? nextId++,
+                IsNoise = noise,
+                Folder = Path.Combine(root, folder),
+                ManifestLabel = owner?.Label,
+                YoloClass = owner?.YoloClass,
+                Faces = rows.Select(r => r.ToEncoding()).ToList(),
+                Montage = File.Exists(montage) ? montage : null,
+                Rows = rows,
+            });
+        }
+        return new DatasetContents
+        {
+            Root = root,
+            Manifest = manifest,
+            Marker = marker,
+            People = people.OrderBy(p => p.IsNoise ? int.MaxValue : p.ClusterId).ToList(),
+        };
+    }
+
+    private static string? Relocate(string? relative, string folder) =>
+        relative is null ? null : DatasetLayout.Relative(folder, relative.Split('/')[^1]);
+}

@@ -1,0 +1,530 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Security.Cryptography;
+using System.Text;
+using OpenCvSharp;
+
+namespace FaceCluster.Dataset;
+
+/// <summary>One person folder written (or, in plan mode, that would be written).</summary>
+/// <param name="Label">The person's label (the folder name; the cluster's label for the unclustered faces).</param>
+/// <param name="ClusterId">The cluster id (0 for the unclustered faces).</param>
+/// <param name="IsNoise">True for the unclustered faces (folder _unclustered).</param>
+/// <param name="Folder">Full path of the person folder.</param>
+/// <param name="FaceCount">Faces of the person in the manifest.</param>
+/// <param name="Files">Full paths of the files written in the folder (planned files in plan mode).</param>
+public sealed record DatasetPersonSummary(string Label, int ClusterId, bool IsNoise, string Folder, int FaceCount, IReadOnlyList<string> Files);
+
+/// <summary>What <see cref="DatasetWriter.Write"/> did.</summary>
+/// <param name="OutputDirectory">Full path of the dataset root.</param>
+/// <param name="WhatIf">True in plan mode: nothing was written.</param>
+/// <param name="People">One summary per person folder.</param>
+/// <param name="Files">Full paths of every file written (planned in plan mode), people's files included.</param>
+/// <param name="SkippedFiles">Full paths of existing files FaceCluster did not write and therefore left untouched.</param>
+/// <param name="YoloImageCount">Source images in the YOLO dataset (0 without <see cref="DatasetContent.Yolo"/>).</param>
+public sealed record DatasetWriteResult(
+    string OutputDirectory, bool WhatIf, IReadOnlyList<DatasetPersonSummary> People,
+    IReadOnlyList<string> Files, IReadOnlyList<string> SkippedFiles, int YoloImageCount);
+
+/// <summary>
+/// Writes a per-person dataset folder from clusters: portraits, aligned chips, montages, a YOLO detection dataset,
+/// manifest.csv/json, index.html and the <c>.facecluster-dataset.json</c> marker.
+/// Never deletes anything; replaces only files an earlier run wrote (listed in the marker); every file is written
+/// atomically (temp file in the same folder, then rename).
+/// </summary>
+public sealed class DatasetWriter
+{
+    private readonly DatasetWriterOptions options;
+    private readonly string root;
+
+    public DatasetWriter(DatasetWriterOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (string.IsNullOrWhiteSpace(options.OutputDirectory)) throw new ArgumentException("OutputDirectory is required.", nameof(options));
+        if (options.ValidationFraction is < 0 or > 1 || double.IsNaN(options.ValidationFraction))
+            throw new ArgumentOutOfRangeException(nameof(options), "ValidationFraction must be between 0 and 1.");
+        if (options.PortraitWidth < 8 || options.PortraitMarginX < 0 || options.PortraitMarginY < 0)
+            throw new ArgumentOutOfRangeException(nameof(options), "Portrait width must be at least 8 and margins not negative.");
+        this.options = options;
+        root = Path.GetFullPath(options.OutputDirectory);
+    }
+
+    public DatasetWriterOptions Options => options;
+
+    private sealed class PersonPlan
+    {
+        public required FaceCluster Cluster { get; init; }
+        /// <summary>The cluster's faces, each Id once.</summary>
+        public required List<FaceEncoding> Faces { get; init; }
+        public required ManifestPerson Person { get; init; }
+        public required List<FaceEncoding> MontageFaces { get; init; }
+        public List<string> Files { get; } = [];
+    }
+
+    private sealed record YoloImage(string SourcePath, string Name, bool Validation)
+    {
+        public string ImageRelative => DatasetLayout.Relative(DatasetLayout.YoloFolderName, "images", Validation ? "val" : "train", Name + ".jpg");
+        public string LabelRelative => DatasetLayout.Relative(DatasetLayout.YoloFolderName, "labels", Validation ? "val" : "train", Name + ".txt");
+    }
+
+    /// <summary>Writes (or plans) the dataset.</summary>
+    /// <exception cref="DatasetException">
+    /// <see cref="DatasetErrors.OutputNotDataset"/>, <see cref="DatasetErrors.LabelInvalid"/>, <see cref="DatasetErrors.LabelConflict"/>,
+    /// <see cref="DatasetErrors.DatasetInvalid"/> (broken marker), <see cref="DatasetErrors.OutputWriteFailed"/>.
+    /// </exception>
+    /// <exception cref="OperationCanceledException">The token was cancelled; files written so far are complete and listed in the marker.</exception>
+    public DatasetWriteResult Write(IEnumerable<FaceCluster> clusters)
+    {
+        ArgumentNullException.ThrowIfNull(clusters);
+        var ct = options.CancellationToken;
+        var reporter = options.Reporter;
+        bool portraits = options.Include.HasFlag(DatasetContent.Portraits);
+        bool chips = options.Include.HasFlag(DatasetContent.Chips);
+        bool montage = options.Include.HasFlag(DatasetContent.Montage);
+        bool yolo = options.Include.HasFlag(DatasetContent.Yolo);
+        if (chips && options.Aligner is null)
+        {
+            reporter?.Warning("No face aligner was given: aligned chips are not written.");
+            chips = false;
+        }
+
+        // 1. People, labels, folders.
+        var all = clusters.ToList();
+        var plans = PlanPeople(all, montage);
+
+        // 2. What is on disk already.
+        if (File.Exists(root))
+            throw DatasetException.WriteFailed(root, new IOException("A file with that name exists where the dataset folder should be."));
+        bool exists = Directory.Exists(root);
+        var marker = exists ? DatasetJson.ReadMarker(root) : null;
+        if (exists && marker is null && Directory.EnumerateFileSystemEntries(root).Any() && !options.Force)
+        {
+            throw new DatasetException(DatasetErrors.OutputNotDataset, DatasetErrorKind.ResourceExists,
+                $"'{root}' is not empty and is not a FaceCluster dataset (no {DatasetLayout.MarkerFileName}). " +
+                "Choose an empty or new folder, or use -Force to add the dataset beside the existing files (they are left untouched).", root);
+        }
+        var owned = new HashSet<string>(marker?.Files ?? [], StringComparer.Ordinal);
+        var skipped = new List<string>();
+
+        // 3. Plan every file: manifest rows name the files that will be written.
+        var manifest = new DatasetManifest { CreatedUtc = DateTime.UtcNow };
+        var rows = new Dictionary<(int Cluster, string Face), ManifestFace>();
+        var planned = new List<(string Relative, DatasetWriteAction Action)>();
+        bool Plan(string relative, PersonPlan? person)
+        {
+            string full = DatasetLayout.ToFullPath(root, relative);
+            var action = !File.Exists(full) && !Directory.Exists(full) ? DatasetWriteAction.Create
+                : owned.Contains(relative) && File.Exists(full) ? DatasetWriteAction.Replace
+                : DatasetWriteAction.Skip;
+            planned.Add((relative, action));
+            if (action == DatasetWriteAction.Skip)
+            {
+                skipped.Add(full);
+                reporter?.Warning($"'{full}' exists and was not written by FaceCluster: it is left untouched.");
+                return false;
+            }
+            person?.Files.Add(full);
+            return true;
+        }
+
+        foreach (var plan in plans)
+        {
+            manifest.People.Add(plan.Person);
+            foreach (var face in plan.Faces)
+            {
+                var row = ManifestFace.From(face, plan.Person.Label, plan.Person.ClusterId);
+                if (portraits)
+                {
+                    string rel = DatasetLayout.Relative(plan.Person.Folder, DatasetLayout.PortraitFileName(face.Id));
+                    if (Plan(rel, plan)) row.Portrait = rel;
+                }
+                if (chips)
+                {
+                    string rel = DatasetLayout.Relative(plan.Person.Folder, DatasetLayout.ChipFileName(face.Id));
+                    if (Plan(rel, plan)) row.Chip = rel;
+                }
+                rows.Add((plan.Person.ClusterId, face.Id), row);
+                manifest.Faces.Add(row);
+            }
+            if (montage)
+            {
+                string rel = DatasetLayout.Relative(plan.Person.Folder, DatasetLayout.MontageFileName);
+                if (Plan(rel, plan)) plan.Person.Montage = rel;
+            }
+        }
+
+        // YOLO: one image per source image that holds a face of an exported (non-noise) person.
+        var yoloImages = new Dictionary<string, YoloImage>(StringComparer.Ordinal);
+        var yoloFaces = new Dictionary<string, List<(FaceEncoding Face, int Class, ManifestFace Row)>>(StringComparer.Ordinal);
+        if (yolo)
+        {
+            foreach (var plan in plans.Where(p => p.Person.YoloClass is not null))
+            {
+                foreach (var face in plan.Faces)
+                {
+                    if (!yoloFaces.TryGetValue(face.Path, out var list)) yoloFaces[face.Path] = list = [];
+                    list.Add((face, plan.Person.YoloClass!.Value, rows[(plan.Person.ClusterId, face.Id)]));
+                }
+            }
+            var classified = plans.Where(p => p.Person.YoloClass is not null).ToHashSet();
+            int unlabelled = all.Where(c => !plans.Any(p => p.Cluster == c && classified.Contains(p)))
+                .SelectMany(c => c.Faces).Count(f => yoloFaces.ContainsKey(f.Path));
+            if (unlabelled > 0)
+            {
+                reporter?.Warning($"{unlabelled} face(s) in the YOLO images belong to no exported person (noise or not exported) and have no label line; the detector will learn them as background.");
+            }
+            var names = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+            foreach (var path in yoloFaces.Keys.Order(StringComparer.Ordinal))
+            {
+                string name = YoloName(path);
+                // Two images whose names collide (same file name, same short hash): a longer hash tells them apart.
+                for (int hashLength = 16; !names.Add(name) && hashLength <= 64; hashLength += 8) name = YoloName(path, hashLength);
+                var image = new YoloImage(path, name, IsValidation(name, options.ValidationFraction));
+                bool imageOk = Plan(image.ImageRelative, null);
+                bool labelOk = Plan(image.LabelRelative, null);
+                if (!imageOk || !labelOk) continue;
+                yoloImages[path] = image;
+                foreach (var entry in yoloFaces[path])
+                {
+                    entry.Row.YoloImage = image.ImageRelative;
+                    entry.Row.YoloLabel = image.LabelRelative;
+                }
+            }
+        }
+
+        string yoloData = DatasetLayout.Relative(DatasetLayout.YoloFolderName, DatasetLayout.YoloDataFileName);
+        bool writeYoloData = yolo && Plan(yoloData, null);
+        bool writeJson = Plan(DatasetLayout.ManifestJsonFileName, null);
+        bool writeCsv = Plan(DatasetLayout.ManifestCsvFileName, null);
+        bool writeIndex = Plan(DatasetLayout.IndexFileName, null);
+        planned.Add((DatasetLayout.MarkerFileName, marker is null ? DatasetWriteAction.Create : DatasetWriteAction.Replace));
+
+        WarnAboutStaleFiles(owned, planned.Select(p => p.Relative), reporter);
+
+        // 4. Plan mode: report and stop.
+        if (options.WhatIf)
+        {
+            foreach (var (relative, action) in planned)
+            {
+                reporter?.PlannedWrite(DatasetLayout.ToFullPath(root, relative), action);
+            }
+            return new DatasetWriteResult(root, true, Summaries(plans),
+                planned.Where(p => p.Action != DatasetWriteAction.Skip).Select(p => DatasetLayout.ToFullPath(root, p.Relative)).ToList(),
+                skipped, yoloImages.Count);
+        }
+
+        // 5. Folders first, so that a file where a folder should be fails before any file is written.
+        ct.ThrowIfCancellationRequested();
+        AtomicFile.CreateDirectory(root);
+        foreach (var plan in plans) AtomicFile.CreateDirectory(Path.Combine(root, plan.Person.Folder));
+        if (yolo)
+        {
+            foreach (var part in new[] { "images", "labels" })
+            foreach (var split in new[] { "train", "val" })
+                AtomicFile.CreateDirectory(Path.Combine(root, DatasetLayout.YoloFolderName, part, split));
+        }
+
+        var written = new List<string>();
+        bool completed = false;
+        try
+        {
+            void WriteImage(string relative, Mat image)
+            {
+                AtomicFile.WriteImage(DatasetLayout.ToFullPath(root, relative), image, options.JpegQuality);
+                written.Add(relative);
+            }
+            void WriteText(string relative, string text)
+            {
+                AtomicFile.WriteAllText(DatasetLayout.ToFullPath(root, relative), text);
+                written.Add(relative);
+            }
+
+            // 6. Source images, each loaded once: portraits, chips, montage tiles, YOLO image and labels.
+            var bySource = plans
+                .SelectMany(p => p.Faces.Select(f => (Plan: p, Face: f)))
+                .GroupBy(x => x.Face.Path, StringComparer.Ordinal)
+                .OrderBy(g => g.Key, StringComparer.Ordinal)
+                .ToList();
+            var montageIds = plans.Where(p => p.Person.Montage is not null)
+                .SelectMany(p => p.MontageFaces.Select(f => (p.Person.ClusterId, f.Id))).ToHashSet();
+            var tiles = new Dictionary<(int, string), Mat>();
+            int done = 0;
+            try
+            {
+                foreach (var group in bySource)
+                {
+                    ct.ThrowIfCancellationRequested();
+                    reporter?.Progress(new DatasetProgress("Writing dataset", $"Image {done + 1} of {bySource.Count}: {Path.GetFileName(group.Key)}", done, bySource.Count));
+                    using var image = LoadImage(group.Key, reporter);
+                    if (image is null)
+                    {
+                        foreach (var (plan, face) in group) ForgetFiles(rows[(plan.Person.ClusterId, face.Id)], plan);
+                        done++;
+                        continue;
+                    }
+                    int width = image.Cols, height = image.Rows;
+                    foreach (var (plan, face) in group)
+                    {
+                        ct.ThrowIfCancellationRequested();
+                        var row = rows[(plan.Person.ClusterId, face.Id)];
+                        if (face.ImageWidth > 0 && face.ImageHeight > 0 && (face.ImageWidth != width || face.ImageHeight != height))
+                        {
+                            reporter?.Warning($"'{face.Path}' is {width}x{height} but face '{face.Id}' was found on a {face.ImageWidth}x{face.ImageHeight} image; its box may be off.");
+                        }
+                        var region = PortraitCrop.Region(face.Box, width, height, options.PortraitMarginX, options.PortraitMarginY);
+                        if (region is null)
+                        {
+                            reporter?.Warning($"Face '{face.Id}' lies outside '{face.Path}'; no portrait or montage tile.");
+                            if (row.Portrait is not null) { plan.Files.Remove(DatasetLayout.ToFullPath(root, row.Portrait)); row.Portrait = null; }
+                        }
+                        else
+                        {
+                            using var crop = new Mat(image, region.Value);
+                            if (row.Portrait is not null)
+                            {
+                                using var scaled = PortraitCrop.Scale(crop, options.PortraitWidth);
+                                WriteImage(row.Portrait, scaled);
+                            }
+                            if (montageIds.Contains((plan.Person.ClusterId, face.Id)))
+                            {
+                                tiles[(plan.Person.ClusterId, face.Id)] = Montage.MakeTile(crop);
+                            }
+                        }
+                        if (row.Chip is not null)
+                        {
+                            Mat? chip = null;
+                            try
+                            {
+                                chip = options.Aligner!(image, face.Landmarks);
+                            }
+                            catch (Exception ex) when (ex is not OperationCanceledException)
+                            {
+                                reporter?.Warning($"Could not align face '{face.Id}' of '{face.Path}': {ex.Message}");
+                            }
+                            using (chip)
+                            {
+                                if (chip is null || chip.Empty())
+                                {
+                                    plan.Files.Remove(DatasetLayout.ToFullPath(root, row.Chip));
+                                    row.Chip = null;
+                                }
+                                else
+                                {
+                                    WriteImage(row.Chip, chip);
+                                }
+                            }
+                        }
+                    }
+                    if (yoloImages.TryGetValue(group.Key, out var yoloImage))
+                    {
+                        WriteImage(yoloImage.ImageRelative, image);
+                        WriteText(yoloImage.LabelRelative, YoloLabels(yoloFaces[group.Key], width, height));
+                    }
+                    done++;
+                }
+                reporter?.Progress(new DatasetProgress("Writing dataset", "Montages and manifest", done, bySource.Count));
+
+                // 7. Montages.
+                foreach (var plan in plans.Where(p => p.Person.Montage is not null))
+                {
+                    ct.ThrowIfCancellationRequested();
+                    var chosen = plan.MontageFaces
+                        .Select(f => tiles.TryGetValue((plan.Person.ClusterId, f.Id), out var t) ? t : null)
+                        .OfType<Mat>().ToList();
+                    using var picture = Montage.Render(chosen, plan.Person.Label);
+                    WriteImage(plan.Person.Montage!, picture);
+                }
+            }
+            finally
+            {
+                foreach (var tile in tiles.Values) tile.Dispose();
+            }
+
+            // 8. Manifest, index, data.yaml.
+            if (writeYoloData)
+            {
+                var names = plans.Where(p => p.Person.YoloClass is not null).OrderBy(p => p.Person.YoloClass).Select(p => p.Person.Label).ToList();
+                WriteText(yoloData, DatasetDocuments.RenderYoloData(Path.Combine(root, DatasetLayout.YoloFolderName), names));
+            }
+            if (writeJson) WriteText(DatasetLayout.ManifestJsonFileName, DatasetJson.Serialize(manifest));
+            if (writeCsv) WriteText(DatasetLayout.ManifestCsvFileName, ManifestCsv.Render(manifest));
+            if (writeIndex)
+            {
+                var existing = new HashSet<string>(written, StringComparer.Ordinal);
+                WriteText(DatasetLayout.IndexFileName, DatasetDocuments.RenderIndex(manifest,
+                    rel => existing.Contains(rel) || File.Exists(DatasetLayout.ToFullPath(root, rel))));
+            }
+            completed = true;
+        }
+        finally
+        {
+            // The marker lists what this and earlier runs wrote, also after a failure, so that the next run may replace it.
+            try
+            {
+                WriteMarker(root, owned, written);
+            }
+            catch (DatasetException) when (!completed)
+            {
+                // Already failing: the first error is the one to report.
+            }
+        }
+
+        var files = written.Select(r => DatasetLayout.ToFullPath(root, r)).ToList();
+        var writtenSet = files.ToHashSet(StringComparer.Ordinal);
+        foreach (var plan in plans) plan.Files.RemoveAll(f => !writtenSet.Contains(f));
+        files.Add(Path.Combine(root, DatasetLayout.MarkerFileName));
+        return new DatasetWriteResult(root, false, Summaries(plans), files, skipped, yoloImages.Count);
+    }
+
+    /// <summary>
+    /// Files an earlier export wrote that this one does not write again stay (nothing is ever deleted), but the
+    /// caller should know: old YOLO images would still be trained on, and old person folders are no longer in the manifest.
+    /// </summary>
+    private void WarnAboutStaleFiles(HashSet<string> owned, IEnumerable<string> planned, IDatasetReporter? reporter)
+    {
+        if (reporter is null || owned.Count == 0) return;
+        var now = planned.ToHashSet(StringComparer.Ordinal);
+        var stale = owned.Where(r => !now.Contains(r) && File.Exists(DatasetLayout.ToFullPath(root, r))).ToList();
+        var yoloStale = stale.Where(r => r.StartsWith(DatasetLayout.YoloFolderName + "/", StringComparison.Ordinal)).ToList();
+        if (yoloStale.Count > 0)
+        {
+            reporter.Warning($"{yoloStale.Count} file(s) under '{Path.Combine(root, DatasetLayout.YoloFolderName)}' come from an earlier export and are not part of this one; " +
+                "YOLO training would still use them. They are not deleted (they are listed in the dataset marker).");
+        }
+        foreach (var folder in stale.Except(yoloStale).Where(r => r.Contains('/')).Select(r => r.Split('/')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
+        {
+            reporter.Warning($"'{Path.Combine(root, folder)}' holds files of an earlier export that this export does not write; they stay, but the manifest no longer lists them.");
+        }
+    }
+
+    private List<PersonPlan> PlanPeople(IEnumerable<FaceCluster> clusters, bool montage)
+    {
+        var plans = new List<PersonPlan>();
+        var folders = new Dictionary<string, FaceCluster>(StringComparer.OrdinalIgnoreCase);
+        int yoloClass = 0;
+        foreach (var cluster in clusters.OrderBy(c => c.IsNoise || c.Id == 0 ? int.MaxValue : c.Id))
+        {
+            bool noise = cluster.IsNoise || cluster.Id == 0;
+            if (noise && !options.IncludeNoise) continue;
+            if (cluster.Faces.Count == 0) continue;
+            string folder;
+            if (noise)
+            {
+                folder = DatasetLayout.NoiseFolderName;
+            }
+            else
+            {
+                DatasetLayout.EnsureValidLabel(cluster.Label);
+                folder = cluster.Label;
+            }
+            if (folders.TryGetValue(folder, out var other))
+            {
+                throw new DatasetException(DatasetErrors.LabelConflict, DatasetErrorKind.InvalidArgument,
+                    $"Clusters {other.Id} and {cluster.Id} are both labelled '{cluster.Label}' (labels are folder names and compare case-insensitively). Give them different labels or merge them.",
+                    cluster.Label);
+            }
+            folders[folder] = cluster;
+            var faces = cluster.Faces.DistinctBy(f => f.Id, StringComparer.Ordinal).ToList();
+            if (faces.Count < cluster.Faces.Count)
+                options.Reporter?.Warning($"Cluster {cluster.Id} lists {cluster.Faces.Count - faces.Count} face(s) more than once; each is exported once.");
+            var person = new ManifestPerson
+            {
+                Label = noise ? cluster.Label : folder,
+                ClusterId = cluster.Id,
+                Folder = folder,
+                IsNoise = noise,
+                Count = faces.Count,
+                YoloClass = noise || !options.Include.HasFlag(DatasetContent.Yolo) ? null : yoloClass++,
+            };
+            plans.Add(new PersonPlan
+            {
+                Cluster = cluster,
+                Faces = faces,
+                Person = person,
+                MontageFaces = montage ? [.. Montage.SelectFaces(faces)] : [],
+            });
+        }
+        return plans;
+    }
+
+    private List<DatasetPersonSummary> Summaries(List<PersonPlan> plans) =>
+        plans.Select(p => new DatasetPersonSummary(p.Person.Label, p.Person.ClusterId, p.Person.IsNoise,
+            Path.Combine(root, p.Person.Folder), p.Person.Count, p.Files.ToList())).ToList();
+
+    private void ForgetFiles(ManifestFace row, PersonPlan plan)
+    {
+        if (row.Portrait is not null) plan.Files.Remove(DatasetLayout.ToFullPath(root, row.Portrait));
+        if (row.Chip is not null) plan.Files.Remove(DatasetLayout.ToFullPath(root, row.Chip));
+        row.Portrait = null;
+        row.Chip = null;
+    }
+
+    private static Mat? LoadImage(string path, IDatasetReporter? reporter)
+    {
+        if (!File.Exists(path))
+        {
+            reporter?.Warning($"Source image '{path}' no longer exists; its faces get no portrait, chip, tile or YOLO image.");
+            return null;
+        }
+        var image = Cv2.ImRead(path, ImreadModes.Color);
+        if (image.Empty())
+        {
+            image.Dispose();
+            reporter?.Warning($"Source image '{path}' could not be decoded; its faces get no portrait, chip, tile or YOLO image.");
+            return null;
+        }
+        return image;
+    }
+
+    internal static void WriteMarker(string root, IEnumerable<string> previous, IEnumerable<string> written)
+    {
+        var files = previous.Where(r => File.Exists(DatasetLayout.ToFullPath(root, r)))
+            .Concat(written)
+            .Where(r => r != DatasetLayout.MarkerFileName)
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var marker = new DatasetMarker { UpdatedUtc = DateTime.UtcNow, Files = files };
+        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.MarkerFileName), DatasetJson.Serialize(marker));
+    }
+
+    /// <summary>One <c>class cx cy w h</c> line per face, normalised to the image; boxes are clipped to the image first.</summary>
+    internal static string YoloLabels(IEnumerable<(FaceEncoding Face, int Class, ManifestFace Row)> faces, int width, int height)
+    {
+        var sb = new StringBuilder();
+        foreach (var (face, cls, _) in faces)
+        {
+            double x0 = Math.Clamp(face.Box.X, 0, width), x1 = Math.Clamp(face.Box.Right, 0, width);
+            double y0 = Math.Clamp(face.Box.Y, 0, height), y1 = Math.Clamp(face.Box.Bottom, 0, height);
+            if (x1 - x0 < 1 || y1 - y0 < 1) continue;
+            sb.Append(cls.ToString(CultureInfo.InvariantCulture)).Append(' ')
+              .Append(F((x0 + x1) / 2 / width)).Append(' ')
+              .Append(F((y0 + y1) / 2 / height)).Append(' ')
+              .Append(F((x1 - x0) / width)).Append(' ')
+              .Append(F((y1 - y0) / height)).Append('\n');
+        }
+        return sb.ToString();
+
+        static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
+    }
+
+    /// <summary>A unique, readable name per source image: its file name (made safe) and a hash of its full path.</summary>
+    internal static string YoloName(string sourcePath, int hashLength = 8)
+    {
+        string stem = DatasetLayout.SafeFileStem(Path.GetFileNameWithoutExtension(sourcePath));
+        if (stem.Length > 60) stem = stem[..60];
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath)));
+        string hex = Convert.ToHexString(hash).ToLowerInvariant();
+        return stem + "_" + hex[..Math.Min(hashLength, hex.Length)];
+    }
+
+    /// <summary>Deterministic split: the first 8 bytes of SHA-256(name) as a fraction of 2^64.</summary>
+    internal static bool IsValidation(string name, double fraction)
+    {
+        if (fraction <= 0) return false;
+        if (fraction >= 1) return true;
+        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(name));
+        double unit = BinaryPrimitives.ReadUInt64BigEndian(hash) / 18446744073709551616.0;
+        return unit < fraction;
+    }
+}
