@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FaceCluster.Models;
 using FaceCluster.PowerShell.Infrastructure;
 using FaceCluster.Store;
 
@@ -71,7 +72,7 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
         try
         {
             // No face at all still writes a valid, empty store: a script can tell "no face" from "not run".
-            writer ??= OpenWriter(FaceCluster.Models.ModelCatalog.DescriptorModelName);
+            writer ??= OpenWriter(ModelCatalog.DescriptorModelName);
             writer.Commit();
             WriteVerbose($"Wrote {writer.Count} face encodings to '{target}'.");
         }

@@ -1,4 +1,6 @@
 using System.Management.Automation;
+using Store = global::FaceCluster.Store;
+using Video = global::FaceCluster.Video;
 
 namespace FaceCluster.PowerShell.Infrastructure;
 
@@ -39,13 +41,13 @@ public static class FaceClusterErrors
         new(new IOException($"'{path}' already exists. Use -Force to overwrite it."), OutputExists, ErrorCategory.ResourceExists, path);
 
     /// <summary>Video failures keep the engine's code as the error id; frames written before a mid-stream failure stay on disk.</summary>
-    public static ErrorRecord VideoError(FaceCluster.Video.VideoException exception)
+    public static ErrorRecord VideoError(Video.VideoException exception)
     {
         var category = exception.Code switch
         {
-            FaceCluster.Video.VideoErrorCode.VideoNotFound => ErrorCategory.ObjectNotFound,
-            FaceCluster.Video.VideoErrorCode.VideoOpenFailed or FaceCluster.Video.VideoErrorCode.VideoCodecUnsupported => ErrorCategory.InvalidData,
-            FaceCluster.Video.VideoErrorCode.VideoReadFailed or FaceCluster.Video.VideoErrorCode.VideoTruncated => ErrorCategory.ReadError,
+            Video.VideoErrorCode.VideoNotFound => ErrorCategory.ObjectNotFound,
+            Video.VideoErrorCode.VideoOpenFailed or Video.VideoErrorCode.VideoCodecUnsupported => ErrorCategory.InvalidData,
+            Video.VideoErrorCode.VideoReadFailed or Video.VideoErrorCode.VideoTruncated => ErrorCategory.ReadError,
             _ => ErrorCategory.WriteError,
         };
         string kept = exception.FramesWritten > 0 ? $" The {exception.FramesWritten} frames extracted before the error were kept." : "";
@@ -53,20 +55,20 @@ public static class FaceClusterErrors
         return error;
     }
 
-    public static ErrorRecord StoreError(FaceCluster.Store.EncodingStoreException exception)
+    public static ErrorRecord StoreError(Store.EncodingStoreException exception)
     {
         var category = exception.ErrorId switch
         {
-            FaceCluster.Store.StoreErrorIds.StoreNotFound => ErrorCategory.ObjectNotFound,
-            FaceCluster.Store.StoreErrorIds.StoreExists => ErrorCategory.ResourceExists,
-            FaceCluster.Store.StoreErrorIds.StoreModelMismatch => ErrorCategory.InvalidOperation,
+            Store.StoreErrorIds.StoreNotFound => ErrorCategory.ObjectNotFound,
+            Store.StoreErrorIds.StoreExists => ErrorCategory.ResourceExists,
+            Store.StoreErrorIds.StoreModelMismatch => ErrorCategory.InvalidOperation,
             _ => ErrorCategory.InvalidData,
         };
         return new ErrorRecord(exception, exception.ErrorId, category, exception.StorePath);
     }
 
     /// <summary>A bad record of a store: the target names the file and line, so the user can open it there.</summary>
-    public static ErrorRecord StoreIssue(FaceCluster.Store.StoreIssue issue) =>
+    public static ErrorRecord StoreIssue(Store.StoreIssue issue) =>
         new(new InvalidDataException(issue.ToString()), issue.ErrorId, ErrorCategory.InvalidData,
             issue.Path is null ? null : issue.LineNumber > 0 ? $"{issue.Path}:{issue.LineNumber}" : issue.Path);
 

@@ -16,7 +16,7 @@ public class DescriptorInvarianceTests(ITestOutputHelper output)
     private sealed record Version(string Name, Mat Image, Mat Transform);
 
     private static readonly BlazeFaceDetector Detector = SharedModels.Detector(DetectorKind.FullRange, TestEnvironment.ModelDirectory);
-    private static readonly FaceCluster.Models.FaceDescriptorNetwork Network = SharedModels.Descriptor(TestEnvironment.ModelDirectory, 2);
+    private static readonly global::FaceCluster.Models.FaceDescriptorNetwork Network = SharedModels.Descriptor(TestEnvironment.ModelDirectory, 2);
 
     /// <summary>Versions of a photo with the 2x3 affine that maps original pixels into each version.</summary>
     private static List<Version> MakeVersions(Mat photo)
