@@ -15,6 +15,10 @@
         'Export-FaceEncoding'
         'Import-FaceEncoding'
         'Merge-FaceEncoding'
+        'Invoke-FaceClustering'
+        'Find-FaceCluster'
+        'Export-FaceDataset'
+        'Rename-FaceCluster'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -117,10 +117,6 @@ public sealed class ExportVideoFramesCommand : FaceClusterCmdlet
         if (reused > 0) WriteVerbose($"'{video}': {written} frames written, {reused} existing frames reused (use -Force to rewrite them).");
     }
 
-    private bool IsWhatIf() =>
-        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) ? ((SwitchParameter)value).IsPresent
-            : SessionState.PSVariable.GetValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true };
-
     /// <summary>The extractor calls back on the pipeline thread while it is being enumerated, so writing here is safe.</summary>
     private sealed class ProgressObserver(ExportVideoFramesCommand cmdlet, int activityId) : IVideoExtractionObserver
     {

@@ -55,6 +55,14 @@ public abstract class FaceClusterCmdlet : PSCmdlet
         }
     }
 
+    /// <summary>
+    /// True under -WhatIf (or $WhatIfPreference). Writers then run their engine in plan mode and print a "What if" line
+    /// per file, rather than one line for the whole operation.
+    /// </summary>
+    protected bool IsWhatIf() =>
+        MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) ? ((SwitchParameter)value).IsPresent
+            : SessionState.PSVariable.GetValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true };
+
     /// <summary>A path the cmdlet will write to, relative to the session's current location.</summary>
     protected string ResolveOutputPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 }

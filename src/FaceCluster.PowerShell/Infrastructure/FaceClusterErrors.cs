@@ -15,13 +15,8 @@ public static class FaceClusterErrors
     public const string ImageDecodeFailed = "ImageDecodeFailed";
     public const string ImageProcessingFailed = "ImageProcessingFailed";
     public const string ModelUnavailable = "ModelUnavailable";
-    public const string OutputExists = "OutputExists";
     public const string OutputWriteFailed = "OutputWriteFailed";
     public const string InvalidEncoding = "InvalidEncoding";
-    public const string ClusteringFailed = "ClusteringFailed";
-    public const string DatasetInvalid = "DatasetInvalid";
-    public const string LabelConflict = "LabelConflict";
-    public const string ClusterNotFound = "ClusterNotFound";
 
     public static ErrorRecord PathNotFoundError(string path) =>
         new(new FileNotFoundException($"Cannot find path '{path}' because it does not exist.", path),
@@ -36,9 +31,6 @@ public static class FaceClusterErrors
 
     public static ErrorRecord InvalidData(string errorId, string message, object? target, Exception? inner = null) =>
         new(new InvalidDataException(message, inner), errorId, ErrorCategory.InvalidData, target);
-
-    public static ErrorRecord OutputExistsError(string path) =>
-        new(new IOException($"'{path}' already exists. Use -Force to overwrite it."), OutputExists, ErrorCategory.ResourceExists, path);
 
     /// <summary>Video failures keep the engine's code as the error id; frames written before a mid-stream failure stay on disk.</summary>
     public static ErrorRecord VideoError(Video.VideoException exception)
@@ -71,6 +63,19 @@ public static class FaceClusterErrors
     public static ErrorRecord StoreIssue(Store.StoreIssue issue) =>
         new(new InvalidDataException(issue.ToString()), issue.ErrorId, ErrorCategory.InvalidData,
             issue.Path is null ? null : issue.LineNumber > 0 ? $"{issue.Path}:{issue.LineNumber}" : issue.Path);
+
+    public static ErrorRecord DatasetError(global::FaceCluster.Dataset.DatasetException exception)
+    {
+        var category = exception.Kind switch
+        {
+            global::FaceCluster.Dataset.DatasetErrorKind.InvalidArgument => ErrorCategory.InvalidArgument,
+            global::FaceCluster.Dataset.DatasetErrorKind.ResourceExists => ErrorCategory.ResourceExists,
+            global::FaceCluster.Dataset.DatasetErrorKind.WriteError => ErrorCategory.WriteError,
+            global::FaceCluster.Dataset.DatasetErrorKind.ObjectNotFound => ErrorCategory.ObjectNotFound,
+            _ => ErrorCategory.InvalidData,
+        };
+        return new ErrorRecord(exception, exception.ErrorId, category, exception.Target);
+    }
 
     public static ErrorRecord WriteFailed(string path, Exception exception) =>
         new(new IOException($"Could not write '{path}': {exception.Message}", exception), OutputWriteFailed, ErrorCategory.WriteError, path);

@@ -1,0 +1,53 @@
+using System.Management.Automation;
+using FaceCluster.PowerShell.Infrastructure;
+
+namespace FaceCluster.PowerShell.Commands;
+
+/// <summary>Files new faces under known people, or Unknown.</summary>
+[Cmdlet(VerbsCommon.Find, "FaceCluster")]
+[OutputType(typeof(FaceMatch))]
+public sealed class FindFaceClusterCommand : FaceClusterCmdlet
+{
+    /// <summary>The known people: FaceCluster objects (Invoke-FaceClustering) or dataset folders (Export-FaceDataset).</summary>
+    [Parameter(Mandatory = true, Position = 0)]
+    [ValidateNotNullOrEmpty]
+    public object[] Reference { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, Position = 1)]
+    public FaceEncoding[] InputObject { get; set; } = [];
+
+    [Parameter]
+    [ValidateRange(0.01, 4.0)]
+    public double Threshold { get; set; } = MatchOptions.DefaultThreshold;
+
+    [Parameter]
+    public MatchMode Mode { get; set; } = MatchMode.NearestNeighbor;
+
+    private FaceMatcher? matcher;
+
+    protected override void BeginProcessing()
+    {
+        var people = ReferenceResolver.Resolve(this, Reference, ResolveOutputPath).Where(c => !c.IsNoise && c.Count > 0).ToList();
+        if (people.Count == 0)
+        {
+            ThrowTerminatingError(FaceClusterErrors.Create(new ArgumentException("The reference holds no people."), "ReferenceEmpty", ErrorCategory.InvalidArgument, Reference));
+        }
+        matcher = new FaceMatcher(people, new MatchOptions { Threshold = Threshold, Mode = Mode });
+    }
+
+    protected override void ProcessRecord()
+    {
+        foreach (var face in InputObject)
+        {
+            if (face is null) continue;
+            try
+            {
+                WriteObject(matcher!.Match(face));
+            }
+            catch (ArgumentException ex)
+            {
+                WriteError(FaceClusterErrors.Create(ex, FaceClusterErrors.InvalidEncoding, ErrorCategory.InvalidData, face));
+            }
+        }
+    }
+}

@@ -1,0 +1,39 @@
+using System.Management.Automation;
+using FaceCluster.Dataset;
+
+namespace FaceCluster.PowerShell.Infrastructure;
+
+/// <summary>Turns a -Reference argument (FaceCluster objects and/or dataset folders) into known people.</summary>
+internal static class ReferenceResolver
+{
+    public static List<FaceCluster> Resolve(FaceClusterCmdlet cmdlet, IEnumerable<object> references, Func<string, string> resolvePath)
+    {
+        var clusters = new List<FaceCluster>();
+        foreach (var item in references)
+        {
+            switch (item is PSObject wrapped ? wrapped.BaseObject : item)
+            {
+                case FaceCluster cluster:
+                    clusters.Add(cluster);
+                    break;
+                case string or FileSystemInfo:
+                    string folder = resolvePath(item is PSObject p ? p.BaseObject.ToString()! : item is FileSystemInfo info ? info.FullName : (string)item);
+                    try
+                    {
+                        clusters.AddRange(DatasetReader.Read(folder).ToFaceClusters());
+                    }
+                    catch (DatasetException ex)
+                    {
+                        cmdlet.ThrowTerminatingError(FaceClusterErrors.DatasetError(ex));
+                    }
+                    break;
+                default:
+                    cmdlet.ThrowTerminatingError(FaceClusterErrors.Create(
+                        new ArgumentException($"-Reference takes FaceCluster objects or dataset folders, not {item?.GetType().Name ?? "null"}."),
+                        "ReferenceInvalid", ErrorCategory.InvalidArgument, item));
+                    break;
+            }
+        }
+        return clusters;
+    }
+}
