@@ -31,6 +31,7 @@ internal static class AverageLinkage
     }
 
     /// <summary>For each local face, the smallest local index of its cluster.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static int[] ClusterComponent(DescriptorMatrix m, int[] members, double threshold, CannotLink cannotLink, CancellationToken ct)
     {
         int size = members.Length;
@@ -131,6 +132,7 @@ internal static class AverageLinkage
         return result;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void MergeInto(float[] d, int size, int keep, int drop, int[] weight, bool[] active)
     {
         double wk = weight[keep], wd = weight[drop], sum = wk + wd;

@@ -51,7 +51,7 @@ internal sealed class DescriptorMatrix
     /// for identical rows). With a finite <paramref name="stopAbove"/> it returns a partial sum as soon as
     /// sqrt(partial) &gt; stopAbove, which fails both "&lt;= r" and "&lt; r".
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static float SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int length, float stopAbove)
     {
         if (b.Length != length) throw new ArgumentException("Descriptors of different lengths.");

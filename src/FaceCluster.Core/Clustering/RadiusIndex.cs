@@ -156,6 +156,7 @@ internal sealed class RadiusIndex
     }
 
     /// <summary>Appends to <paramref name="output"/> every j != p with d(p, j) &lt;= r (inclusive) or &lt; r, unsorted.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public void Query(int p, float r, bool inclusive, List<int> output, Stack<int> stack)
     {
         if (_nodes.Count == 0) return;
@@ -185,6 +186,12 @@ internal sealed class RadiusIndex
                 if (DescriptorMatrix.Within(row, new ReadOnlySpan<float>(_rows, k * Dim, Dim), r, inclusive)) output.Add(q);
             }
         }
+    }
+
+    private static bool IsSorted(List<int> list)
+    {
+        for (int k = 1; k < list.Count; k++) if (list[k - 1] > list[k]) return false;
+        return true;
     }
 
     private static int LowerBound(float[] a, int s, int e, float value)
@@ -219,7 +226,7 @@ internal sealed class RadiusIndex
             {
                 row.Clear();
                 index.Query(p, r, inclusive, row, stack);
-                row.Sort();
+                if (!IsSorted(row)) row.Sort();
                 degrees[p] = row.Count;
                 all.AddRange(row);
             }
