@@ -29,7 +29,15 @@ internal sealed class RadiusIndex
         public float Radius;
         public int Start, End;           // range in _order
         public int[]? Children;          // node indices; null for a leaf
+        public int Depth;
+        public float[] AncMin = [], AncMax = []; // per ancestor level: range of member distances to that ancestor's centre
     }
+
+    private const int MaxDepth = 12;
+    /// <summary>Diagnostics: exact distance evaluations (centres and candidates) since start.</summary>
+    internal static long Evaluations;
+    private float[] _ancByPoint = [];    // point * MaxDepth + level: distance to the centre of its ancestor at that level
+    private float[] _anc = [];           // the same, by position in _order
 
     public RadiusIndex(DescriptorMatrix m, int degreeOfParallelism, CancellationToken ct)
     {
@@ -39,9 +47,16 @@ internal sealed class RadiusIndex
         _leafDist = new float[m.Count];
         if (m.Count == 0) return;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
-        Build(0, m.Count, po, ct);
+        _ancByPoint = new float[(long)m.Count * MaxDepth];
+        Build(0, m.Count, 0, po, ct);
         _rows = new float[(long)m.Count * Dim];
-        for (int k = 0; k < _order.Length; k++) m.Row(_order[k]).CopyTo(_rows.AsSpan(k * Dim, Dim));
+        _anc = new float[(long)m.Count * MaxDepth];
+        for (int k = 0; k < _order.Length; k++)
+        {
+            m.Row(_order[k]).CopyTo(_rows.AsSpan(k * Dim, Dim));
+            _ancByPoint.AsSpan(_order[k] * MaxDepth, MaxDepth).CopyTo(_anc.AsSpan(k * MaxDepth, MaxDepth));
+        }
+        _ancByPoint = [];
     }
 
     private int AddNode(Node node)
@@ -54,14 +69,30 @@ internal sealed class RadiusIndex
     }
 
     /// <summary>Builds the subtree over _order[start..end) (kept in ascending point order) and returns its node index.</summary>
-    private int Build(int start, int end, ParallelOptions po, CancellationToken ct)
+    private int Build(int start, int end, int depth, ParallelOptions po, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         int count = end - start;
         var centre = Mean(start, end);
+        int levels = Math.Min(depth, MaxDepth);
+        var ancMin = new float[levels];
+        var ancMax = new float[levels];
+        Array.Fill(ancMin, float.PositiveInfinity);
         float radius = 0;
-        for (int k = start; k < end; k++) radius = Math.Max(radius, DescriptorMatrix.Distance(_m.Row(_order[k]), centre));
-        var node = new Node { Centre = centre, Radius = radius, Start = start, End = end };
+        for (int k = start; k < end; k++)
+        {
+            int q = _order[k];
+            float d = DescriptorMatrix.Distance(_m.Row(q), centre);
+            radius = Math.Max(radius, d);
+            if (depth < MaxDepth) _ancByPoint[q * MaxDepth + depth] = d;
+            for (int a = 0; a < levels; a++)
+            {
+                float v = _ancByPoint[q * MaxDepth + a];
+                if (v < ancMin[a]) ancMin[a] = v;
+                if (v > ancMax[a]) ancMax[a] = v;
+            }
+        }
+        var node = new Node { Centre = centre, Radius = radius, Start = start, End = end, Depth = depth, AncMin = ancMin, AncMax = ancMax };
         int groups = Math.Min(Branching, count / LeafSize);
         if (groups >= 2 && radius > 0)
         {
@@ -79,8 +110,8 @@ internal sealed class RadiusIndex
                 for (int k = 0; k < count; k++) _order[fill[assign[k]]++] = copy[k];
                 var children = new int[groups];
                 bool parallel = count > 4096;
-                if (parallel) Parallel.For(0, groups, po, g => children[g] = Build(bounds[g], bounds[g + 1], po, ct));
-                else for (int g = 0; g < groups; g++) children[g] = Build(bounds[g], bounds[g + 1], po, ct);
+                if (parallel) Parallel.For(0, groups, po, g => children[g] = Build(bounds[g], bounds[g + 1], depth + 1, po, ct));
+                else for (int g = 0; g < groups; g++) children[g] = Build(bounds[g], bounds[g + 1], depth + 1, po, ct);
                 node.Children = children;
                 return AddNode(node);
             }
@@ -155,22 +186,33 @@ internal sealed class RadiusIndex
         return assign.All(a => a == first) ? null : assign;
     }
 
-    /// <summary>Appends to <paramref name="output"/> every j != p with d(p, j) &lt;= r (inclusive) or &lt; r, unsorted.</summary>
+    /// <summary>Appends to <paramref name="output"/> every j &gt; p with d(p, j) &lt;= r (inclusive) or &lt; r, unsorted.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public void Query(int p, float r, bool inclusive, List<int> output, Stack<int> stack)
+    public void Query(int p, float r, bool inclusive, List<int> output, Stack<int> stack, float[] path)
     {
         if (_nodes.Count == 0) return;
         var row = _m.Row(p);
+        float reach = r + Slack;
+        long evaluations = 0;
         stack.Clear();
         stack.Push(_nodes.Count - 1); // the root is added last
         while (stack.Count > 0)
         {
             var node = _nodes[stack.Pop()];
+            // path[a] is the query's distance to this node's ancestor at level a (depth-first order keeps it valid).
+            bool skip = false;
+            for (int a = 0; a < node.AncMin.Length; a++)
+            {
+                if (path[a] - node.AncMax[a] > reach || node.AncMin[a] - path[a] > reach) { skip = true; break; }
+            }
+            if (skip) continue;
             float dpc = DescriptorMatrix.Distance(row, node.Centre);
-            if (dpc - node.Radius > r + Slack) continue;
+            evaluations++;
+            if (node.Depth < MaxDepth) path[node.Depth] = dpc;
+            if (dpc - node.Radius > reach) continue;
             if (dpc + node.Radius + Slack < r)
             {
-                for (int k = node.Start; k < node.End; k++) if (_order[k] != p) output.Add(_order[k]);
+                for (int k = node.Start; k < node.End; k++) if (_order[k] > p) output.Add(_order[k]);
                 continue;
             }
             if (node.Children is { } children)
@@ -178,14 +220,24 @@ internal sealed class RadiusIndex
                 foreach (int c in children) stack.Push(c);
                 continue;
             }
-            float lo = dpc - r - Slack, hi = dpc + r + Slack;
+            int levels = node.AncMin.Length;
+            float lo = dpc - reach, hi = dpc + reach;
             for (int k = LowerBound(_leafDist, node.Start, node.End, lo); k < node.End && _leafDist[k] <= hi; k++)
             {
                 int q = _order[k];
-                if (q == p) continue;
+                if (q <= p) continue;
+                int at = k * MaxDepth;
+                bool far = false;
+                for (int a = 0; a < levels; a++)
+                {
+                    if (MathF.Abs(path[a] - _anc[at + a]) > reach) { far = true; break; }
+                }
+                if (far) continue;
+                evaluations++;
                 if (DescriptorMatrix.Within(row, new ReadOnlySpan<float>(_rows, k * Dim, Dim), r, inclusive)) output.Add(q);
             }
         }
+        Interlocked.Add(ref Evaluations, evaluations);
     }
 
     private static bool IsSorted(List<int> list)
@@ -217,15 +269,15 @@ internal sealed class RadiusIndex
         var degrees = new int[n];
         long done = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
-        Parallel.For(0, chunks, po, () => (new List<int>(), new Stack<int>()), (chunk, _, scratch) =>
+        Parallel.For(0, chunks, po, () => (new List<int>(), new Stack<int>(), new float[MaxDepth]), (chunk, _, scratch) =>
         {
-            var (row, stack) = scratch;
+            var (row, stack, path) = scratch;
             var all = new List<int>();
             int end = Math.Min(n, (chunk + 1) * chunkSize);
             for (int p = chunk * chunkSize; p < end; p++)
             {
                 row.Clear();
-                index.Query(p, r, inclusive, row, stack);
+                index.Query(p, r, inclusive, row, stack, path);
                 if (!IsSorted(row)) row.Sort();
                 degrees[p] = row.Count;
                 all.AddRange(row);
@@ -236,19 +288,44 @@ internal sealed class RadiusIndex
             return scratch;
         }, _ => { });
 
+        // Symmetric rows from the forward (j > i) lists: row q gets its smaller neighbours while p < q is
+        // processed, then its own forward list, so every row comes out sorted.
+        var degree = new long[n];
+        for (int c = 0; c < chunks; c++)
+        {
+            int p = c * chunkSize, k = 0;
+            var list = chunkTargets[c];
+            for (; p < Math.Min(n, (c + 1) * chunkSize); p++)
+            {
+                degree[p] += degrees[p];
+                for (int e = 0; e < degrees[p]; e++) degree[list[k++]]++;
+            }
+        }
         var offsets = new int[n + 1];
         long total = 0;
         for (int i = 0; i < n; i++)
         {
-            total += degrees[i];
+            total += degree[i];
             if (total > Array.MaxLength) throw new InvalidOperationException(
                 $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
             offsets[i + 1] = (int)total;
         }
         var targets = new int[total];
+        var fill = new int[n];
+        Array.Copy(offsets, fill, n);
         for (int c = 0; c < chunks; c++)
         {
-            chunkTargets[c].CopyTo(targets, offsets[c * chunkSize]);
+            int p = c * chunkSize, k = 0;
+            var list = chunkTargets[c];
+            for (; p < Math.Min(n, (c + 1) * chunkSize); p++)
+            {
+                for (int e = 0; e < degrees[p]; e++)
+                {
+                    int q = list[k++];
+                    targets[fill[p]++] = q;
+                    targets[fill[q]++] = p;
+                }
+            }
             chunkTargets[c] = null!;
         }
         return new NeighborGraph(offsets, targets);
