@@ -11,6 +11,9 @@ namespace FaceCluster.Clustering;
 /// </summary>
 internal static class AverageLinkage
 {
+    /// <summary>A component this large needs a 1 GiB distance matrix; beyond it the threshold is chaining people together.</summary>
+    public const int MaxComponentSize = 16_384;
+
     /// <summary>Labels: each face's label is the smallest canonical index in its cluster.</summary>
     public static int[] Run(DescriptorMatrix m, NeighborGraph graph, double threshold, CannotLink cannotLink,
         int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct)
@@ -19,6 +22,13 @@ internal static class AverageLinkage
         var labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = i;
         var components = graph.Components().Where(c => c.Length > 1).OrderByDescending(c => c.Length).ToArray();
+        if (components.Length > 0 && components[0].Length > MaxComponentSize)
+        {
+            throw new InvalidOperationException(
+                $"{components[0].Length} faces are chained together by distances below {threshold}; average linkage would need a " +
+                $"{(long)components[0].Length * components[0].Length * 4 / 1048576} MiB distance matrix (limit {MaxComponentSize} faces). " +
+                "Use a lower threshold, or DBSCAN / ChineseWhispers, which scale with the number of close pairs.");
+        }
         long total = components.Sum(c => (long)c.Length), done = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         Parallel.ForEach(components, po, component =>

@@ -35,11 +35,17 @@ internal sealed class DescriptorMatrix
 
     public static float Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => MathF.Sqrt(SquaredDistance(a, b, a.Length, float.PositiveInfinity));
 
+    /// <summary>The canonical distance when it is at most <paramref name="limit"/>; otherwise some value &gt; limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float DistanceUpTo(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float limit) =>
+        MathF.Sqrt(SquaredDistance(a, b, a.Length, limit));
+
     /// <summary>
     /// Whether the canonical distance is &lt;= r (inclusive) or &lt; r. It may stop early: the accumulators only grow
     /// (float addition of non-negative terms is monotone), so once the partial distance already fails the test,
     /// the full one does too; the answer is always exactly that of comparing <see cref="Distance(ReadOnlySpan{float}, ReadOnlySpan{float})"/> with r.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static bool Within(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float r, bool inclusive)
     {
         float d = MathF.Sqrt(SquaredDistance(a, b, a.Length, r));
@@ -51,7 +57,7 @@ internal sealed class DescriptorMatrix
     /// for identical rows). With a finite <paramref name="stopAbove"/> it returns a partial sum as soon as
     /// sqrt(partial) &gt; stopAbove, which fails both "&lt;= r" and "&lt; r".
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
     private static float SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int length, float stopAbove)
     {
         if (b.Length != length) throw new ArgumentException("Descriptors of different lengths.");

@@ -206,7 +206,8 @@ internal sealed class RadiusIndex
                 if (path[a] - node.AncMax[a] > reach || node.AncMin[a] - path[a] > reach) { skip = true; break; }
             }
             if (skip) continue;
-            float dpc = DescriptorMatrix.Distance(row, node.Centre);
+            // Nodes beyond reach only need a partial distance (exact early exit, see DescriptorMatrix.Within).
+            float dpc = DescriptorMatrix.DistanceUpTo(row, node.Centre, node.Radius + reach);
             evaluations++;
             if (node.Depth < MaxDepth) path[node.Depth] = dpc;
             if (dpc - node.Radius > reach) continue;
