@@ -11,6 +11,9 @@ namespace FaceCluster.Clustering;
 /// </summary>
 internal static class AverageLinkage
 {
+    /// <summary>A component this large needs a 1 GiB distance matrix; beyond it the threshold is chaining people together.</summary>
+    public const int MaxComponentSize = 16_384;
+
     /// <summary>Labels: each face's label is the smallest canonical index in its cluster.</summary>
     public static int[] Run(DescriptorMatrix m, NeighborGraph graph, double threshold, CannotLink cannotLink,
         int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct)
@@ -19,6 +22,13 @@ internal static class AverageLinkage
         var labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = i;
         var components = graph.Components().Where(c => c.Length > 1).OrderByDescending(c => c.Length).ToArray();
+        if (components.Length > 0 && components[0].Length > MaxComponentSize)
+        {
+            throw new InvalidOperationException(
+                $"{components[0].Length} faces are chained together by distances below {threshold}; average linkage would need a " +
+                $"{(long)components[0].Length * components[0].Length * 4 / 1048576} MiB distance matrix (limit {MaxComponentSize} faces). " +
+                "Use a lower threshold, or DBSCAN / ChineseWhispers, which scale with the number of close pairs.");
+        }
         long total = components.Sum(c => (long)c.Length), done = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         Parallel.ForEach(components, po, component =>
@@ -31,6 +41,7 @@ internal static class AverageLinkage
     }
 
     /// <summary>For each local face, the smallest local index of its cluster.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     internal static int[] ClusterComponent(DescriptorMatrix m, int[] members, double threshold, CannotLink cannotLink, CancellationToken ct)
     {
         int size = members.Length;
@@ -131,6 +142,7 @@ internal static class AverageLinkage
         return result;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void MergeInto(float[] d, int size, int keep, int drop, int[] weight, bool[] active)
     {
         double wk = weight[keep], wd = weight[drop], sum = wk + wd;

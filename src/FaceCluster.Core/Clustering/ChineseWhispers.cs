@@ -27,6 +27,7 @@ internal static class ChineseWhispers
         return labels;
     }
 
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void RunComponent(NeighborGraph graph, int[] members, int iterations, CannotLink cannotLink,
         int[] labels, int[] weight, CancellationToken ct)
     {

@@ -19,6 +19,7 @@ internal static class Dbscan
     }
 
     /// <summary>Labels 0..k-1 in discovery order, or <see cref="Noise"/>.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     public static int[] Run(NeighborGraph graph, int minSamples, CannotLink cannotLink, CancellationToken ct)
     {
         int n = graph.Count;

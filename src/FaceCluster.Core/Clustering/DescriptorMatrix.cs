@@ -1,4 +1,6 @@
-using System.Numerics.Tensors;
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 
 namespace FaceCluster.Clustering;
 
@@ -29,9 +31,69 @@ internal sealed class DescriptorMatrix
     public ReadOnlySpan<float> Row(int i) => new(Data, i * Dim, Dim);
 
     /// <summary>The canonical Euclidean distance: symmetric and exactly 0 for identical rows.</summary>
-    public float Distance(int i, int j) => TensorPrimitives.Distance(Row(i), Row(j));
+    public float Distance(int i, int j) => Distance(Row(i), Row(j));
 
-    public static float Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => TensorPrimitives.Distance(a, b);
+    public static float Distance(ReadOnlySpan<float> a, ReadOnlySpan<float> b) => MathF.Sqrt(SquaredDistance(a, b, a.Length, float.PositiveInfinity));
+
+    /// <summary>The canonical distance when it is at most <paramref name="limit"/>; otherwise some value &gt; limit.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static float DistanceUpTo(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float limit) =>
+        MathF.Sqrt(SquaredDistance(a, b, a.Length, limit));
+
+    /// <summary>
+    /// Whether the canonical distance is &lt;= r (inclusive) or &lt; r. It may stop early: the accumulators only grow
+    /// (float addition of non-negative terms is monotone), so once the partial distance already fails the test,
+    /// the full one does too; the answer is always exactly that of comparing <see cref="Distance(ReadOnlySpan{float}, ReadOnlySpan{float})"/> with r.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public static bool Within(ReadOnlySpan<float> a, ReadOnlySpan<float> b, float r, bool inclusive)
+    {
+        float d = MathF.Sqrt(SquaredDistance(a, b, a.Length, r));
+        return inclusive ? d <= r : d < r;
+    }
+
+    /// <summary>
+    /// Sum of squared differences with four vector accumulators in a fixed order (deterministic, symmetric, exactly 0
+    /// for identical rows). With a finite <paramref name="stopAbove"/> it returns a partial sum as soon as
+    /// sqrt(partial) &gt; stopAbove, which fails both "&lt;= r" and "&lt; r".
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float SquaredDistance(ReadOnlySpan<float> a, ReadOnlySpan<float> b, int length, float stopAbove)
+    {
+        if (b.Length != length) throw new ArgumentException("Descriptors of different lengths.");
+        ref float ra = ref MemoryMarshal.GetReference(a);
+        ref float rb = ref MemoryMarshal.GetReference(b);
+        int w = Vector<float>.Count, block = 4 * w;
+        var s0 = Vector<float>.Zero;
+        var s1 = Vector<float>.Zero;
+        var s2 = Vector<float>.Zero;
+        var s3 = Vector<float>.Zero;
+        int i = 0;
+        float stop2 = float.IsPositiveInfinity(stopAbove) ? float.PositiveInfinity : stopAbove;
+        for (; i <= length - block; i += block)
+        {
+            var d0 = Vector.LoadUnsafe(ref ra, (nuint)i) - Vector.LoadUnsafe(ref rb, (nuint)i);
+            var d1 = Vector.LoadUnsafe(ref ra, (nuint)(i + w)) - Vector.LoadUnsafe(ref rb, (nuint)(i + w));
+            var d2 = Vector.LoadUnsafe(ref ra, (nuint)(i + 2 * w)) - Vector.LoadUnsafe(ref rb, (nuint)(i + 2 * w));
+            var d3 = Vector.LoadUnsafe(ref ra, (nuint)(i + 3 * w)) - Vector.LoadUnsafe(ref rb, (nuint)(i + 3 * w));
+            s0 += d0 * d0;
+            s1 += d1 * d1;
+            s2 += d2 * d2;
+            s3 += d3 * d3;
+            if (stop2 < float.PositiveInfinity && i + block < length && ((i / block) & 1) == 1)
+            {
+                float partial = Vector.Sum((s0 + s1) + (s2 + s3));
+                if (MathF.Sqrt(partial) > stop2) return partial;
+            }
+        }
+        float sum = Vector.Sum((s0 + s1) + (s2 + s3));
+        for (; i < length; i++)
+        {
+            float d = Unsafe.Add(ref ra, i) - Unsafe.Add(ref rb, i);
+            sum += d * d;
+        }
+        return sum;
+    }
 }
 
 /// <summary>Compressed sparse rows: for each face the sorted indices of its neighbours (never itself).</summary>

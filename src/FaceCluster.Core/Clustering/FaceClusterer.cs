@@ -170,20 +170,26 @@ public static class FaceClusterer
         int size = members.Count;
         if (size == 1) return (members[0], 0, 0);
         var totals = new double[size];
-        void Row(int i)
-        {
-            var row = m.Row(members[i]);
-            double s = 0;
-            for (int j = 0; j < size; j++) s += DescriptorMatrix.Distance(row, m.Row(members[j]));
-            totals[i] = s;
-        }
-        if (po is null) for (int i = 0; i < size; i++) Row(i);
-        else Parallel.For(0, size, po, Row);
+        var ids = members as int[] ?? members.ToArray();
+        if (po is null) TotalDistances(m, ids, 0, size, totals);
+        else Parallel.For(0, (size + 63) / 64, po, chunk => TotalDistances(m, ids, chunk * 64, Math.Min(size, chunk * 64 + 64), totals));
         int best = 0;
         for (int i = 1; i < size; i++) if (totals[i] < totals[best]) best = i;
         double max = 0;
         var medoidRow = m.Row(members[best]);
         for (int j = 0; j < size; j++) max = Math.Max(max, DescriptorMatrix.Distance(medoidRow, m.Row(members[j])));
         return (members[best], totals[best] / (size - 1), max);
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void TotalDistances(DescriptorMatrix m, int[] members, int from, int to, double[] totals)
+    {
+        for (int i = from; i < to; i++)
+        {
+            var row = m.Row(members[i]);
+            double s = 0;
+            for (int j = 0; j < members.Length; j++) s += DescriptorMatrix.Distance(row, m.Row(members[j]));
+            totals[i] = s;
+        }
     }
 }

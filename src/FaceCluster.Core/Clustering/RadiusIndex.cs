@@ -1,127 +1,250 @@
 namespace FaceCluster.Clustering;
 
 /// <summary>
-/// Exact fixed-radius neighbour search. The faces are partitioned by a few Lloyd iterations around
-/// deterministic seeds; each group keeps its members sorted by distance to the group centre. By the
-/// triangle inequality |d(p,c) - d(q,c)| &lt;= d(p,q), so for a query p only the members whose distance
-/// to the centre lies within r of d(p,c) can be neighbours; whole groups are skipped (or accepted) by
-/// their radius. Every surviving candidate is decided by the canonical <see cref="DescriptorMatrix.Distance(int,int)"/>,
-/// and the bounds carry a slack far larger than float rounding, so the result is exactly the brute-force one
-/// and does not depend on the partition, on the thread count or on timing.
+/// Exact fixed-radius neighbour search over a k-means tree (a ball tree whose nodes are split by a few Lloyd
+/// iterations from deterministic seeds). Every node knows its centre c and radius R (largest member distance to c);
+/// a query p skips a node when d(p,c) - R &gt; r and takes all of it when d(p,c) + R &lt; r. A leaf keeps its members
+/// sorted by distance to its centre, and since |d(p,c) - d(q,c)| &lt;= d(p,q) only the members whose distance lies
+/// within r of d(p,c) are tested. Every tested candidate is decided by the canonical
+/// <see cref="DescriptorMatrix.Distance(int,int)"/>, and the bounds carry a slack far larger than float rounding, so the
+/// neighbour sets are exactly the brute-force ones: they depend neither on the tree, nor on threads or timing.
 /// </summary>
 internal sealed class RadiusIndex
 {
     private const float Slack = 1e-3f;
     private const int Dim = DescriptorMatrix.Dim;
+    private const int LeafSize = 16;
+    private const int Branching = 8;
+    private const int LloydIterations = 4;
 
     private readonly DescriptorMatrix _m;
-    private readonly int _groups;
-    private readonly float[] _centres;
-    private readonly int[] _groupStart;
-    private readonly int[] _members;
-    private readonly float[] _memberDist;
+    private readonly List<Node> _nodes = [];
+    private readonly int[] _order;       // points, each subtree contiguous
+    private readonly float[] _leafDist;  // distance of _order[k] to its leaf centre, ascending within a leaf
+    private float[] _rows = [];          // descriptors in _order, so that a leaf scan reads memory sequentially
+
+    private sealed class Node
+    {
+        public required float[] Centre;
+        public float Radius;
+        public int Start, End;           // range in _order
+        public int[]? Children;          // node indices; null for a leaf
+        public int Depth;
+        public float[] AncMin = [], AncMax = []; // per ancestor level: range of member distances to that ancestor's centre
+    }
+
+    private const int MaxDepth = 12;
+    /// <summary>Diagnostics: exact distance evaluations (centres and candidates) since start.</summary>
+    internal static long Evaluations;
+    private float[] _ancByPoint = [];    // point * MaxDepth + level: distance to the centre of its ancestor at that level
+    private float[] _anc = [];           // the same, by position in _order
 
     public RadiusIndex(DescriptorMatrix m, int degreeOfParallelism, CancellationToken ct)
     {
         _m = m;
-        int n = m.Count;
-        _groups = n < 256 ? 1 : Math.Clamp((int)Math.Sqrt(n), 1, 1024);
-        _centres = new float[_groups * Dim];
-        for (int g = 0; g < _groups; g++)
-        {
-            int seed = (int)((long)g * n / _groups);
-            m.Row(seed).CopyTo(_centres.AsSpan(g * Dim, Dim));
-        }
-
-        var assign = new int[n];
-        var dist = new float[n];
+        _order = new int[m.Count];
+        for (int i = 0; i < _order.Length; i++) _order[i] = i;
+        _leafDist = new float[m.Count];
+        if (m.Count == 0) return;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
-        const int lloydIterations = 3;
-        for (int iter = 0; iter <= lloydIterations; iter++)
+        _ancByPoint = new float[(long)m.Count * MaxDepth];
+        Build(0, m.Count, 0, po, ct);
+        _rows = new float[(long)m.Count * Dim];
+        _anc = new float[(long)m.Count * MaxDepth];
+        for (int k = 0; k < _order.Length; k++)
         {
-            Parallel.For(0, (n + 255) / 256, po, chunk =>
-            {
-                int end = Math.Min(n, (chunk + 1) * 256);
-                for (int i = chunk * 256; i < end; i++)
-                {
-                    var row = m.Row(i);
-                    int best = 0;
-                    float bestD = float.PositiveInfinity;
-                    for (int g = 0; g < _groups; g++)
-                    {
-                        float d = DescriptorMatrix.Distance(row, Centre(g));
-                        if (d < bestD) { bestD = d; best = g; }
-                    }
-                    assign[i] = best;
-                    dist[i] = bestD;
-                }
-            });
-            if (iter == lloydIterations || _groups == 1 && iter > 0) break;
-            // New centres: means accumulated in double, sequentially in canonical order (deterministic).
-            var sums = new double[_groups * Dim];
-            var counts = new int[_groups];
-            for (int i = 0; i < n; i++)
-            {
-                int g = assign[i];
-                counts[g]++;
-                var row = m.Row(i);
-                var s = sums.AsSpan(g * Dim, Dim);
-                for (int k = 0; k < Dim; k++) s[k] += row[k];
-            }
-            for (int g = 0; g < _groups; g++)
-            {
-                if (counts[g] == 0) continue;
-                for (int k = 0; k < Dim; k++) _centres[g * Dim + k] = (float)(sums[g * Dim + k] / counts[g]);
-            }
+            m.Row(_order[k]).CopyTo(_rows.AsSpan(k * Dim, Dim));
+            _ancByPoint.AsSpan(_order[k] * MaxDepth, MaxDepth).CopyTo(_anc.AsSpan(k * MaxDepth, MaxDepth));
         }
+        _ancByPoint = [];
+    }
 
-        _groupStart = new int[_groups + 1];
-        for (int i = 0; i < n; i++) _groupStart[assign[i] + 1]++;
-        for (int g = 0; g < _groups; g++) _groupStart[g + 1] += _groupStart[g];
-        _members = new int[n];
-        _memberDist = new float[n];
-        var fill = (int[])_groupStart.Clone();
-        for (int i = 0; i < n; i++)
+    private int AddNode(Node node)
+    {
+        lock (_nodes)
         {
-            int at = fill[assign[i]]++;
-            _members[at] = i;
-            _memberDist[at] = dist[i];
-        }
-        for (int g = 0; g < _groups; g++)
-        {
-            int s = _groupStart[g], len = _groupStart[g + 1] - s;
-            Array.Sort(_memberDist, _members, s, len);
+            _nodes.Add(node);
+            return _nodes.Count - 1;
         }
     }
 
-    private ReadOnlySpan<float> Centre(int g) => new(_centres, g * Dim, Dim);
-
-    /// <summary>Appends to <paramref name="output"/> every j != p with d(p, j) &lt;= r (inclusive) or &lt; r, unsorted.</summary>
-    public void Query(int p, float r, bool inclusive, List<int> output)
+    /// <summary>Builds the subtree over _order[start..end) (kept in ascending point order) and returns its node index.</summary>
+    private int Build(int start, int end, int depth, ParallelOptions po, CancellationToken ct)
     {
-        var row = _m.Row(p);
-        for (int g = 0; g < _groups; g++)
+        ct.ThrowIfCancellationRequested();
+        int count = end - start;
+        var centre = Mean(start, end);
+        int levels = Math.Min(depth, MaxDepth);
+        var ancMin = new float[levels];
+        var ancMax = new float[levels];
+        Array.Fill(ancMin, float.PositiveInfinity);
+        float radius = 0;
+        for (int k = start; k < end; k++)
         {
-            int s = _groupStart[g], e = _groupStart[g + 1];
-            if (s == e) continue;
-            float dpc = DescriptorMatrix.Distance(row, Centre(g));
-            float lo = dpc - r - Slack, hi = dpc + r + Slack;
-            if (_memberDist[e - 1] < lo || _memberDist[s] > hi) continue;
-            if (dpc + _memberDist[e - 1] + Slack < r)
+            int q = _order[k];
+            float d = DescriptorMatrix.Distance(_m.Row(q), centre);
+            radius = Math.Max(radius, d);
+            if (depth < MaxDepth) _ancByPoint[q * MaxDepth + depth] = d;
+            for (int a = 0; a < levels; a++)
             {
-                // The whole group is certainly within r.
-                for (int k = s; k < e; k++) if (_members[k] != p) output.Add(_members[k]);
-                continue;
-            }
-            int from = LowerBound(_memberDist, s, e, lo);
-            for (int k = from; k < e && _memberDist[k] <= hi; k++)
-            {
-                int q = _members[k];
-                if (q == p) continue;
-                float d = DescriptorMatrix.Distance(row, _m.Row(q));
-                if (inclusive ? d <= r : d < r) output.Add(q);
+                float v = _ancByPoint[q * MaxDepth + a];
+                if (v < ancMin[a]) ancMin[a] = v;
+                if (v > ancMax[a]) ancMax[a] = v;
             }
         }
+        var node = new Node { Centre = centre, Radius = radius, Start = start, End = end, Depth = depth, AncMin = ancMin, AncMax = ancMax };
+        int groups = Math.Min(Branching, count / LeafSize);
+        if (groups >= 2 && radius > 0)
+        {
+            var assign = Partition(start, end, groups, po);
+            if (assign is not null)
+            {
+                // Stable regrouping keeps each child in ascending point order.
+                var sizes = new int[groups];
+                foreach (int a in assign) sizes[a]++;
+                var bounds = new int[groups + 1];
+                bounds[0] = start;
+                for (int g = 0; g < groups; g++) bounds[g + 1] = bounds[g] + sizes[g];
+                var fill = (int[])bounds.Clone();
+                var copy = _order.AsSpan(start, count).ToArray();
+                for (int k = 0; k < count; k++) _order[fill[assign[k]]++] = copy[k];
+                var children = new int[groups];
+                bool parallel = count > 4096;
+                if (parallel) Parallel.For(0, groups, po, g => children[g] = Build(bounds[g], bounds[g + 1], depth + 1, po, ct));
+                else for (int g = 0; g < groups; g++) children[g] = Build(bounds[g], bounds[g + 1], depth + 1, po, ct);
+                node.Children = children;
+                return AddNode(node);
+            }
+        }
+        // Leaf: members sorted by distance to the centre (ties by point index).
+        var dist = new float[count];
+        for (int k = 0; k < count; k++) dist[k] = DescriptorMatrix.Distance(_m.Row(_order[start + k]), centre);
+        var idx = _order.AsSpan(start, count).ToArray();
+        var keys = Enumerable.Range(0, count).ToArray();
+        Array.Sort(keys, (x, y) => dist[x] != dist[y] ? dist[x].CompareTo(dist[y]) : idx[x].CompareTo(idx[y]));
+        for (int k = 0; k < count; k++)
+        {
+            _order[start + k] = idx[keys[k]];
+            _leafDist[start + k] = dist[keys[k]];
+        }
+        return AddNode(node);
+    }
+
+    private float[] Mean(int start, int end)
+    {
+        var sum = new double[Dim];
+        for (int k = start; k < end; k++)
+        {
+            var row = _m.Row(_order[k]);
+            for (int d = 0; d < Dim; d++) sum[d] += row[d];
+        }
+        var mean = new float[Dim];
+        for (int d = 0; d < Dim; d++) mean[d] = (float)(sum[d] / (end - start));
+        return mean;
+    }
+
+    /// <summary>Lloyd iterations from evenly spaced seeds; null when everything lands in one group.</summary>
+    private int[]? Partition(int start, int end, int groups, ParallelOptions po)
+    {
+        int count = end - start;
+        var centres = new float[groups][];
+        for (int g = 0; g < groups; g++) centres[g] = _m.Row(_order[start + (int)((long)g * count / groups)]).ToArray();
+        var assign = new int[count];
+        for (int iter = 0; ; iter++)
+        {
+            void Assign(int k)
+            {
+                var row = _m.Row(_order[start + k]);
+                int best = 0;
+                float bestD = float.PositiveInfinity;
+                for (int g = 0; g < groups; g++)
+                {
+                    float d = DescriptorMatrix.Distance(row, centres[g]);
+                    if (d < bestD) { bestD = d; best = g; }
+                }
+                assign[k] = best;
+            }
+            if (count > 8192) Parallel.For(0, count, po, Assign);
+            else for (int k = 0; k < count; k++) Assign(k);
+            if (iter == LloydIterations) break;
+            var sums = new double[groups, Dim];
+            var counts = new int[groups];
+            for (int k = 0; k < count; k++)
+            {
+                int g = assign[k];
+                counts[g]++;
+                var row = _m.Row(_order[start + k]);
+                for (int d = 0; d < Dim; d++) sums[g, d] += row[d];
+            }
+            for (int g = 0; g < groups; g++)
+            {
+                if (counts[g] == 0) continue;
+                for (int d = 0; d < Dim; d++) centres[g][d] = (float)(sums[g, d] / counts[g]);
+            }
+        }
+        int first = assign[0];
+        return assign.All(a => a == first) ? null : assign;
+    }
+
+    /// <summary>Appends to <paramref name="output"/> every j &gt; p with d(p, j) &lt;= r (inclusive) or &lt; r, unsorted.</summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    public void Query(int p, float r, bool inclusive, List<int> output, Stack<int> stack, float[] path)
+    {
+        if (_nodes.Count == 0) return;
+        var row = _m.Row(p);
+        float reach = r + Slack;
+        long evaluations = 0;
+        stack.Clear();
+        stack.Push(_nodes.Count - 1); // the root is added last
+        while (stack.Count > 0)
+        {
+            var node = _nodes[stack.Pop()];
+            // path[a] is the query's distance to this node's ancestor at level a (depth-first order keeps it valid).
+            bool skip = false;
+            for (int a = 0; a < node.AncMin.Length; a++)
+            {
+                if (path[a] - node.AncMax[a] > reach || node.AncMin[a] - path[a] > reach) { skip = true; break; }
+            }
+            if (skip) continue;
+            // Nodes beyond reach only need a partial distance (exact early exit, see DescriptorMatrix.Within).
+            float dpc = DescriptorMatrix.DistanceUpTo(row, node.Centre, node.Radius + reach);
+            evaluations++;
+            if (node.Depth < MaxDepth) path[node.Depth] = dpc;
+            if (dpc - node.Radius > reach) continue;
+            if (dpc + node.Radius + Slack < r)
+            {
+                for (int k = node.Start; k < node.End; k++) if (_order[k] > p) output.Add(_order[k]);
+                continue;
+            }
+            if (node.Children is { } children)
+            {
+                foreach (int c in children) stack.Push(c);
+                continue;
+            }
+            int levels = node.AncMin.Length;
+            float lo = dpc - reach, hi = dpc + reach;
+            for (int k = LowerBound(_leafDist, node.Start, node.End, lo); k < node.End && _leafDist[k] <= hi; k++)
+            {
+                int q = _order[k];
+                if (q <= p) continue;
+                int at = k * MaxDepth;
+                bool far = false;
+                for (int a = 0; a < levels; a++)
+                {
+                    if (MathF.Abs(path[a] - _anc[at + a]) > reach) { far = true; break; }
+                }
+                if (far) continue;
+                evaluations++;
+                if (DescriptorMatrix.Within(row, new ReadOnlySpan<float>(_rows, k * Dim, Dim), r, inclusive)) output.Add(q);
+            }
+        }
+        Interlocked.Add(ref Evaluations, evaluations);
+    }
+
+    private static bool IsSorted(List<int> list)
+    {
+        for (int k = 1; k < list.Count; k++) if (list[k - 1] > list[k]) return false;
+        return true;
     }
 
     private static int LowerBound(float[] a, int s, int e, float value)
@@ -147,37 +270,63 @@ internal sealed class RadiusIndex
         var degrees = new int[n];
         long done = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
-        Parallel.For(0, chunks, po, () => new List<int>(), (chunk, _, row) =>
+        Parallel.For(0, chunks, po, () => (new List<int>(), new Stack<int>(), new float[MaxDepth]), (chunk, _, scratch) =>
         {
+            var (row, stack, path) = scratch;
             var all = new List<int>();
             int end = Math.Min(n, (chunk + 1) * chunkSize);
             for (int p = chunk * chunkSize; p < end; p++)
             {
                 row.Clear();
-                index.Query(p, r, inclusive, row);
-                row.Sort();
+                index.Query(p, r, inclusive, row, stack, path);
+                if (!IsSorted(row)) row.Sort();
                 degrees[p] = row.Count;
                 all.AddRange(row);
             }
             chunkTargets[chunk] = all.ToArray();
             long now = Interlocked.Add(ref done, end - chunk * chunkSize);
             progress?.Report(new ClusteringProgress("Neighbours", now, n));
-            return row;
+            return scratch;
         }, _ => { });
 
+        // Symmetric rows from the forward (j > i) lists: row q gets its smaller neighbours while p < q is
+        // processed, then its own forward list, so every row comes out sorted.
+        var degree = new long[n];
+        for (int c = 0; c < chunks; c++)
+        {
+            int p = c * chunkSize, k = 0;
+            var list = chunkTargets[c];
+            for (; p < Math.Min(n, (c + 1) * chunkSize); p++)
+            {
+                degree[p] += degrees[p];
+                for (int e = 0; e < degrees[p]; e++) degree[list[k++]]++;
+            }
+        }
         var offsets = new int[n + 1];
         long total = 0;
         for (int i = 0; i < n; i++)
         {
-            total += degrees[i];
+            total += degree[i];
             if (total > Array.MaxLength) throw new InvalidOperationException(
                 $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
             offsets[i + 1] = (int)total;
         }
         var targets = new int[total];
+        var fill = new int[n];
+        Array.Copy(offsets, fill, n);
         for (int c = 0; c < chunks; c++)
         {
-            chunkTargets[c].CopyTo(targets, offsets[c * chunkSize]);
+            int p = c * chunkSize, k = 0;
+            var list = chunkTargets[c];
+            for (; p < Math.Min(n, (c + 1) * chunkSize); p++)
+            {
+                for (int e = 0; e < degrees[p]; e++)
+                {
+                    int q = list[k++];
+                    targets[fill[p]++] = q;
+                    targets[fill[q]++] = p;
+                }
+            }
             chunkTargets[c] = null!;
         }
         return new NeighborGraph(offsets, targets);
