@@ -151,4 +151,135 @@ It emits a summary (OutputPath, Model, FilesRead, FacesMerged, DuplicatesDropped
             }
         )
     }
+    'Invoke-FaceClustering' = @{
+        Synopsis    = 'Groups faces into people without supervision, and emits one FaceCluster per person, largest first.'
+        Description = @'
+Invoke-FaceClustering collects FaceEncoding objects from the pipeline (or reads encoding stores given by -Path), clusters them when the input ends, and emits one FaceCluster.FaceCluster per person: Id (1..n, largest first), Label (Person_<Id> unless a -Reference names it), Count, Faces, Medoid (the face with the least total distance to the others), MeanDistance and MaxDistance to the medoid.
+
+The default algorithm is average-linkage agglomerative clustering cut at a distance of 0.6: on the labelled evaluation photos and on the sample footage it matched or beat the others (see docs/accuracy.md), and unlike DBSCAN with a minimum cluster size it keeps people seen only once or twice. -Algorithm DBSCAN (-Epsilon 0.5, -MinSamples 2; the original pipeline's min_samples of 5 dropped everyone seen fewer than 5 times) and -Algorithm ChineseWhispers (dlib's, -Threshold 0.5, -Iterations, with a fixed visiting order instead of a random one) are available. Lower thresholds are stricter: fewer merged people, more split ones.
+
+Two faces of one image are different people: the clusterer never puts them together (-AllowSameImage turns this off). Results are deterministic: the same faces give the same clusters, ids and labels in any input order and with any -ThrottleLimit. Faces that belong to no cluster (DBSCAN noise, or clusters smaller than -MinClusterSize) are not a person; -IncludeNoise emits them as one cluster with Id 0 and IsNoise set.
+
+-Reference takes the people of an earlier result (FaceCluster objects, or a dataset folder written by Export-FaceDataset, whose folder names are the labels): a new cluster whose faces mostly match a known person takes that person's name, so names given once survive re-clustering with more footage; other clusters get the next free Person_<n> label.
+'@
+        Inputs      = @('FaceCluster.FaceEncoding')
+        Parameters  = @{
+            InputObject        = 'The faces to cluster, usually from Get-FaceEncoding or Import-FaceEncoding.'
+            Path               = 'Encoding stores to cluster instead of pipeline input; wildcards are expanded.'
+            Algorithm          = 'Agglomerative (default), DBSCAN or ChineseWhispers.'
+            Threshold          = 'Agglomerative: clusters merge while their average distance is below this (default 0.6). ChineseWhispers: faces closer than this are linked (default 0.5). Lower is stricter.'
+            Epsilon            = 'DBSCAN: the neighbourhood radius (default 0.5).'
+            MinSamples         = 'DBSCAN: faces within -Epsilon, counting the face itself, that make a core face (default 2).'
+            MinClusterSize     = 'Clusters with fewer faces are treated as noise (default 1: every person counts, even if seen once).'
+            Iterations         = 'ChineseWhispers: the most passes over the faces (default 100; it stops early when nothing changes).'
+            AllowSameImage     = 'Lets two faces of the same image or frame join one cluster. Off by default, because they are different people.'
+            IncludeNoise       = 'Also emits the faces that belong to no person, as one cluster with Id 0 and IsNoise set.'
+            Reference          = 'Earlier, named people: FaceCluster objects or a dataset folder from Export-FaceDataset. Clusters that match them keep their labels.'
+            ReferenceThreshold = 'How close (distance) a face must be to a known person to count as a match for -Reference. Default 0.6.'
+            ThrottleLimit      = 'Threads for the distance computations (1 to 64). Default: the number of processors. The result does not depend on it.'
+        }
+        Examples    = @(
+            @{
+                Code    = 'Import-FaceEncoding ./faces.jsonl | Invoke-FaceClustering'
+                Remarks = 'Groups the faces of a store into people with the defaults.'
+            }
+            @{
+                Code    = 'Invoke-FaceClustering -Path ./stores/*.jsonl -Algorithm DBSCAN -Epsilon 0.45 -MinSamples 3 -IncludeNoise'
+                Remarks = 'Clusters several stores with stricter DBSCAN settings and also returns the unclustered faces.'
+            }
+            @{
+                Code    = 'Import-FaceEncoding ./all.faces.jsonl | Invoke-FaceClustering -Reference ./dataset | Export-FaceDataset ./dataset'
+                Remarks = 'Re-clusters all footage after more was added, keeping the names people were given in ./dataset, and updates the dataset.'
+            }
+        )
+    }
+    'Find-FaceCluster' = @{
+        Synopsis    = 'Files new faces under known people, or Unknown when nobody is close enough.'
+        Description = @'
+Find-FaceCluster compares each face with the faces of known people (FaceCluster objects, or a dataset folder written by Export-FaceDataset) and emits a FaceMatch: the Label and ClusterId of the nearest person with the Distance, or Label Unknown with IsUnknown set when no known face is within -Threshold (default 0.6, the usual tolerance of the dlib descriptor; lower is stricter). NearestLabel and NearestFace tell who came closest even for an unknown face.
+
+By default a face is compared with every face of every person (nearest neighbour); -Mode Medoid compares only with each person's medoid, which is faster on large references but less accurate (see docs/accuracy.md).
+'@
+        Inputs      = @('FaceCluster.FaceEncoding')
+        Parameters  = @{
+            Reference   = 'The known people: FaceCluster objects from Invoke-FaceClustering, or a dataset folder from Export-FaceDataset (folder names are the labels).'
+            InputObject = 'The faces to file, usually from Get-FaceEncoding.'
+            Threshold   = 'The largest distance that still counts as the same person (default 0.6). Lower is stricter.'
+            Mode        = 'NearestNeighbor (default) compares with every face of each person; Medoid only with each person''s medoid.'
+        }
+        Examples    = @(
+            @{
+                Code    = 'Export-VideoFrames ./today.mp4 | Get-FaceEncoding | Find-FaceCluster -Reference ./dataset'
+                Remarks = 'Files the faces of today''s footage under the people named in yesterday''s dataset.'
+            }
+            @{
+                Code    = '$people = Import-FaceEncoding ./faces.jsonl | Invoke-FaceClustering; Get-FaceEncoding ./new.jpg | Find-FaceCluster $people -Threshold 0.5'
+                Remarks = 'Matches the faces of a new photo against freshly clustered people with a stricter threshold.'
+            }
+        )
+    }
+    'Export-FaceDataset' = @{
+        Synopsis    = 'Writes a training-ready dataset: one folder per person with portrait crops, aligned chips and a montage, plus manifests, index.html and optionally a YOLO detection dataset.'
+        Description = @'
+Export-FaceDataset writes, for each FaceCluster it receives, a folder named by the person's Label holding portrait crops (the face with margins of 100 pixels sideways and 150 vertically, clipped to the frame, scaled to 400 pixels wide), aligned 150x150 chips (the geometry the descriptor network uses), and a 480x600 montage of up to 25 faces in a 5x5 grid, the sharpest and most different faces first, captioned with the label. manifest.csv and manifest.json list every exported face (label, cluster id, source path, video path, frame index, timestamp, box, confidence, sharpness, file names); index.html shows every person's montage, count and label on one page for review in a browser.
+
+-Format Yolo (or -Include ...,Yolo) adds yolo/: images/ and labels/ split into train and val (deterministically, -ValidationFraction), one "class cx cy w h" line per face normalised to the image beside it, and data.yaml with the names, ready for Ultralytics.
+
+Noise is not a person: faces in no cluster are exported only with -IncludeNoise, into _unclustered/. Nothing is ever deleted. A non-empty folder that is not a FaceCluster dataset is refused (OutputNotDataset) unless -Force, and even then only files this cmdlet wrote are replaced. Each file is written atomically. -WhatIf lists the files it would write. It emits one summary per person (Label, ClusterId, Folder, FaceCount, Files).
+
+To name people, rename them with Rename-FaceCluster, or simply rename their folders in a file manager: the next read of the dataset (Invoke-FaceClustering -Reference, Find-FaceCluster -Reference) takes the folder name as the label.
+'@
+        Inputs      = @('FaceCluster.FaceCluster')
+        Parameters  = @{
+            InputObject        = 'The people to export, usually from Invoke-FaceClustering.'
+            OutputPath         = 'The dataset folder. Created if missing; an existing one must be a FaceCluster dataset (or use -Force).'
+            Include            = 'What to write per person: Portraits, Chips, Montage, Yolo (comma-separated). Default: Portraits, Chips, Montage.'
+            Format             = 'Yolo adds a YOLO detection dataset (yolo/images, yolo/labels, yolo/data.yaml) to what -Include selects.'
+            ValidationFraction = 'The share of source images put in the YOLO validation split (0 to 0.9, default 0.2). The split is deterministic.'
+            PortraitMarginX    = 'Pixels added left and right of the face box for portrait crops (default 100).'
+            PortraitMarginY    = 'Pixels added above and below the face box for portrait crops (default 150).'
+            PortraitWidth      = 'The width portrait crops are scaled to (default 400).'
+            IncludeNoise       = 'Also exports the faces that belong to no person, into _unclustered/.'
+            Force              = 'Writes into a non-empty folder that is not a FaceCluster dataset. Files this cmdlet did not write are still left untouched.'
+        }
+        Examples    = @(
+            @{
+                Code    = 'Import-FaceEncoding ./faces.jsonl | Invoke-FaceClustering | Export-FaceDataset ./dataset'
+                Remarks = 'Writes one folder per person with crops, chips and a montage, and ./dataset/index.html to review them.'
+            }
+            @{
+                Code    = 'Invoke-FaceClustering -Path ./faces.jsonl | Export-FaceDataset ./training -Format Yolo -ValidationFraction 0.1'
+                Remarks = 'Also writes a YOLO face-detection dataset with a 90/10 train/validation split.'
+            }
+            @{
+                Code    = 'Import-FaceEncoding ./faces.jsonl | Invoke-FaceClustering | Export-FaceDataset ./dataset -WhatIf'
+                Remarks = 'Lists the files that would be written, and writes nothing.'
+            }
+        )
+    }
+    'Rename-FaceCluster' = @{
+        Synopsis    = 'Names a person of an exported dataset everywhere the name appears.'
+        Description = @'
+Rename-FaceCluster renames a person of a dataset written by Export-FaceDataset, chosen by current -Label or cluster -Id: the folder, the montage caption, the names in yolo/data.yaml, manifest.csv, manifest.json and index.html. A name already used by another person, or one that cannot be a folder name, is refused (LabelConflict, LabelInvalid). -WhatIf shows what would change.
+
+Names survive re-clustering: Invoke-FaceClustering -Reference <dataset> gives the new cluster of a named person the same name.
+'@
+        Inputs      = @('None')
+        Parameters  = @{
+            Path     = 'The dataset folder written by Export-FaceDataset.'
+            Label    = 'The person''s current label (folder name).'
+            Id       = 'The person''s cluster id, as shown in manifest.csv.'
+            NewLabel = 'The new name. It becomes a folder name, so path separators and reserved names are refused.'
+        }
+        Examples    = @(
+            @{
+                Code    = 'Rename-FaceCluster ./dataset -Label Person_3 -NewLabel Alice'
+                Remarks = 'Names person 3 Alice in the folder, montage, manifests, index.html and data.yaml.'
+            }
+            @{
+                Code    = 'Rename-FaceCluster ./dataset -Id 1 -NewLabel Bob -WhatIf'
+                Remarks = 'Shows what naming cluster 1 Bob would change, without changing anything.'
+            }
+        )
+    }
 }
