@@ -287,7 +287,12 @@ public sealed class DatasetWriter
                             }
                             if (montageIds.Contains((plan.Person.ClusterId, face.Id)))
                             {
-                                tiles[(plan.Person.ClusterId, face.Id)] = Montage.MakeTile(crop);
+                                // Tiles are for recognising the person at a glance: a face-sized margin (0.3 of the box
+                                // sideways, 0.5 up and down, the tile's 4:5 shape) rather than the portrait's fixed
+                                // 100/150 px, which on a small face in a 700x500 frame leaves a 96 px tile mostly background.
+                                var tileRegion = PortraitCrop.Region(face.Box, width, height, (int)(face.Box.Width * 0.3f), (int)(face.Box.Height * 0.5f));
+                                using var tileCrop = new Mat(image, tileRegion ?? region.Value);
+                                tiles[(plan.Person.ClusterId, face.Id)] = Montage.MakeTile(tileCrop);
                             }
                         }
                         if (row.Chip is not null)
