@@ -164,6 +164,27 @@ public static class FaceClusterer
         return result;
     }
 
+    /// <summary>
+    /// A cluster of given faces, with its medoid and distances computed the way <see cref="Cluster"/> computes them
+    /// (used for people read back from a dataset, whose grouping a person may have edited).
+    /// </summary>
+    public static FaceCluster FromFaces(int id, string label, IReadOnlyList<FaceEncoding> faces, bool isNoise = false)
+    {
+        if (faces.Count == 0) throw new ArgumentException($"Cluster '{label}' has no faces.", nameof(faces));
+        var sorted = Canonical(faces);
+        var (medoid, mean, max) = Medoid(new DescriptorMatrix(sorted), Enumerable.Range(0, sorted.Length).ToArray(), null);
+        return new FaceCluster
+        {
+            Id = id,
+            Label = label,
+            Faces = sorted,
+            Medoid = sorted[medoid],
+            MeanDistance = mean,
+            MaxDistance = max,
+            IsNoise = isNoise,
+        };
+    }
+
     /// <summary>Medoid (least total distance, ties: smallest index) and mean/max distance from it to the others.</summary>
     internal static (int Medoid, double Mean, double Max) Medoid(DescriptorMatrix m, IReadOnlyList<int> members, ParallelOptions? po)
     {

@@ -157,10 +157,5 @@ public sealed class FaceMatcher
         };
     }
 
-    private static FaceEncoding MedoidOf(IReadOnlyList<FaceEncoding> faces)
-    {
-        var sorted = FaceClusterer.Canonical(faces);
-        var m = new DescriptorMatrix(sorted);
-        return sorted[FaceClusterer.Medoid(m, Enumerable.Range(0, sorted.Length).ToArray(), null).Medoid];
-    }
+    private static FaceEncoding MedoidOf(IReadOnlyList<FaceEncoding> faces) => FaceClusterer.FromFaces(0, "", faces).Medoid;
 }

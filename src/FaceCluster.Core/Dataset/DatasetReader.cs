@@ -24,34 +24,7 @@ public sealed class DatasetPerson
     public int Count => Faces.Count;
 
     /// <summary>As a <see cref="FaceCluster"/> (medoid and distances computed), e.g. as a reference for matching.</summary>
-    public FaceCluster ToFaceCluster()
-    {
-        int n = Faces.Count;
-        var sums = new double[n];
-        var distances = new double[n, n];
-        for (int i = 0; i < n; i++)
-        for (int j = i + 1; j < n; j++)
-        {
-            double d = Faces[i].Descriptor.Length == Faces[j].Descriptor.Length ? FaceDistance.Euclidean(Faces[i].Descriptor, Faces[j].Descriptor) : 0;
-            distances[i, j] = distances[j, i] = d;
-            sums[i] += d;
-            sums[j] += d;
-        }
-        int medoid = 0;
-        for (int i = 1; i < n; i++) if (sums[i] < sums[medoid]) medoid = i;
-        double max = 0;
-        for (int i = 0; i < n; i++) max = Math.Max(max, distances[medoid, i]);
-        return new FaceCluster
-        {
-            Id = IsNoise ? 0 : ClusterId,
-            Label = Label,
-            Faces = Faces,
-            Medoid = Faces[medoid],
-            MeanDistance = n > 1 ? sums[medoid] / (n - 1) : 0,
-            MaxDistance = max,
-            IsNoise = IsNoise,
-        };
-    }
+    public FaceCluster ToFaceCluster() => FaceClusterer.FromFaces(IsNoise ? 0 : ClusterId, Label, Faces, IsNoise);
 
     public override string ToString() => $"{Label} ({Count} faces)";
 }

@@ -7,21 +7,8 @@ namespace FaceCluster.PowerShell.Commands;
 /// <summary>Samples frames from videos by presentation time and writes them as images.</summary>
 [Cmdlet(VerbsData.Export, "VideoFrames", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(VideoFrame))]
-public sealed class ExportVideoFramesCommand : FaceClusterCmdlet
+public sealed class ExportVideoFramesCommand : PathInputCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
     [Parameter]
     [ValidateRange(0.001, 1000.0)]
     public double FramesPerSecond { get; set; } = 1;
@@ -54,8 +41,7 @@ public sealed class ExportVideoFramesCommand : FaceClusterCmdlet
 
     protected override void ProcessRecord()
     {
-        bool literal = ParameterSetName == LiteralPathSet;
-        foreach (var video in ResolveExistingFiles(literal ? LiteralPath : Path, literal))
+        foreach (var video in InputFiles())
         {
             ExportFrames(video);
         }

@@ -12,22 +12,8 @@ namespace FaceCluster.PowerShell.Commands;
 /// <summary>Finds, aligns and describes every face in images and video frames.</summary>
 [Cmdlet(VerbsCommon.Get, "FaceEncoding", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FaceEncoding))]
-public sealed class GetFaceEncodingCommand : FaceClusterCmdlet
+public sealed class GetFaceEncodingCommand : PathInputCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    /// <summary>Image files; wildcards allowed. Binds FileInfo (PSPath/FullName) and VideoFrame (Path) objects by property.</summary>
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
     /// <summary>Set by the pipeline from VideoFrame objects, so faces remember their video.</summary>
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
     public string? VideoPath { get; set; }
@@ -96,9 +82,8 @@ public sealed class GetFaceEncodingCommand : FaceClusterCmdlet
 
     protected override void ProcessRecord()
     {
-        bool literal = ParameterSetName == LiteralPathSet;
         var frame = VideoPath is { Length: > 0 } && FrameIndex is int index ? new FrameSource(VideoPath, index, Timestamp ?? TimeSpan.Zero) : null;
-        var files = ResolveExistingFiles(literal ? LiteralPath : Path, literal).ToList();
+        var files = InputFiles().ToList();
         // The total is known only when every input came on the command line, not down the pipeline.
         if (!MyInvocation.ExpectingInput) knownTotal = files.Count;
         foreach (var file in files)

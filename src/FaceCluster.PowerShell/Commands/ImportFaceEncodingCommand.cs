@@ -7,25 +7,11 @@ namespace FaceCluster.PowerShell.Commands;
 /// <summary>Reads face encodings back from encoding stores.</summary>
 [Cmdlet(VerbsData.Import, "FaceEncoding", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FaceEncoding))]
-public sealed class ImportFaceEncodingCommand : FaceClusterCmdlet
+public sealed class ImportFaceEncodingCommand : PathInputCmdlet
 {
-    private const string PathSet = "Path";
-    private const string LiteralPathSet = "LiteralPath";
-
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FullName")]
-    [ValidateNotNullOrEmpty]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
-    [Alias("LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
     protected override void ProcessRecord()
     {
-        bool literal = ParameterSetName == LiteralPathSet;
-        foreach (var store in ResolveExistingFiles(literal ? LiteralPath : Path, literal))
+        foreach (var store in InputFiles())
         {
             try
             {

@@ -1,0 +1,30 @@
+using System.Management.Automation;
+
+namespace FaceCluster.PowerShell.Infrastructure;
+
+/// <summary>
+/// Cmdlets that read files: -Path (wildcards; binds FileInfo by PSPath/FullName, VideoFrame by Path, strings by value)
+/// or -LiteralPath. Resolved here, once, so every reader binds and reports bad paths alike.
+/// </summary>
+public abstract class PathInputCmdlet : FaceClusterCmdlet
+{
+    protected const string PathSet = "Path";
+    protected const string LiteralPathSet = "LiteralPath";
+
+    [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName")]
+    [ValidateNotNullOrEmpty]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet)]
+    [Alias("LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>The existing files this record names; missing paths and directories are reported and skipped.</summary>
+    protected IEnumerable<string> InputFiles()
+    {
+        bool literal = ParameterSetName == LiteralPathSet;
+        return ResolveExistingFiles(literal ? LiteralPath : Path, literal);
+    }
+}
