@@ -37,6 +37,7 @@ public static class VideoBench
             WriteClip(clip, width, height, 25, (int)(seconds * 25));
             Console.WriteLine($"generated {clip} in {sw.Elapsed.TotalSeconds:0.0} s");
         }
+        BenchEnv.Header("video");
         var info = VideoFrameExtractor.Probe(clip);
         Console.WriteLine($"clip: {info.Width}x{info.Height} {info.FramesPerSecond:0.##} fps, {info.FrameCountHint} frames, {info.Duration}, codec {info.Codec}, " +
                           $"{new FileInfo(clip).Length / 1e6:0.0} MB; {Environment.ProcessorCount} logical cores");
@@ -74,6 +75,7 @@ public static class VideoBench
             }
             else Console.WriteLine("SampleFootage: demo photos not found (npm install the face-api package first)");
         }
+        BenchEnv.Footer();
         return 0;
     }
 
