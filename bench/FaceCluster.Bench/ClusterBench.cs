@@ -9,6 +9,7 @@ namespace FaceCluster.Bench;
 /// Clustering scale benchmark (figures to read, not a test).
 ///   cluster [--sizes 1000,10000,100000] [--algorithms Agglomerative,DBSCAN,ChineseWhispers] [--dop 2]
 ///           [--sklearn auto|off] [--sklearn-max 100000] [--cw-compare 10000] [--seed 1] [--work dir]
+///           [--eps 0.5] [--min-samples 2] [--threshold t] [--spread 0.25,0.35] [--beta 0.1,0.3]
 /// Every (size, algorithm) runs in a child process so that the peak working set is its own.
 /// Synthetic descriptors: people with a skewed (Zipf-like) number of faces, centres of norm 1.45 that are
 /// 0.65-1.1 apart, faces ~0.25-0.35 from their centre, plus 5% one-off faces.
@@ -23,6 +24,8 @@ public static class ClusterBench
         var o = new Dictionary<string, string>();
         for (int i = 0; i + 1 < args.Length; i += 2) o[args[i].TrimStart('-')] = args[i + 1];
         int seed = int.Parse(o.GetValueOrDefault("seed") ?? "1", Inv);
+        if (o.TryGetValue("spread", out var spread)) (SpreadLow, SpreadHigh) = Pair(spread);
+        if (o.TryGetValue("beta", out var beta)) (BetaLow, BetaHigh) = Pair(beta);
         int dop = int.Parse(o.GetValueOrDefault("dop") ?? Environment.ProcessorCount.ToString(Inv), Inv);
         var tuning = new ClusteringOptions
         {
@@ -31,7 +34,7 @@ public static class ClusterBench
             Threshold = o.TryGetValue("threshold", out var th) ? double.Parse(th, Inv) : null,
         };
         if (o.TryGetValue("child", out var child)) return Child(int.Parse(child, Inv), o["algorithm"], dop, seed, tuning);
-        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
+        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
 
         var sizes = (o.GetValueOrDefault("sizes") ?? "1000,10000,100000").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
         var algorithms = (o.GetValueOrDefault("algorithms") ?? "Agglomerative,DBSCAN,ChineseWhispers").Split(',')
@@ -42,7 +45,8 @@ public static class ClusterBench
         var work = o.GetValueOrDefault("work") ?? Path.Combine(Path.GetTempPath(), "facecluster-bench");
         Directory.CreateDirectory(work);
 
-        Console.WriteLine($"clustering benchmark: {Environment.ProcessorCount} logical cores, dop {dop}, seed {seed}, .NET {Environment.Version}");
+        Console.WriteLine($"clustering benchmark: {Environment.ProcessorCount} logical cores, dop {dop}, seed {seed}, .NET {Environment.Version}; " +
+            $"face spread {SpreadLow}-{SpreadHigh}, centre beta^2 {BetaLow}-{BetaHigh}; {string.Join(" ", tuningArgs)}");
         Console.WriteLine($"{"n",8} {"algorithm",-16} {"seconds",8} {"cpu s",8} {"graph s",8} {"peak MB",8} {"clusters",8} {"noise",6} {"pairF1",7} {"B3 P",7} {"B3 R",7} {"B3 F1",7}");
         foreach (int n in sizes)
         {
@@ -230,6 +234,16 @@ public static class ClusterBench
         throw new InvalidOperationException("FaceCluster.PowerShell.sln not found");
     }
 
+    // Distance of a face from its person's centre, and the share beta^2 of a centre that is person-specific
+    // (centres are beta^2 = 0.1..0.3 -> about 0.65..1.1 apart). Larger spread or smaller beta make the data harder.
+    private static double SpreadLow = 0.25, SpreadHigh = 0.35, BetaLow = 0.1, BetaHigh = 0.3;
+
+    private static (double, double) Pair(string text)
+    {
+        var parts = text.Split(',');
+        return (double.Parse(parts[0], Inv), double.Parse(parts[1], Inv));
+    }
+
     /// <summary>The synthetic data set: faces (Ids shuffled so people are not contiguous) and the true person of each.</summary>
     public static (List<FaceEncoding> Faces, int[] Truth) Generate(int n, int seed)
     {
@@ -245,12 +259,12 @@ public static class ClusterBench
         var truth = new List<int>(n);
         void Person(int id, int count)
         {
-            double beta2 = 0.1 + 0.2 * rnd.NextDouble();
+            double beta2 = BetaLow + (BetaHigh - BetaLow) * rnd.NextDouble();
             var u = Unit(rnd);
             var c = new double[128];
             for (int i = 0; i < 128; i++) c[i] = Math.Sqrt(1 - beta2) * common[i] + Math.Sqrt(beta2) * u[i];
             double norm = Math.Sqrt(c.Sum(x => x * x));
-            double sigma = (0.25 + 0.1 * rnd.NextDouble()) / Math.Sqrt(128);
+            double sigma = (SpreadLow + (SpreadHigh - SpreadLow) * rnd.NextDouble()) / Math.Sqrt(128);
             for (int k = 0; k < count && descriptors.Count < n; k++)
             {
                 var d = new float[128];
