@@ -216,7 +216,7 @@ public static class SampleFootage
     /// The seed of shot <paramref name="shot"/>: a fixed mix of the two numbers. (HashCode.Combine is randomised per
     /// process, so it made the footage differ from one process to the next.)
     /// </summary>
-    internal static int ShotSeed(int seed, int shot) => (int)((uint)(seed * 7919 + shot * 104729 + 7) & int.MaxValue);
+    internal static int ShotSeed(int seed, int shot) => (int)((uint)(seed * 1000003 + shot * 7919 + 12345) & int.MaxValue);
 
     private static ((double X, double Y, double W) From, (double X, double Y, double W) To) ChooseShot(int pw, int ph, int fw, int fh, Random rng, int shot)
     {
