@@ -51,10 +51,8 @@ public sealed class FootageFixture : IDisposable
 
         lap.Restart();
         var encoder = new FaceEncoder(new FaceEncoderOptions { ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
-        // One frame at a time (the descriptor network still uses 2 threads). Note: the number of faces detected in this
-        // footage varies between test runs (68-83 seen): SampleFootage.Create writes a different video in different
-        // processes (identical within one), so the frames differ slightly (see docs/accuracy.md). The assertions
-        // hold over the range seen.
+        // One frame at a time (the descriptor network still uses 2 threads). 71 faces; before SampleFootage's per-process
+        // seed was fixed the footage differed between runs (68-83 faces), and the assertions hold over that range too.
         var results = Frames.Select(f => encoder.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp))).ToArray();
         Faces = results.SelectMany(r => r.Faces).ToList();
         StillFaces56 = new[] { 5, 6 }.SelectMany(p => encoder.Encode(TestEnvironment.DemoPhoto(p)).Faces).ToList();
@@ -290,8 +288,8 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
             output.WriteLine($"{mode,-16} {right}/{scored.Count} right ({accuracy[mode]:P1}; {eligibleAccuracy[mode]:P1} of the {eligible} findable), {wrong} wrong, {unknown} unknown; " +
                              $"distance median {d[d.Length / 2]:0.000} max {d[^1]:0.000}");
         }
-        // Measured over six runs: nearest-neighbour 80-95 % of all held-out faces and 94-100 % of the findable ones (a held-out
-        // face whose source face was detected in no clustered frame cannot be found); Medoid 75-100 % (see docs/accuracy.md).
+        // Measured: nearest-neighbour 16/18 of all held-out faces, 16/16 of the findable ones (a held-out face whose source
+        // face was detected in no clustered frame cannot be found); Medoid the same (see docs/accuracy.md).
         Assert.True(eligibleAccuracy[MatchMode.NearestNeighbor] >= 0.9, $"nearest-neighbour accuracy {eligibleAccuracy[MatchMode.NearestNeighbor]:P1} of findable faces");
     }
 
@@ -320,7 +318,7 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
             }
             Assert.True(matches.Min(m => m.Distance) >= 0.5, $"a face of photos 5-6 is {matches.Min(m => m.Distance):0.000} from a face of photos 1-4");
         }
-        // Measured 5/9 (55.6 %) to 9/9, most often 7/9: the matched faces are 0.56-0.60 away, just inside 0.6, so the
+        // Measured 6/9 (66.7 %; 5/9 to 9/9 before the footage seed fix): the matched faces are 0.57-0.60 away, just inside 0.6, so the
         // 90 % target is not met at the default threshold (see docs/accuracy.md). Every stranger is at least 0.5 from
         // every known face (asserted in the loop above).
         Assert.True(rates[MatchMode.NearestNeighbor] >= 0.5, $"Unknown rate {rates[MatchMode.NearestNeighbor]:P1}");
