@@ -172,7 +172,7 @@ public static class SampleFootage
                     using var photo = Cv2.ImRead(photoPath, ImreadModes.Color);
                     if (photo.Empty()) throw new VideoException(VideoErrorCode.VideoWriteFailed, videoPath, $"Cannot read the photo '{photoPath}'.");
                     photos.Add(new SampleFootagePhoto(photoPath, photo.Width, photo.Height, frames.Count, framesPerPhoto));
-                    var (from, to) = ChooseShot(photo.Width, photo.Height, W, H, new Random(HashCode.Combine(options.Seed, p, 7919) & int.MaxValue), p);
+                    var (from, to) = ChooseShot(photo.Width, photo.Height, W, H, new Random(ShotSeed(options.Seed, p)), p);
                     for (int i = 0; i < framesPerPhoto; i++)
                     {
                         cancellationToken.ThrowIfCancellationRequested();
@@ -212,6 +212,12 @@ public static class SampleFootage
     private static double Lerp(double a, double b, double s) => a + (b - a) * s;
 
     /// <summary>Start and end windows (top-left and width in photo pixels; height follows the frame aspect).</summary>
+    /// <summary>
+    /// The seed of shot <paramref name="shot"/>: a fixed mix of the two numbers. (HashCode.Combine is randomised per
+    /// process, so it made the footage differ from one process to the next.)
+    /// </summary>
+    internal static int ShotSeed(int seed, int shot) => (int)((uint)(seed * 1000003 + shot * 7919 + 12345) & int.MaxValue);
+
     private static ((double X, double Y, double W) From, (double X, double Y, double W) To) ChooseShot(int pw, int ph, int fw, int fh, Random rng, int shot)
     {
         double aspect = (double)fw / fh;

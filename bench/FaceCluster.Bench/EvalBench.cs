@@ -1,0 +1,184 @@
+using System.Diagnostics;
+using System.Globalization;
+using FaceCluster.Clustering;
+using FaceCluster.Recognition;
+
+namespace FaceCluster.Bench;
+
+/// <summary>
+/// Clustering accuracy on a labelled photo set (figures to read, not a test).
+///   eval [--photos ../shared/eval/labelled-photos] [--model-dir artifacts/FaceCluster/models] [--dop 2]
+/// The photo folder holds the photos, labels.csv (file,person) and master.csv (file_x,file_y,Decision: pairs marked
+/// Yes/No for same person). Every photo is encoded with the real models and its largest face kept; the faces are
+/// clustered with each algorithm at a few settings and scored against the labels (pairwise and BCubed), and the
+/// master.csv pairs are verified by descriptor distance (accuracy at 0.6 and at the best threshold).
+/// The photos are never copied anywhere; the default folder is ../shared/eval/labelled-photos from the repository root.
+/// </summary>
+public static class EvalBench
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    public static int Run(string[] args)
+    {
+        if (args.Length > 0 && args[0] == "eval") args = args[1..];
+        var o = new Dictionary<string, string>();
+        for (int i = 0; i + 1 < args.Length; i += 2) o[args[i].TrimStart('-')] = args[i + 1];
+        var root = FindRoot();
+        var photoDir = Path.GetFullPath(o.GetValueOrDefault("photos") ?? Path.Combine(root, "..", "shared", "eval", "labelled-photos"));
+        var modelDir = o.GetValueOrDefault("model-dir") ?? Path.Combine(root, "artifacts", "FaceCluster", "models");
+        int dop = int.Parse(o.GetValueOrDefault("dop") ?? Math.Min(2, Environment.ProcessorCount).ToString(Inv), Inv);
+        var labelsPath = Path.Combine(photoDir, "labels.csv");
+        if (!File.Exists(labelsPath))
+        {
+            Console.Error.WriteLine($"eval: {labelsPath} not found (pass --photos <dir> with labels.csv and master.csv).");
+            return 2;
+        }
+
+        var labels = ReadCsv(labelsPath).ToDictionary(r => r["file"], r => r["person"], StringComparer.Ordinal);
+        int people = labels.Values.Distinct().Count();
+        Console.WriteLine($"photos: {photoDir}: {labels.Count} labelled photos of {people} people");
+
+        // Encode: the largest face of every photo.
+        var clock = Stopwatch.StartNew();
+        var encoder = new FaceEncoder(new FaceEncoderOptions { ModelDirectory = modelDir, DegreeOfParallelism = dop });
+        var files = labels.Keys.Order(StringComparer.Ordinal).ToArray();
+        var largest = new FaceEncoding?[files.Length];
+        var counts = new int[files.Length];
+        Parallel.For(0, files.Length, new ParallelOptions { MaxDegreeOfParallelism = dop }, i =>
+        {
+            var result = encoder.Encode(Path.Combine(photoDir, files[i]));
+            counts[i] = result.Faces.Count;
+            largest[i] = result.Faces.OrderByDescending(f => f.Box.Width * f.Box.Height).ThenBy(f => f.Id, StringComparer.Ordinal).FirstOrDefault();
+        });
+        var faceOf = new Dictionary<string, FaceEncoding>(StringComparer.Ordinal);
+        for (int i = 0; i < files.Length; i++) if (largest[i] is { } f) faceOf[files[i]] = f;
+        var personOf = faceOf.ToDictionary(kv => kv.Value.Id, kv => labels[kv.Key], StringComparer.Ordinal);
+        var noFace = files.Where((_, i) => largest[i] is null).ToArray();
+        Console.WriteLine($"encoded in {clock.Elapsed.TotalSeconds:0.0} s: {faceOf.Count} photos with a face " +
+                          $"({counts.Count(c => c > 1)} with more than one face, largest kept); no face in {noFace.Length}" +
+                          (noFace.Length > 0 ? ": " + string.Join(", ", noFace) : ""));
+        var faces = faceOf.Values.ToArray();
+        int peopleWithFaces = personOf.Values.Distinct().Count();
+        Console.WriteLine($"{faces.Count()} faces of {peopleWithFaces} people are clustered");
+        Console.WriteLine();
+
+        // Clustering.
+        Console.WriteLine($"{"setting",-50} {"clusters",8} {"noise",6} {"pair P",7} {"pair R",7} {"pair F1",7} {"BCub F1",7}");
+        void Row(string name, ClusteringScores s, int clusters, int noise) => Console.WriteLine(
+            $"{name,-50} {clusters,4} /{people,2} {noise,6} {s.PairwisePrecision,7:0.000} {s.PairwiseRecall,7:0.000} {s.PairwiseF1,7:0.000} {s.BCubedF1,7:0.000}");
+        var settings = new List<ClusteringOptions>();
+        foreach (double t in new[] { 0.5, 0.55, 0.6, 0.65 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = t });
+        foreach (double t in new[] { 0.5, 0.6 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = t });
+        foreach (int m in new[] { 1, 2, 5 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = 0.5, MinSamples = m });
+        foreach (var options in settings)
+        {
+            options.DegreeOfParallelism = dop;
+            var clusters = FaceClusterer.Cluster(faces, options);
+            var s = ClusteringMetrics.Evaluate(clusters, f => personOf[f.Id]);
+            int real = clusters.Count(c => !c.IsNoise);
+            int noise = faces.Length - clusters.Where(c => !c.IsNoise).Sum(c => c.Count);
+            string name = options.Algorithm == ClusteringAlgorithm.DBSCAN
+                ? $"DBSCAN eps {options.Epsilon:0.00} min_samples {options.MinSamples}"
+                : $"{options.Algorithm} {options.EffectiveThreshold:0.00}" +
+                  (options.Algorithm == ClusteringAlgorithm.ChineseWhispers ? " (our order)" : "") +
+                  (options.Algorithm == ClusteringAlgorithm.Agglomerative && options.EffectiveThreshold == ClusteringOptions.DefaultAgglomerativeThreshold ? " (default)" : "");
+            Row(name, s, real, noise);
+        }
+
+        // Chinese whispers with dlib's random visiting order (no cannot-link; one face per photo makes it moot).
+        var sorted = FaceClusterer.Canonical(faces);
+        var sortedTruth = sorted.Select(f => personOf[f.Id]).ToArray();
+        var truthIds = sortedTruth.Distinct().Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
+        var truth = sortedTruth.Select(p => truthIds[p]).ToArray();
+        var matrix = new DescriptorMatrix(sorted);
+        foreach (double t in new[] { 0.5, 0.6 })
+        {
+            var graph = RadiusIndex.BuildGraph(matrix, (float)t, false, dop, null, default);
+            for (int seed = 1; seed <= 3; seed++)
+            {
+                var labelsCw = ChineseWhispers.RunRandomOrder(graph, ClusteringOptions.DefaultIterations, seed);
+                var s = ClusteringMetrics.Evaluate(labelsCw, truth);
+                Row($"ChineseWhispers {t:0.00} (dlib random order, seed {seed})", s, s.PredictedClusters, 0);
+            }
+        }
+        Console.WriteLine();
+
+        // Pair verification on master.csv.
+        var masterPath = Path.Combine(photoDir, "master.csv");
+        if (File.Exists(masterPath))
+        {
+            var pairs = new List<(double Distance, bool Same)>();
+            int skipped = 0, disagree = 0, total = 0;
+            foreach (var r in ReadCsv(masterPath))
+            {
+                total++;
+                string x = r["file_x"], y = r["file_y"];
+                bool isSame = r["Decision"].Trim().Equals("Yes", StringComparison.OrdinalIgnoreCase);
+                if (labels.TryGetValue(x, out var px) && labels.TryGetValue(y, out var py) && (px == py) != isSame) disagree++;
+                if (!faceOf.TryGetValue(x, out var fx) || !faceOf.TryGetValue(y, out var fy)) { skipped++; continue; }
+                pairs.Add((FaceDistance(fx.Descriptor, fy.Descriptor), isSame));
+            }
+            int yes = pairs.Count(p => p.Same);
+            Console.WriteLine($"master.csv: {total} pairs ({yes} same, {pairs.Count - yes} different scored; {skipped} skipped for a photo without a face; " +
+                              $"{disagree} disagree with labels.csv)");
+            (double Accuracy, int Tp, int Tn, int Fp, int Fn) At(double threshold)
+            {
+                int tp = 0, tn = 0, fp = 0, fn = 0;
+                foreach (var (d, s) in pairs)
+                {
+                    bool match = d <= threshold;
+                    if (match && s) tp++; else if (match) fp++; else if (s) fn++; else tn++;
+                }
+                return ((double)(tp + tn) / Math.Max(1, pairs.Count), tp, tn, fp, fn);
+            }
+            var at06 = At(0.6);
+            Console.WriteLine($"verification at distance <= 0.60: accuracy {at06.Accuracy:0.000} (TP {at06.Tp}, TN {at06.Tn}, FP {at06.Fp}, FN {at06.Fn})");
+            // Best threshold: the middle of the widest run of thresholds with the best accuracy, over 0.30..0.90.
+            var grid = Enumerable.Range(30, 61).Select(k => k / 100.0).Select(t => (T: t, A: At(t).Accuracy)).ToArray();
+            double bestA = grid.Max(g => g.A);
+            var bestTs = grid.Where(g => g.A == bestA).Select(g => g.T).ToArray();
+            var best = At(bestTs[bestTs.Length / 2]);
+            Console.WriteLine($"best accuracy {bestA:0.000} at thresholds {bestTs.Min():0.00}..{bestTs.Max():0.00} " +
+                              $"(at {bestTs[bestTs.Length / 2]:0.00}: TP {best.Tp}, TN {best.Tn}, FP {best.Fp}, FN {best.Fn})");
+            foreach (double t in new[] { 0.5, 0.55, 0.65 }) Console.WriteLine($"  accuracy at {t:0.00}: {At(t).Accuracy:0.000}");
+            var same = pairs.Where(p => p.Same).Select(p => p.Distance).Order().ToArray();
+            var diff = pairs.Where(p => !p.Same).Select(p => p.Distance).Order().ToArray();
+            if (same.Length > 0 && diff.Length > 0)
+            {
+                Console.WriteLine($"same-person distance: median {same[same.Length / 2]:0.000}, max {same[^1]:0.0000}; " +
+                                  $"different-person: min {diff[0]:0.0000}, median {diff[diff.Length / 2]:0.000}");
+            }
+        }
+        return 0;
+    }
+
+    private static double FaceDistance(float[] a, float[] b)
+    {
+        double s = 0;
+        for (int i = 0; i < a.Length; i++) { double d = a[i] - b[i]; s += d * d; }
+        return Math.Sqrt(s);
+    }
+
+    private static IEnumerable<Dictionary<string, string>> ReadCsv(string path)
+    {
+        using var reader = new StreamReader(path);
+        var header = reader.ReadLine()?.Split(',').Select(h => h.Trim().Trim('"').TrimStart('\uFEFF')).ToArray() ?? [];
+        while (reader.ReadLine() is { } line)
+        {
+            if (line.Trim().Length == 0) continue;
+            var cells = line.Split(',');
+            var row = new Dictionary<string, string>(StringComparer.Ordinal);
+            for (int i = 0; i < header.Length && i < cells.Length; i++) row[header[i]] = cells[i].Trim().Trim('"');
+            yield return row;
+        }
+    }
+
+    private static string FindRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+        {
+            if (File.Exists(Path.Combine(dir.FullName, "FaceCluster.PowerShell.sln"))) return dir.FullName;
+        }
+        return Directory.GetCurrentDirectory();
+    }
+}
