@@ -23,9 +23,9 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
     public string[] Path { get; set; } = [];
 
     [Parameter]
-    public ClusteringAlgorithm Algorithm { get; set; } = ClusteringAlgorithm.Agglomerative;
+    public ClusteringAlgorithm Algorithm { get; set; } = ClusteringAlgorithm.ChineseWhispers;
 
-    /// <summary>Agglomerative and Chinese whispers: the distance below which faces are the same person. Default 0.6 / 0.5.</summary>
+    /// <summary>Agglomerative and Chinese whispers: the distance below which faces are the same person. Default 0.5 for Chinese whispers, 0.6 for agglomerative.</summary>
     [Parameter]
     [ValidateRange(0.01, 4.0)]
     public double? Threshold { get; set; }

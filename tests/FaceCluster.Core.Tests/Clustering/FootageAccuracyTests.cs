@@ -92,7 +92,12 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
 {
     private static readonly ClusteringOptions[] Algorithms =
     [
+        new(), // the defaults: asserted below against the targets
         new() { Algorithm = ClusteringAlgorithm.Agglomerative },
+        new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = 0.45 },
+        new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = 0.5 },
+        new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = 0.55 },
+        new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = 0.45 },
         new() { Algorithm = ClusteringAlgorithm.DBSCAN },
         new() { Algorithm = ClusteringAlgorithm.ChineseWhispers },
     ];
@@ -166,15 +171,16 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
         {
             var options = template.Clone();
             options.DegreeOfParallelism = 2;
+            bool isDefault = ReferenceEquals(template, Algorithms[0]);
             var clusters = FaceClusterer.Cluster(fx.Faces, options);
             var s = Score(clusters);
             int real = clusters.Count(c => !c.IsNoise);
             int noise = fx.Faces.Count - clusters.Where(c => !c.IsNoise).Sum(c => c.Count);
             double samePhoto = SamePhotoPrecision(clusters);
             output.WriteLine($"{Describe(options),-28} clusters {real} vs {distinct} source faces, noise faces {noise}; {s}; same-photo pairwise P={samePhoto:0.0000}");
-            switch (options.Algorithm)
+            switch (isDefault)
             {
-                case ClusteringAlgorithm.Agglomerative:
+                case true:
                     foreach (var c in clusters.Where(c => c.Faces.Select(f => fx.TruthOf.GetValueOrDefault(f.Id, "?")).Distinct().Count() > 1))
                     {
                         output.WriteLine($"  cluster {c.Id} mixes source faces (photo/face x count): " + string.Join(", ",
@@ -192,10 +198,12 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
                     break;
             }
         }
-        // Measured (see docs/accuracy.md): 16-18 clusters for 22 source faces, because 4-6 pairs of source faces from
-        // different photos are merged at 0.28-0.47 from their medoid - well inside the same-person range measured on the
-        // labelled photo set (median 0.36) - so the demo photos evidently repeat people. Never more clusters than faces.
-        Assert.InRange(defaultClusters, distinct - 7, distinct + 1);
+        // Measured (docs/accuracy.md): with the default (Chinese whispers 0.5) 21 clusters for 22 source faces, recall 1.0,
+        // pairwise precision 0.85. The one merge left joins two faces of different demo photos that stay together at
+        // every threshold down to 0.45 (different people on the labelled set are never closer than 0.66), so the demo
+        // photos evidently show one person twice; the truth, which knows only (photo, face), counts them as two.
+        Assert.InRange(defaultClusters, distinct - 1, distinct + 1);
+        Assert.True(defaults!.PairwisePrecision >= 0.8, $"pairwise precision {defaults.PairwisePrecision:0.0000}");
         Assert.True(defaultSamePhoto >= 0.95, $"same-photo pairwise precision {defaultSamePhoto:0.0000}");
         Assert.True(defaults!.PairwiseRecall >= 0.95, $"pairwise recall {defaults.PairwiseRecall:0.0000}");
     }
