@@ -274,9 +274,14 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture) : IClassFixture<D
     {
         using var session = new ModuleSession();
         var clusters = Cluster(session, fixture.FirstFourPhotos);
-        clusters[0].Label = "Zoë & \"Co\"";
         string output = Path.Combine(TestEnvironment.NewTempDirectory(), "dataset");
-        Assert.Null(Export(session, clusters, output, "-Format Yolo").Error);
+        clusters[0].Label = "Zoë \"Co\""; // a quote cannot be in a folder name (Windows)
+        Assert.Equal("LabelInvalid", ErrorId(Export(session, clusters, output).Error));
+        Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
+
+        clusters[0].Label = "Zoë & Co's #1 100%"; // must be escaped in HTML and percent-encoded in links
+        var exported = Export(session, clusters, output, "-Format Yolo");
+        Assert.True(exported.Error is null, exported.Error?.ToString());
 
         string html = File.ReadAllText(Path.Combine(output, "index.html"));
         var links = Regex.Matches(html, @"\b(?:src|href)\s*=\s*(?:""([^""]*)""|'([^']*)')", RegexOptions.IgnoreCase)
