@@ -184,17 +184,28 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture) : IClassFixture<D
         var conflict = session.Run("Rename-FaceCluster -Path $args[0] -Id 2 -NewLabel 'alice example'", output);
         Assert.Equal(["LabelConflict"], conflict.ErrorIds);
         Assert.Equal(snapshot, Files(output));
+        Assert.Equal(["LabelInvalid"], session.Run("Rename-FaceCluster -Path $args[0] -Id 2 -NewLabel yolo", output).ErrorIds);
+        Assert.Equal(["ClusterNotFound"], session.Run("Rename-FaceCluster -Path $args[0] -Label Nobody -NewLabel Somebody", output).ErrorIds);
+        Assert.Equal(snapshot, Files(output));
 
         var existing = PersonFolders(output);
-        var all = session.Run("Invoke-FaceClustering -InputObject $args[0] -Reference $args[1]", fixture.Faces.ToArray(), output).Objects<Person>().ToList();
+        var clustered = session.Run("Invoke-FaceClustering -InputObject $args[0] -Reference $args[1] -Verbose", fixture.Faces.ToArray(), output);
+        Assert.Empty(clustered.Errors);
+        var all = clustered.Objects<Person>().ToList();
+        string story = string.Join("\n", clustered.Verbose);
         var alice = clusters[0].Faces.Select(f => f.Id).ToHashSet();
         Assert.Equal("Alice Example", all.Single(c => c.Faces.Count(f => alice.Contains(f.Id)) * 2 > alice.Count).Label);
+        // People only in photos 5-6 are new: the next free Person_N, never a label the dataset uses. (A look-alike may
+        // rarely out-vote that: then the verbose story must say it matched, and most newcomers must still be new.)
+        var fresh = clustered.Verbose.Select(v => Regex.Match(v, "new person '(.+)'\\.$")).Where(m => m.Success).Select(m => m.Groups[1].Value).ToHashSet();
         var newcomers = all.Where(c => c.Faces.All(f => f.FrameIndex >= 12)).ToList();
         Assert.NotEmpty(newcomers);
-        Assert.All(newcomers, c =>
+        Assert.All(newcomers, c => Assert.True(fresh.Contains(c.Label) || story.Contains($"is '{c.Label}'"), $"{c.Label}:\n{story}"));
+        Assert.True(newcomers.Count(c => fresh.Contains(c.Label)) * 2 > newcomers.Count, story);
+        Assert.All(fresh, label =>
         {
-            Assert.Matches("^Person_[0-9]+$", c.Label);
-            Assert.DoesNotContain(c.Label, existing);
+            Assert.Matches("^Person_[0-9]+$", label);
+            Assert.DoesNotContain(label, existing);
         });
         Assert.Equal(all.Count, all.Select(c => c.Label).Distinct(StringComparer.OrdinalIgnoreCase).Count());
     }
@@ -219,6 +230,20 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture) : IClassFixture<D
         Assert.Empty(found.Errors);
         Assert.All(found.Objects<FaceMatch>(), m => Assert.Equal("Bob By Hand", m.Label));
         Assert.Equal(bob.Count, found.Objects<FaceMatch>().Count());
+
+        // Renaming another person with the cmdlet writes the hand rename into the documents too.
+        var renamed = session.Run("Rename-FaceCluster -Path $args[0] -Id 1 -NewLabel Alice", output);
+        Assert.Empty(renamed.Errors);
+        string manifest = File.ReadAllText(Path.Combine(output, "manifest.json"));
+        string index = WebUtility.HtmlDecode(File.ReadAllText(Path.Combine(output, "index.html")));
+        foreach (string text in new[] { manifest, index })
+        {
+            Assert.Contains("Bob By Hand", text);
+            Assert.Contains("Alice", text);
+            Assert.False(Mentions(text, "Person_2"));
+            Assert.False(Mentions(text, "Person_1"));
+        }
+        Assert.Equal(["Alice", "Bob By Hand"], PersonFolders(output).Where(f => f is "Alice" or "Bob By Hand"));
     }
 
     [Fact]
@@ -249,6 +274,14 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture) : IClassFixture<D
         Assert.Equal("<p>my own page</p>", File.ReadAllText(Path.Combine(foreign, "index.html")));
         Assert.Contains(forced.Result.Warnings, w => w.Contains("index.html"));
         Assert.Empty(Directory.GetFiles(foreign, ".fctmp-*", SearchOption.AllDirectories));
+
+        // -WhatIf over an existing dataset changes nothing either.
+        var before = Files(foreign).ToDictionary(f => f, File.ReadAllBytes);
+        var again = Export(session, clusters.Take(2), foreign, "-Format Yolo -WhatIf");
+        Assert.Null(again.Error);
+        Assert.Empty(again.People);
+        Assert.Equal(before.Keys, Files(foreign));
+        Assert.All(before, f => Assert.Equal(f.Value, File.ReadAllBytes(f.Key)));
     }
 
     [Fact]
