@@ -247,6 +247,28 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture) : IClassFixture<D
     }
 
     [Fact]
+    public void NewPeopleNeverGetALabelThatDiffersFromAReferenceLabelOnlyInCase()
+    {
+        using var session = new ModuleSession();
+        var clusters = Cluster(session, fixture.FirstFourPhotos);
+        string output = Path.Combine(TestEnvironment.NewTempDirectory(), "dataset");
+        Assert.Null(Export(session, clusters, output).Error);
+        // Person_2 renamed by hand to the lower-case form of the label the second new person would get.
+        string handLabel = $"person_{clusters.Count + 1}";
+        Directory.Move(Path.Combine(output, "Person_2"), Path.Combine(output, handLabel));
+
+        var result = session.Run("Invoke-FaceClustering -InputObject $args[0] -Reference $args[1] -Verbose", fixture.Faces.ToArray(), output);
+        Assert.Empty(result.Errors);
+        var all = result.Objects<Person>().ToList();
+        Assert.True(all.Count(c => c.Faces.All(f => f.FrameIndex >= 12)) >= 2, "fewer than two new people");
+        Assert.Equal(all.Count, all.Select(c => c.Label).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+
+        // ... so the new result exports as a dataset again.
+        var again = Export(session, all, Path.Combine(TestEnvironment.NewTempDirectory(), "dataset"));
+        Assert.True(again.Error is null, again.Error?.ToString());
+    }
+
+    [Fact]
     public void WhatIfWritesNothingAndAForeignFolderIsRefusedOrLeftAlone()
     {
         using var session = new ModuleSession();
