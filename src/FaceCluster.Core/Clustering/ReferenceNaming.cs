@@ -33,7 +33,8 @@ public static class ReferenceNaming
             }
         }
 
-        var taken = new HashSet<string>(people.Select(p => p.Label), StringComparer.Ordinal);
+        // Labels are folder names, which compare case-insensitively (Export-FaceDataset refuses Person_3 next to person_3).
+        var taken = new HashSet<string>(people.Select(p => p.Label), StringComparer.OrdinalIgnoreCase);
         var winner = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < clusters.Count; i++)
         {
@@ -42,7 +43,7 @@ public static class ReferenceNaming
         }
 
         var results = new ReferenceNamingResult[clusters.Count];
-        var used = new HashSet<string>(StringComparer.Ordinal);
+        var used = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
         foreach (var (label, index) in winner)
         {
             clusters[index].Label = label;
