@@ -46,6 +46,10 @@ public sealed class EncodingStoreWriter : IDisposable
     /// <summary>Generator text written in new headers.</summary>
     public static string DefaultGenerator { get; } = "FaceCluster " + (typeof(EncodingStoreWriter).Assembly.GetName().Version?.ToString(3) ?? "0");
 
+    /// <summary>The mode the cmdlets' -Append and -Force switches ask for (Append wins; neither refuses an existing file).</summary>
+    public static StoreWriteMode ModeFor(bool append, bool force) =>
+        append ? StoreWriteMode.Append : force ? StoreWriteMode.Overwrite : StoreWriteMode.CreateNew;
+
     /// <summary>Starts writing <paramref name="path"/> for descriptors of <paramref name="model"/>.</summary>
     /// <exception cref="EncodingStoreException">StoreExists (CreateNew and the file exists), StoreModelMismatch (Append to a store of
     /// another model), StoreHeaderInvalid/StoreVersionUnsupported (Append to something that is not a readable store).</exception>

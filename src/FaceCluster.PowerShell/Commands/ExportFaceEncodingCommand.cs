@@ -40,9 +40,7 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
         }
         if (File.Exists(target) && !Force && !Append)
         {
-            ThrowTerminatingError(FaceClusterErrors.Create(
-                new IOException($"'{target}' already exists. Use -Append to add to it or -Force to replace it."),
-                StoreErrorIds.StoreExists, ErrorCategory.ResourceExists, target));
+            ThrowTerminatingError(FaceClusterErrors.StoreExistsError(target));
         }
         declined = !ShouldProcess(target, Append && File.Exists(target) ? "Append face encodings" : "Write face encodings");
     }
@@ -95,7 +93,7 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
 
     private EncodingStoreWriter OpenWriter(string model)
     {
-        var mode = Append ? StoreWriteMode.Append : Force ? StoreWriteMode.Overwrite : StoreWriteMode.CreateNew;
+        var mode = EncodingStoreWriter.ModeFor(append: Append, force: Force);
         try
         {
             return EncodingStoreWriter.Create(target, model, mode);

@@ -46,13 +46,11 @@ public sealed class MergeFaceEncodingCommand : FaceClusterCmdlet
         string output = ResolveOutputPath(OutputPath);
         if (File.Exists(output) && !Force && !Append)
         {
-            ThrowTerminatingError(FaceClusterErrors.Create(
-                new IOException($"'{output}' already exists. Use -Append to add to it or -Force to replace it."),
-                StoreErrorIds.StoreExists, ErrorCategory.ResourceExists, output));
+            ThrowTerminatingError(FaceClusterErrors.StoreExistsError(output));
         }
         if (!ShouldProcess(output, $"Merge {stores.Count} stores and {piped.Count} encodings")) return;
 
-        var mode = Append ? StoreWriteMode.Append : Force ? StoreWriteMode.Overwrite : StoreWriteMode.CreateNew;
+        var mode = EncodingStoreWriter.ModeFor(append: Append, force: Force);
         EncodingMergeSummary summary;
         try
         {

@@ -47,6 +47,10 @@ public static class FaceClusterErrors
         return error;
     }
 
+    public static ErrorRecord StoreExistsError(string path) =>
+        new(new IOException($"'{path}' already exists. Use -Append to add to it or -Force to replace it."),
+            Store.StoreErrorIds.StoreExists, ErrorCategory.ResourceExists, path);
+
     public static ErrorRecord StoreError(Store.EncodingStoreException exception)
     {
         var category = exception.ErrorId switch
