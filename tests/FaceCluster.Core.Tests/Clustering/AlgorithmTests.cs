@@ -181,7 +181,7 @@ public class AlgorithmTests
         var sorted = faces.OrderBy(f => f.Id, StringComparer.Ordinal).ToList();
         var expected = NaiveAverageLinkage(sorted, t, cannotLink)
             .Select(c => string.Join(",", c.OrderBy(i => i).Select(i => sorted[i].Id))).OrderBy(s => s, StringComparer.Ordinal).ToList();
-        var clusters = FaceClusterer.Cluster(faces, new ClusteringOptions { Threshold = t, UseCannotLink = cannotLink });
+        var clusters = FaceClusterer.Cluster(faces, new ClusteringOptions { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = t, UseCannotLink = cannotLink });
         var got = clusters.Select(c => string.Join(",", c.Faces.Select(f => f.Id))).OrderBy(s => s, StringComparer.Ordinal).ToList();
         Assert.Equal(expected, got);
     }
