@@ -33,6 +33,7 @@ public static class ClusterBench
             MinSamples = int.Parse(o.GetValueOrDefault("min-samples") ?? ClusteringOptions.DefaultMinSamples.ToString(Inv), Inv),
             Threshold = o.TryGetValue("threshold", out var th) ? double.Parse(th, Inv) : null,
         };
+        if (o.TryGetValue("graph-check", out var gc)) return GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1");
         if (o.TryGetValue("child", out var child)) return Child(int.Parse(child, Inv), o["algorithm"], dop, seed, tuning);
         string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
 
@@ -67,6 +68,52 @@ public static class ClusterBench
             else foreach (int n in sizes.Where(s => s <= sklearnMax)) CompareSklearn(python, n, seed, dop, work);
         }
         return 0;
+    }
+
+    /// <summary>
+    /// cluster --graph-check n [--reference 1]: times the neighbour graph alone (wall and CPU) at the DBSCAN and
+    /// threshold radii and prints a hash of it; with --reference 1 also builds it with the per-face queries and
+    /// checks that both graphs are identical.
+    /// </summary>
+    private static int GraphCheck(int n, int dop, int seed, bool reference)
+    {
+        var (faces, _) = Generate(n, seed);
+        var m = new DescriptorMatrix(FaceClusterer.Canonical(faces));
+        int failures = 0;
+        var (_, tWall, tCpu) = Timed(() => new RadiusIndex(m, dop, default));
+        Console.WriteLine($"n={n} tree alone: wall {tWall:0.000} s cpu {tCpu:0.000} s");
+        foreach (var (r, inclusive) in new[] { ((float)ClusteringOptions.DefaultEpsilon, true), (0.6f, false) })
+        {
+            var (graph, wall, cpu) = Timed(() => RadiusIndex.BuildGraph(m, r, inclusive, dop, null, default));
+            Console.WriteLine($"n={n} r={r} {(inclusive ? "<=" : "<")}: edges {graph.EdgeCount} hash {Hash(graph):x16} wall {wall:0.000} s cpu {cpu:0.000} s; " +
+                $"centre distances {RadiusIndex.BlockCentreEvaluations}, pair estimates {RadiusIndex.BlockPairEstimates}, rechecks {RadiusIndex.BlockRechecks}");
+            RadiusIndex.BlockCentreEvaluations = RadiusIndex.BlockPairEstimates = RadiusIndex.BlockRechecks = 0;
+            if (!reference) continue;
+            var (old, oWall, oCpu) = Timed(() => RadiusIndex.BuildGraphPerPoint(m, r, inclusive, dop, null, default));
+            bool same = old.Offsets.AsSpan().SequenceEqual(graph.Offsets) && old.Targets.AsSpan().SequenceEqual(graph.Targets);
+            if (!same) failures++;
+            Console.WriteLine($"  per-face reference: edges {old.EdgeCount} hash {Hash(old):x16} wall {oWall:0.000} s cpu {oCpu:0.000} s; identical {same}");
+        }
+        return failures;
+    }
+
+    private static (T, double Wall, double Cpu) Timed<T>(Func<T> f)
+    {
+        using var self = Process.GetCurrentProcess();
+        var cpu = self.TotalProcessorTime;
+        var sw = Stopwatch.StartNew();
+        var result = f();
+        double wall = sw.Elapsed.TotalSeconds;
+        self.Refresh();
+        return (result, wall, (self.TotalProcessorTime - cpu).TotalSeconds);
+    }
+
+    private static ulong Hash(NeighborGraph g)
+    {
+        ulong h = 1469598103934665603UL;
+        foreach (int x in g.Offsets) h = (h ^ (uint)x) * 1099511628211UL;
+        foreach (int x in g.Targets) h = (h ^ (uint)x) * 1099511628211UL;
+        return h;
     }
 
     private sealed record ChildResult(int N, string Algorithm, double Seconds, double CpuSeconds, double GraphSeconds, double PeakMB, int Clusters, int Noise,

@@ -9,7 +9,7 @@ namespace FaceCluster.Clustering;
 /// <see cref="DescriptorMatrix.Distance(int,int)"/>, and the bounds carry a slack far larger than float rounding, so the
 /// neighbour sets are exactly the brute-force ones: they depend neither on the tree, nor on threads or timing.
 /// </summary>
-internal sealed class RadiusIndex
+internal sealed partial class RadiusIndex
 {
     private const float Slack = 1e-3f;
     private const int Dim = DescriptorMatrix.Dim;
@@ -259,6 +259,16 @@ internal sealed class RadiusIndex
 
     /// <summary>The neighbour graph at radius r (d &lt;= r when inclusive, else d &lt; r), built in parallel, rows sorted.</summary>
     public static NeighborGraph BuildGraph(DescriptorMatrix m, float r, bool inclusive, int degreeOfParallelism,
+        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        int n = m.Count;
+        if (n == 0) return new NeighborGraph([0], []);
+        var index = new RadiusIndex(m, degreeOfParallelism, ct);
+        return index.BlockGraph(r, inclusive, degreeOfParallelism, progress, ct);
+    }
+
+    /// <summary>The same graph from one tree query per face (the former method; kept as a reference for checks).</summary>
+    internal static NeighborGraph BuildGraphPerPoint(DescriptorMatrix m, float r, bool inclusive, int degreeOfParallelism,
         IProgress<ClusteringProgress>? progress, CancellationToken ct)
     {
         int n = m.Count;

@@ -1,0 +1,268 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+
+namespace FaceCluster.Clustering;
+
+/// <summary>
+/// Block traversal: a block of up to 64 consecutive tree positions (part of one leaf) walks the tree together, each
+/// member keeping its own exact pruning state (the same tests as <see cref="Query"/>), so a node's centre and rows are
+/// read once for the whole block instead of once per face. Only pairs whose second position lies after the first are
+/// examined (each unordered pair once). A candidate pair is first measured with dot products
+/// (||a-b||^2 = ||a||^2 + ||b||^2 - 2 a.b, four rows at a time); only when that estimate lies within a margin of r^2
+/// that is many times its worst-case float error is the pair decided by the canonical
+/// <see cref="DescriptorMatrix.Within"/>. Outside the margin the estimate and the canonical distance necessarily agree,
+/// so the neighbour sets are exactly the brute-force ones.
+/// </summary>
+internal sealed partial class RadiusIndex
+{
+    private const int BlockSize = 64;
+
+    /// <summary>Diagnostics of the last block graph: centre distances, estimated pairs, canonical rechecks.</summary>
+    internal static long BlockCentreEvaluations, BlockPairEstimates, BlockRechecks;
+
+    /// <summary>
+    /// Relative margin on squared distances. The estimate's error is below about 2e-5 * (||a||^2 + ||b||^2)
+    /// (float dot products of 128 terms: gamma_128 * ||a|| ||b||, plus the two norms), the canonical sum's below
+    /// 1e-5 * d^2; 2e-4 leaves a factor of ten.
+    /// </summary>
+    private const float Margin = 2e-4f;
+
+    private NeighborGraph BlockGraph(float r, bool inclusive, int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        int n = _m.Count;
+        var norms = new float[n];
+        for (int k = 0; k < n; k++)
+        {
+            var row = new ReadOnlySpan<float>(_rows, k * Dim, Dim);
+            norms[k] = Dot(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(row));
+        }
+        // Blocks: leaves cut into runs of at most BlockSize positions, in position order.
+        var blocks = new List<(int Start, int End)>();
+        foreach (var node in _nodes.Where(x => x.Children is null).OrderBy(x => x.Start))
+        {
+            for (int s = node.Start; s < node.End; s += BlockSize) blocks.Add((s, Math.Min(node.End, s + BlockSize)));
+        }
+        var blockPairs = new int[blocks.Count][];
+        long done = 0;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
+        var ctx = new BlockContext(this, norms, r, inclusive);
+        Parallel.For(0, blocks.Count, po, () => new BlockScratch(), (b, _, scratch) =>
+        {
+            var (s, e) = blocks[b];
+            scratch.Pairs.Clear();
+            ctx.Run(s, e, scratch);
+            Interlocked.Add(ref BlockCentreEvaluations, scratch.Centres);
+            Interlocked.Add(ref BlockPairEstimates, scratch.Estimates);
+            Interlocked.Add(ref BlockRechecks, scratch.Rechecks);
+            scratch.Centres = scratch.Estimates = scratch.Rechecks = 0;
+            blockPairs[b] = scratch.Pairs.ToArray();
+            long now = Interlocked.Add(ref done, e - s);
+            progress?.Report(new ClusteringProgress("Neighbours", now, n));
+            return scratch;
+        }, _ => { });
+
+        // Symmetric CSR rows, then each row sorted (the set of pairs does not depend on threads, so neither does the graph).
+        var degree = new long[n];
+        foreach (var pairs in blockPairs)
+        {
+            for (int k = 0; k < pairs.Length; k++) degree[pairs[k]]++;
+        }
+        var offsets = new int[n + 1];
+        long total = 0;
+        for (int i = 0; i < n; i++)
+        {
+            total += degree[i];
+            if (total > Array.MaxLength) throw new InvalidOperationException(
+                $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
+            offsets[i + 1] = (int)total;
+        }
+        var targets = new int[total];
+        var fill = new int[n];
+        Array.Copy(offsets, fill, n);
+        for (int b = 0; b < blockPairs.Length; b++)
+        {
+            var pairs = blockPairs[b];
+            for (int k = 0; k < pairs.Length; k += 2)
+            {
+                int p = pairs[k], q = pairs[k + 1];
+                targets[fill[p]++] = q;
+                targets[fill[q]++] = p;
+            }
+            blockPairs[b] = null!;
+        }
+        Parallel.For(0, (n + 1023) / 1024, po, c =>
+        {
+            for (int i = c * 1024; i < Math.Min(n, c * 1024 + 1024); i++) Array.Sort(targets, offsets[i], offsets[i + 1] - offsets[i]);
+        });
+        return new NeighborGraph(offsets, targets);
+    }
+
+    private sealed class BlockScratch
+    {
+        public readonly List<int> Pairs = [];
+        public readonly float[] Path = new float[BlockSize * MaxDepth];
+        public readonly float[] Dpc = new float[BlockSize];
+        public long Centres, Estimates, Rechecks;
+    }
+
+    private sealed class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive)
+    {
+        private readonly float _r = r;
+        private readonly float _reach = r + Slack;
+        private readonly float _r2 = r * r;
+
+        public void Run(int start, int end, BlockScratch scratch)
+        {
+            ulong alive = end - start == 64 ? ulong.MaxValue : (1UL << (end - start)) - 1;
+            Visit(index._nodes.Count - 1, alive, start, end, scratch);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Visit(int nodeIndex, ulong alive, int start, int end, BlockScratch scratch)
+        {
+            var node = index._nodes[nodeIndex];
+            if (node.End <= start + 1) return; // only positions after the block's first can pair with it
+            var path = scratch.Path;
+            var dpcs = scratch.Dpc;
+            var rows = index._rows;
+            float reach = _reach;
+            int levels = node.AncMin.Length;
+            ulong next = 0;
+            for (ulong rest = alive; rest != 0; rest &= rest - 1)
+            {
+                int b = BitOperations.TrailingZeroCount(rest);
+                int p = start + b;
+                if (node.End <= p + 1) continue;
+                int at = b * MaxDepth;
+                bool skip = false;
+                for (int a = 0; a < levels; a++)
+                {
+                    float v = path[at + a];
+                    if (v - node.AncMax[a] > reach || node.AncMin[a] - v > reach) { skip = true; break; }
+                }
+                if (skip) continue;
+                scratch.Centres++;
+                float dpc = DescriptorMatrix.DistanceUpTo(new ReadOnlySpan<float>(rows, p * Dim, Dim), node.Centre, node.Radius + reach);
+                if (dpc - node.Radius > reach) continue;
+                if (dpc + node.Radius + Slack < _r)
+                {
+                    // The whole node is within r of p (as in Query): take every later position without measuring.
+                    var order = index._order;
+                    int pid = order[p];
+                    for (int k = Math.Max(node.Start, p + 1); k < node.End; k++)
+                    {
+                        scratch.Pairs.Add(pid);
+                        scratch.Pairs.Add(order[k]);
+                    }
+                    continue;
+                }
+                if (node.Depth < MaxDepth) path[at + node.Depth] = dpc;
+                dpcs[b] = dpc;
+                next |= 1UL << b;
+            }
+            if (next == 0) return;
+            if (node.Children is { } children)
+            {
+                foreach (int c in children) Visit(c, next, start, end, scratch);
+                return;
+            }
+            for (ulong rest = next; rest != 0; rest &= rest - 1)
+            {
+                int b = BitOperations.TrailingZeroCount(rest);
+                Scan(node, start + b, dpcs[b], scratch);
+            }
+        }
+
+        /// <summary>Pairs (p, q) for the leaf's positions q &gt; p whose distance to the leaf centre is within reach of p's.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Scan(Node leaf, int p, float dpc, BlockScratch scratch)
+        {
+            var output = scratch.Pairs;
+            int from = Math.Max(leaf.Start, p + 1);
+            if (from >= leaf.End) return;
+            var leafDist = index._leafDist;
+            int lo = LowerBound(leafDist, from, leaf.End, dpc - _reach);
+            int hi = lo;
+            float top = dpc + _reach;
+            while (hi < leaf.End && leafDist[hi] <= top) hi++;
+            if (lo >= hi) return;
+            scratch.Estimates += hi - lo;
+            var rows = index._rows;
+            var order = index._order;
+            ref float a = ref rows[p * Dim];
+            float na = norms[p];
+            int pid = order[p];
+            int k = lo;
+            for (; k + 4 <= hi; k += 4)
+            {
+                Dot4(ref a, ref rows[k * Dim], out float d0, out float d1, out float d2, out float d3);
+                Decide(pid, p, na, k, d0, output);
+                Decide(pid, p, na, k + 1, d1, output);
+                Decide(pid, p, na, k + 2, d2, output);
+                Decide(pid, p, na, k + 3, d3, output);
+            }
+            for (; k < hi; k++) Decide(pid, p, na, k, Dot(ref a, ref rows[k * Dim]), output);
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private void Decide(int pid, int p, float na, int q, float dot, List<int> output)
+        {
+            float nb = norms[q];
+            float estimate = na + nb - 2 * dot;
+            float margin = Margin * (na + nb + _r2) + 1e-30f;
+            bool take;
+            if (estimate < _r2 - margin) take = true;
+            else if (estimate > _r2 + margin) take = false;
+            else
+            {
+                // Near the threshold (or not a number): the canonical distance decides.
+                Interlocked.Increment(ref BlockRechecks);
+                take = DescriptorMatrix.Within(new ReadOnlySpan<float>(index._rows, p * Dim, Dim),
+                    new ReadOnlySpan<float>(index._rows, q * Dim, Dim), _r, inclusive);
+            }
+            if (take)
+            {
+                output.Add(pid);
+                output.Add(index._order[q]);
+            }
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static float Dot(ref float a, ref float b)
+    {
+        int w = Vector<float>.Count;
+        var s0 = Vector<float>.Zero;
+        var s1 = Vector<float>.Zero;
+        for (int i = 0; i < Dim; i += 2 * w)
+        {
+            s0 += Vector.LoadUnsafe(ref a, (nuint)i) * Vector.LoadUnsafe(ref b, (nuint)i);
+            s1 += Vector.LoadUnsafe(ref a, (nuint)(i + w)) * Vector.LoadUnsafe(ref b, (nuint)(i + w));
+        }
+        return Vector.Sum(s0 + s1);
+    }
+
+    /// <summary>Dot products of a with four consecutive rows starting at b.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    private static void Dot4(ref float a, ref float b, out float d0, out float d1, out float d2, out float d3)
+    {
+        int w = Vector<float>.Count;
+        var s0 = Vector<float>.Zero;
+        var s1 = Vector<float>.Zero;
+        var s2 = Vector<float>.Zero;
+        var s3 = Vector<float>.Zero;
+        for (int i = 0; i < Dim; i += w)
+        {
+            var va = Vector.LoadUnsafe(ref a, (nuint)i);
+            s0 += va * Vector.LoadUnsafe(ref b, (nuint)i);
+            s1 += va * Vector.LoadUnsafe(ref b, (nuint)(Dim + i));
+            s2 += va * Vector.LoadUnsafe(ref b, (nuint)(2 * Dim + i));
+            s3 += va * Vector.LoadUnsafe(ref b, (nuint)(3 * Dim + i));
+        }
+        d0 = Vector.Sum(s0);
+        d1 = Vector.Sum(s1);
+        d2 = Vector.Sum(s2);
+        d3 = Vector.Sum(s3);
+    }
+}
