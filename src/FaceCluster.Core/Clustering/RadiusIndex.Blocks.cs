@@ -68,15 +68,7 @@ internal sealed partial class RadiusIndex
         {
             for (int k = 0; k < pairs.Length; k++) degree[pairs[k]]++;
         }
-        var offsets = new int[n + 1];
-        long total = 0;
-        for (int i = 0; i < n; i++)
-        {
-            total += degree[i];
-            if (total > Array.MaxLength) throw new InvalidOperationException(
-                $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
-            offsets[i + 1] = (int)total;
-        }
+        var offsets = RowOffsets(degree, out long total);
         var targets = new int[total];
         var fill = new int[n];
         Array.Copy(offsets, fill, n);

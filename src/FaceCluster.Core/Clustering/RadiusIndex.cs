@@ -312,15 +312,7 @@ internal sealed partial class RadiusIndex
                 for (int e = 0; e < degrees[p]; e++) degree[list[k++]]++;
             }
         }
-        var offsets = new int[n + 1];
-        long total = 0;
-        for (int i = 0; i < n; i++)
-        {
-            total += degree[i];
-            if (total > Array.MaxLength) throw new InvalidOperationException(
-                $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
-            offsets[i + 1] = (int)total;
-        }
+        var offsets = RowOffsets(degree, out long total);
         var targets = new int[total];
         var fill = new int[n];
         Array.Copy(offsets, fill, n);
@@ -340,5 +332,20 @@ internal sealed partial class RadiusIndex
             chunkTargets[c] = null!;
         }
         return new NeighborGraph(offsets, targets);
+    }
+
+    /// <summary>CSR row offsets from per-face degrees; refuses a graph larger than one array can hold.</summary>
+    private static int[] RowOffsets(long[] degree, out long total)
+    {
+        var offsets = new int[degree.Length + 1];
+        total = 0;
+        for (int i = 0; i < degree.Length; i++)
+        {
+            total += degree[i];
+            if (total > Array.MaxLength) throw new InvalidOperationException(
+                $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
+            offsets[i + 1] = (int)total;
+        }
+        return offsets;
     }
 }
