@@ -25,10 +25,17 @@ public sealed class FootageFixture : IDisposable
     public IReadOnlyList<FaceEncoding> Faces { get; }
     /// <summary>Face Id → "photo/face" (e.g. "3/1"); faces that map to no annotated face are absent.</summary>
     public IReadOnlyDictionary<string, string> TruthOf { get; }
+    /// <summary>
+    /// Face Id → who it is (<see cref="DemoFaces.PersonOf"/>): "photo/face" of the person's first face, so that one
+    /// person seen in two photos is one identity; faces that map to no annotated face are absent.
+    /// </summary>
+    public IReadOnlyDictionary<string, string> PersonOf { get; }
     /// <summary>Face Id → demo photo number 1..6 (all faces).</summary>
     public IReadOnlyDictionary<string, int> PhotoOf { get; }
+    /// <summary>The faces of the six demo photos, encoded from the photos themselves, with their "photo/face" names.</summary>
+    public IReadOnlyList<(FaceEncoding Face, int Photo, string? Name)> StillFaces { get; }
     /// <summary>The faces of demo photos 5 and 6, encoded from the photos themselves.</summary>
-    public IReadOnlyList<FaceEncoding> StillFaces56 { get; }
+    public IReadOnlyList<FaceEncoding> StillFaces56 => StillFaces.Where(s => s.Photo >= 5).Select(s => s.Face).ToList();
     public TimeSpan BuildTime { get; }
     public TimeSpan FootageTime { get; }
     public TimeSpan ExtractTime { get; }
@@ -55,7 +62,9 @@ public sealed class FootageFixture : IDisposable
         // seed was fixed the footage differed between runs (68-83 faces), and the assertions hold over that range too.
         var results = Frames.Select(f => encoder.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp))).ToArray();
         Faces = results.SelectMany(r => r.Faces).ToList();
-        StillFaces56 = new[] { 5, 6 }.SelectMany(p => encoder.Encode(TestEnvironment.DemoPhoto(p)).Faces).ToList();
+        StillFaces = Enumerable.Range(1, 6)
+            .SelectMany(p => encoder.Encode(TestEnvironment.DemoPhoto(p)).Faces.Select(f => (f, p, NameOf(p, f.Box))))
+            .ToList();
         EncodeTime = lap.Elapsed;
 
         var photoNumber = photos.Select((p, i) => (Path.GetFullPath(p), i + 1)).ToDictionary(x => x.Item1, x => x.Item2);
@@ -67,19 +76,26 @@ public sealed class FootageFixture : IDisposable
                 ?? throw new InvalidOperationException($"{face} is outside the footage.");
             int photo = photoNumber[Path.GetFullPath(mapped.Photo.Path)];
             photoOf[face.Id] = photo;
-            var annotated = DemoFaces.For(photo);
-            int best = -1;
-            float bestIoU = 0;
-            for (int k = 0; k < annotated.Length; k++)
-            {
-                float iou = mapped.Box.IntersectionOverUnion(annotated[k]);
-                if (iou > bestIoU) (bestIoU, best) = (iou, k);
-            }
-            if (best >= 0 && bestIoU >= MinIoU) truthOf[face.Id] = $"{photo}/{best}";
+            if (NameOf(photo, mapped.Box) is { } name) truthOf[face.Id] = name;
         }
         TruthOf = truthOf;
+        PersonOf = truthOf.ToDictionary(kv => kv.Key, kv => DemoFaces.PersonOf(kv.Value), StringComparer.Ordinal);
         PhotoOf = photoOf;
         BuildTime = clock.Elapsed;
+    }
+
+    /// <summary>"photo/face" of the annotated face that best overlaps a box in photo pixels, or null below <see cref="MinIoU"/>.</summary>
+    private static string? NameOf(int photo, FaceBox box)
+    {
+        var annotated = DemoFaces.For(photo);
+        int best = -1;
+        float bestIoU = 0;
+        for (int k = 0; k < annotated.Length; k++)
+        {
+            float iou = box.IntersectionOverUnion(annotated[k]);
+            if (iou > bestIoU) (bestIoU, best) = (iou, k);
+        }
+        return best >= 0 && bestIoU >= MinIoU ? DemoFaces.Name(photo, best) : null;
     }
 
     public void Dispose()
@@ -112,9 +128,13 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
                          $"encode {fx.EncodeTime.TotalSeconds:0.0} s)");
     }
 
-    /// <summary>Scores only the faces that have a true identity; noise faces are singletons.</summary>
-    private ClusteringScores Score(IReadOnlyList<FaceCluster> clusters)
+    /// <summary>
+    /// Scores only the faces that have a true identity, against <paramref name="truth"/> (who each face is: by default
+    /// <see cref="FootageFixture.PersonOf"/>); noise faces are singletons.
+    /// </summary>
+    private ClusteringScores Score(IReadOnlyList<FaceCluster> clusters, IReadOnlyDictionary<string, string>? truthOf = null)
     {
+        truthOf ??= fx.PersonOf;
         var predicted = new List<int>();
         var truth = new List<int>();
         var names = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -122,33 +142,13 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
         {
             foreach (var f in c.Faces)
             {
-                if (!fx.TruthOf.TryGetValue(f.Id, out var name)) continue;
+                if (!truthOf.TryGetValue(f.Id, out var name)) continue;
                 predicted.Add(c.IsNoise ? -1 : c.Id);
                 if (!names.TryGetValue(name, out int id)) names[name] = id = names.Count;
                 truth.Add(id);
             }
         }
         return ClusteringMetrics.Evaluate(predicted, truth);
-    }
-
-    /// <summary>
-    /// Pairwise precision over the pairs whose truth is certain: two faces of the same photo are the same person only
-    /// when they are the same annotated face. (Across photos the demo set has no identity labels, and some people
-    /// evidently appear in more than one photo, so a cross-photo pair of different source faces is not known to be wrong.)
-    /// </summary>
-    private double SamePhotoPrecision(IReadOnlyList<FaceCluster> clusters)
-    {
-        static double Pairs(int k) => k * (k - 1) / 2.0;
-        double all = 0, right = 0;
-        foreach (var c in clusters.Where(c => !c.IsNoise))
-        {
-            foreach (var photo in c.Faces.Where(f => fx.TruthOf.ContainsKey(f.Id)).GroupBy(f => fx.PhotoOf[f.Id]))
-            {
-                all += Pairs(photo.Count());
-                right += photo.GroupBy(f => fx.TruthOf[f.Id]).Sum(g => Pairs(g.Count()));
-            }
-        }
-        return all == 0 ? 1 : right / all;
     }
 
     private static int ClustersWithTwoFacesOfOneFrame(IReadOnlyList<FaceCluster> clusters) =>
@@ -159,14 +159,39 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
         : $"{o.Algorithm} {o.EffectiveThreshold}";
 
     [Fact]
-    public void Default_clustering_finds_each_source_face_once()
+    public void The_people_truth_agrees_with_the_descriptor_on_the_photos_themselves()
+    {
+        // demo-people.json joins 1/2 and 3/1 into one person (by eye and by this distance); everyone else is seen once.
+        // Checked here so that the truth the footage is scored against cannot silently drift from the model.
+        var named = fx.StillFaces.Where(s => s.Name is not null).ToList();
+        Assert.Equal(DemoFaces.Total, named.Select(s => s.Name).Distinct().Count());
+        double sameMax = 0, differentMin = double.MaxValue;
+        string closestDifferent = "";
+        foreach (var (a, b) in named.SelectMany((a, i) => named.Skip(i + 1).Where(b => b.Photo != a.Photo).Select(b => (a, b))))
+        {
+            double d = FaceDistance.Euclidean(a.Face.Descriptor, b.Face.Descriptor);
+            if (DemoFaces.PersonOf(a.Name!) == DemoFaces.PersonOf(b.Name!))
+            {
+                output.WriteLine($"same person in two photos: {a.Name} and {b.Name} at {d:0.000}");
+                sameMax = Math.Max(sameMax, d);
+            }
+            else if (d < differentMin) (differentMin, closestDifferent) = (d, $"{a.Name} and {b.Name}");
+        }
+        output.WriteLine($"closest different people in different photos: {closestDifferent} at {differentMin:0.000}");
+        Assert.InRange(sameMax, 0.01, 0.5);
+        Assert.True(differentMin >= 0.55, $"{closestDifferent} are {differentMin:0.000} apart but listed as different people");
+    }
+
+    [Fact]
+    public void Default_clustering_finds_each_person_once()
     {
         Describe();
-        int distinct = fx.TruthOf.Values.Distinct().Count();
+        int people = fx.PersonOf.Values.Distinct().Count();
+        int sourceFaces = fx.TruthOf.Values.Distinct().Count();
+        output.WriteLine($"{people} people ({sourceFaces} source faces; demo-people.json: 1/2 and 3/1 are one person)");
         Assert.True(fx.TruthOf.Count >= 0.9 * fx.Faces.Count, $"only {fx.TruthOf.Count} of {fx.Faces.Count} faces map to an annotated face");
         ClusteringScores? defaults = null;
         int defaultClusters = 0;
-        double defaultSamePhoto = 0;
         foreach (var template in Algorithms)
         {
             var options = template.Clone();
@@ -176,36 +201,30 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
             var s = Score(clusters);
             int real = clusters.Count(c => !c.IsNoise);
             int noise = fx.Faces.Count - clusters.Where(c => !c.IsNoise).Sum(c => c.Count);
-            double samePhoto = SamePhotoPrecision(clusters);
-            output.WriteLine($"{Describe(options),-28} clusters {real} vs {distinct} source faces, noise faces {noise}; {s}; same-photo pairwise P={samePhoto:0.0000}");
-            switch (isDefault)
+            output.WriteLine($"{Describe(options),-28} clusters {real} vs {people} people, noise faces {noise}; {s}");
+            output.WriteLine($"{"",-28} scored by (photo, face) instead: {Score(clusters, fx.TruthOf)}");
+            foreach (var c in clusters.Where(c => c.Faces.Select(f => fx.PersonOf.GetValueOrDefault(f.Id, "?")).Distinct().Count() > 1))
             {
-                case true:
-                    foreach (var c in clusters.Where(c => c.Faces.Select(f => fx.TruthOf.GetValueOrDefault(f.Id, "?")).Distinct().Count() > 1))
-                    {
-                        output.WriteLine($"  cluster {c.Id} mixes source faces (photo/face x count): " + string.Join(", ",
-                            c.Faces.GroupBy(f => fx.TruthOf.GetValueOrDefault(f.Id, "?")).Select(g => $"{g.Key} x{g.Count()}")) +
-                            $"; mean distance to medoid {c.MeanDistance:0.000}");
-                    }
-                    defaults = s;
-                    defaultSamePhoto = samePhoto;
-                    defaultClusters = real;
-                    break;
-                default:
-                    // Not the default: only ask that they never put two faces of one photo together and find every source face.
-                    Assert.True(samePhoto >= 0.9, $"{options.Algorithm} same-photo pairwise precision {samePhoto:0.000}");
-                    Assert.True(s.PairwiseRecall >= 0.9, $"{options.Algorithm} pairwise recall {s.PairwiseRecall:0.000}");
-                    break;
+                output.WriteLine($"  cluster {c.Id} mixes people (photo/face x count): " + string.Join(", ",
+                    c.Faces.GroupBy(f => fx.TruthOf.GetValueOrDefault(f.Id, "?")).Select(g => $"{g.Key} x{g.Count()}")) +
+                    $"; mean distance to medoid {c.MeanDistance:0.000}");
+            }
+            if (isDefault)
+            {
+                defaults = s;
+                defaultClusters = real;
+            }
+            else
+            {
+                // Not the default: every algorithm must still find everyone and keep precision reasonable.
+                Assert.True(s.PairwiseRecall >= 0.9, $"{Describe(options)} pairwise recall {s.PairwiseRecall:0.000}");
+                Assert.True(s.PairwisePrecision >= 0.6, $"{Describe(options)} pairwise precision {s.PairwisePrecision:0.000}");
             }
         }
-        // Measured (docs/accuracy.md): with the default (Chinese whispers 0.5) 21 clusters for 22 source faces, recall 1.0,
-        // pairwise precision 0.85. The one merge left joins two faces of different demo photos that stay together at
-        // every threshold down to 0.45 (different people on the labelled set are never closer than 0.66), so the demo
-        // photos evidently show one person twice; the truth, which knows only (photo, face), counts them as two.
-        Assert.InRange(defaultClusters, distinct - 1, distinct + 1);
-        Assert.True(defaults!.PairwisePrecision >= 0.8, $"pairwise precision {defaults.PairwisePrecision:0.0000}");
-        Assert.True(defaultSamePhoto >= 0.95, $"same-photo pairwise precision {defaultSamePhoto:0.0000}");
-        Assert.True(defaults!.PairwiseRecall >= 0.95, $"pairwise recall {defaults.PairwiseRecall:0.0000}");
+        // The targets, at the defaults (Chinese whispers 0.5): measured 21 clusters for 21 people, P = R = 1.0.
+        Assert.InRange(defaultClusters, people - 1, people + 1);
+        Assert.True(defaults!.PairwisePrecision >= 0.95, $"pairwise precision {defaults.PairwisePrecision:0.0000}");
+        Assert.True(defaults.PairwiseRecall >= 0.95, $"pairwise recall {defaults.PairwiseRecall:0.0000}");
     }
 
     [Fact]
@@ -263,13 +282,13 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
         var clusters = FaceClusterer.Cluster(train, new ClusteringOptions { DegreeOfParallelism = 2 });
 
         // The cluster of a source face: the one holding most of its training faces.
-        var clusterOf = clusters.SelectMany(c => c.Faces.Where(f => fx.TruthOf.ContainsKey(f.Id)).Select(f => (Truth: fx.TruthOf[f.Id], c.Id)))
+        var clusterOf = clusters.SelectMany(c => c.Faces.Where(f => fx.PersonOf.ContainsKey(f.Id)).Select(f => (Truth: fx.PersonOf[f.Id], c.Id)))
             .GroupBy(x => x.Truth)
             .ToDictionary(g => g.Key, g => g.GroupBy(x => x.Id).OrderByDescending(h => h.Count()).ThenBy(h => h.Key).First().Key);
         var scored = held.Where(f => fx.TruthOf.ContainsKey(f.Id)).ToList();
         output.WriteLine($"{heldFrames.Count} held-out frames, {held.Count} faces ({scored.Count} scored); {train.Count} faces clustered into {clusters.Count} clusters");
 
-        int eligible = scored.Count(f => clusterOf.ContainsKey(fx.TruthOf[f.Id]));
+        int eligible = scored.Count(f => clusterOf.ContainsKey(fx.PersonOf[f.Id]));
         output.WriteLine($"{eligible} of {scored.Count} held-out faces have a source face that was also seen in a clustered frame");
         var accuracy = new Dictionary<MatchMode, double>();
         var eligibleAccuracy = new Dictionary<MatchMode, double>();
@@ -280,7 +299,7 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
             int right = 0, unknown = 0, wrong = 0;
             foreach (var m in matches)
             {
-                bool hasCluster = clusterOf.TryGetValue(fx.TruthOf[m.Face.Id], out int expected);
+                bool hasCluster = clusterOf.TryGetValue(fx.PersonOf[m.Face.Id], out int expected);
                 if (m.IsUnknown) unknown++;
                 else if (hasCluster && m.ClusterId == expected) right++;
                 else wrong++;

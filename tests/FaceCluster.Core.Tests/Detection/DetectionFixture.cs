@@ -39,4 +39,24 @@ public static class DemoFaces
     public static int Total => All.Value.Values.Sum(v => v.Length);
 
     public static Mat Load(int photo) => ImageLoader.Load(TestEnvironment.DemoPhoto(photo));
+
+    private sealed record SamePerson(string[] Faces, double Distance);
+    private sealed record People(SamePerson[] SamePerson);
+
+    private static readonly Lazy<IReadOnlyDictionary<string, string>> PersonByFace = new(() =>
+    {
+        var json = File.ReadAllText(TestEnvironment.Data("detection", "demo-people.json"));
+        var people = JsonSerializer.Deserialize<People>(json, new JsonSerializerOptions { PropertyNameCaseInsensitive = true })!;
+        return people.SamePerson.SelectMany(g => g.Faces.Select(f => (Face: f, Person: g.Faces[0])))
+            .ToDictionary(x => x.Face, x => x.Person, StringComparer.Ordinal);
+    });
+
+    /// <summary>The face's name, "photo/face" (face = index into the photo's boxes).</summary>
+    public static string Name(int photo, int face) => $"{photo}/{face}";
+
+    /// <summary>
+    /// Who a face is (tests/data/detection/demo-people.json): the name of the first face of its group when the person
+    /// is seen in several photos, else the face's own name.
+    /// </summary>
+    public static string PersonOf(string face) => PersonByFace.Value.GetValueOrDefault(face, face);
 }
