@@ -103,6 +103,8 @@ public static class EvalBench
         }
         Console.WriteLine();
 
+        OpenSet(faces, personOf, dop);
+
         // Pair verification on master.csv.
         var masterPath = Path.Combine(photoDir, "master.csv");
         if (File.Exists(masterPath))
@@ -150,6 +152,45 @@ public static class EvalBench
             }
         }
         return 0;
+    }
+
+    /// <summary>
+    /// Find-FaceCluster's two outcomes, on labelled faces: a known person's face must be filed under that person
+    /// (leave one photo out: every other face is known, grouped by label; only people with 2+ photos are asked), and a
+    /// stranger's face must come out Unknown (leave one person out: everybody else is known).
+    /// </summary>
+    private static void OpenSet(FaceEncoding[] faces, IReadOnlyDictionary<string, string> personOf, int dop)
+    {
+        Console.WriteLine("Find-FaceCluster on the labelled faces (known people = the labels):");
+        Console.WriteLine($"{"mode",-16} {"threshold",9} {"known: right",13} {"wrong",6} {"unknown",8} {"strangers: unknown",19}");
+        var byPerson = faces.GroupBy(f => personOf[f.Id]).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
+        foreach (var mode in new[] { MatchMode.NearestNeighbor, MatchMode.Medoid })
+        {
+            foreach (double threshold in new[] { 0.4, 0.45, 0.5, 0.55, 0.6 })
+            {
+                var options = new MatchOptions { Mode = mode, Threshold = threshold, DegreeOfParallelism = dop };
+                int asked = 0, right = 0, wrong = 0, unknown = 0;
+                foreach (var face in faces.Where(f => byPerson.First(g => g.Key == personOf[f.Id]).Count() > 1))
+                {
+                    var known = byPerson.Select(g => new KnownPerson(g.Key, g.Where(f => f.Id != face.Id).ToList()))
+                        .Where(k => k.Faces.Count > 0);
+                    var m = new FaceMatcher(known, options).Match(face);
+                    asked++;
+                    if (m.IsUnknown) unknown++;
+                    else if (m.Label == personOf[face.Id]) right++;
+                    else wrong++;
+                }
+                int strangers = 0, strangersUnknown = 0;
+                foreach (var person in byPerson)
+                {
+                    var matcher = new FaceMatcher(byPerson.Where(g => g.Key != person.Key).Select(g => new KnownPerson(g.Key, g.ToList())), options);
+                    strangers += person.Count();
+                    strangersUnknown += matcher.Match(person.ToList()).Count(m => m.IsUnknown);
+                }
+                Console.WriteLine($"{mode,-16} {threshold,9:0.00} {right,7}/{asked,-5} {wrong,6} {unknown,8} {strangersUnknown,12}/{strangers,-6}");
+            }
+        }
+        Console.WriteLine();
     }
 
     private static double FaceDistance(float[] a, float[] b)

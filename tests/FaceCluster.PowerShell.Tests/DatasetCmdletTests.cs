@@ -195,19 +195,67 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture) : IClassFixture<D
         string story = string.Join("\n", clustered.Verbose);
         var alice = clusters[0].Faces.Select(f => f.Id).ToHashSet();
         Assert.Equal("Alice Example", all.Single(c => c.Faces.Count(f => alice.Contains(f.Id)) * 2 > alice.Count).Label);
-        // People only in photos 5-6 are new: the next free Person_N, never a label the dataset uses. (A look-alike may
-        // rarely out-vote that: then the verbose story must say it matched, and most newcomers must still be new.)
+        // People only in photos 5-6 are new: the next free Person_N, never a label the dataset uses.
         var fresh = clustered.Verbose.Select(v => Regex.Match(v, "new person '(.+)'\\.$")).Where(m => m.Success).Select(m => m.Groups[1].Value).ToHashSet();
         var newcomers = all.Where(c => c.Faces.All(f => f.FrameIndex >= 12)).ToList();
         Assert.NotEmpty(newcomers);
-        Assert.All(newcomers, c => Assert.True(fresh.Contains(c.Label) || story.Contains($"is '{c.Label}'"), $"{c.Label}:\n{story}"));
-        Assert.True(newcomers.Count(c => fresh.Contains(c.Label)) * 2 > newcomers.Count, story);
+        Assert.All(newcomers, c => Assert.True(fresh.Contains(c.Label), $"{c.Label}:\n{story}"));
         Assert.All(fresh, label =>
         {
             Assert.Matches("^Person_[0-9]+$", label);
             Assert.DoesNotContain(label, existing);
         });
         Assert.Equal(all.Count, all.Select(c => c.Label).Distinct(StringComparer.OrdinalIgnoreCase).Count());
+    }
+
+    [Fact]
+    public void FindFaceClusterFilesHeldOutFramesUnderTheirPeopleAndStrangersAsUnknown()
+    {
+        using var session = new ModuleSession();
+        // Photos 1-4 fill frames 0-11, three frames each: the last frame of each photo is held out.
+        var known = fixture.FirstFourPhotos.Where(f => f.FrameIndex % 3 != 2).ToList();
+        var heldOut = fixture.FirstFourPhotos.Where(f => f.FrameIndex % 3 == 2).ToList();
+        var strangers = fixture.Faces.Where(f => f.FrameIndex >= 12).ToList();
+        var clusters = Cluster(session, known);
+        string output = Path.Combine(TestEnvironment.NewTempDirectory(), "dataset");
+        Assert.Null(Export(session, clusters, output).Error);
+
+        // Against the dataset folder (default threshold, nearest neighbour): a held-out face of a photo whose people are
+        // known is filed under a person seen in that photo; a face of a photo with no known face (the detector found
+        // nobody in the other frames of photo 4, which the pan shows small) is Unknown. Measured: 8 filed at 0.11-0.29,
+        // 4 Unknown at 0.57-0.64; at dlib's 0.6 two of those four would be misfiled under look-alikes.
+        var found = session.Run("$args[0] | Find-FaceCluster -Reference $args[1]", (object)heldOut.ToArray(), output);
+        Assert.Empty(found.Errors);
+        var matches = found.Objects<FaceMatch>().ToList();
+        Assert.Equal(heldOut.Count, matches.Count);
+        var knownPhotos = known.Select(f => f.FrameIndex!.Value / 3).ToHashSet();
+        Assert.All(matches, m =>
+        {
+            int photo = m.Face.FrameIndex!.Value / 3;
+            if (knownPhotos.Contains(photo))
+            {
+                Assert.False(m.IsUnknown, $"{m.Face} of photo {photo + 1} is Unknown at {m.Distance:0.000}");
+                Assert.Contains(clusters.Single(c => c.Label == m.Label).Faces, f => f.FrameIndex / 3 == photo);
+            }
+            else
+            {
+                Assert.True(m.IsUnknown, $"{m.Face} of photo {photo + 1}, whose people are not known, filed under {m.Label} at {m.Distance:0.000}");
+            }
+        });
+        Assert.True(matches.Count(m => !m.IsUnknown) >= heldOut.Count / 2, "most held-out faces come from photos with known people");
+
+        // Faces of photos 5-6, never clustered, against the clusters themselves: Unknown, with the look-alike named.
+        var unknown = session.Run("$args[0] | Find-FaceCluster -Reference $args[1]", (object)strangers.ToArray(), (object)clusters.ToArray());
+        Assert.Empty(unknown.Errors);
+        var strangerMatches = unknown.Objects<FaceMatch>().ToList();
+        Assert.Equal(strangers.Count, strangerMatches.Count);
+        Assert.All(strangerMatches, m =>
+        {
+            Assert.True(m.IsUnknown, $"{m.Face} filed under {m.Label} at {m.Distance:0.000}");
+            Assert.Equal(FaceMatch.UnknownLabel, m.Label);
+            Assert.NotNull(m.NearestLabel);
+            Assert.True(m.Distance > 0.5);
+        });
     }
 
     [Fact]

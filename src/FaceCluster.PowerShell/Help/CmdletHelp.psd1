@@ -175,7 +175,7 @@ Two faces of one image are different people: the clusterer never puts them toget
             AllowSameImage     = 'Lets two faces of the same image or frame join one cluster. Off by default, because they are different people.'
             IncludeNoise       = 'Also emits the faces that belong to no person, as one cluster with Id 0 and IsNoise set.'
             Reference          = 'Earlier, named people: FaceCluster objects or a dataset folder from Export-FaceDataset. Clusters that match them keep their labels.'
-            ReferenceThreshold = 'How close (distance) a face must be to a known person to count as a match for -Reference. Default 0.6.'
+            ReferenceThreshold = 'How close (distance) a face must be to a known person to count as a match for -Reference. Default 0.5, as for Find-FaceCluster.'
             ThrottleLimit      = 'Threads for the distance computations (1 to 64). Default: the number of processors. The result does not depend on it.'
         }
         Examples    = @(
@@ -196,7 +196,7 @@ Two faces of one image are different people: the clusterer never puts them toget
     'Find-FaceCluster' = @{
         Synopsis    = 'Files new faces under known people, or Unknown when nobody is close enough.'
         Description = @'
-Find-FaceCluster compares each face with the faces of known people (FaceCluster objects, or a dataset folder written by Export-FaceDataset) and emits a FaceMatch: the Label and ClusterId of the nearest person with the Distance, or Label Unknown with IsUnknown set when no known face is within -Threshold (default 0.6, the usual tolerance of the dlib descriptor; lower is stricter). NearestLabel and NearestFace tell who came closest even for an unknown face.
+Find-FaceCluster compares each face with the faces of known people (FaceCluster objects, or a dataset folder written by Export-FaceDataset) and emits a FaceMatch: the Label and ClusterId of the nearest person with the Distance, or Label Unknown with IsUnknown set when no known face is within -Threshold (default 0.5; lower is stricter). The default is stricter than the dlib descriptor's usual 0.6 on purpose: a stranger is compared with every known face, so 0.6 files strangers under look-alikes (6 of 61 on a labelled set of 13 people, and 3 of 9 faces of the demo photos), while 0.5 filed every known face right and every stranger Unknown on the same measurements (docs/accuracy.md). It also equals the default clustering threshold, so a face is filed under a person exactly when clustering would have linked it to them. Use -Threshold 0.6 for the dlib convention. NearestLabel and NearestFace tell who came closest even for an unknown face.
 
 By default a face is compared with every face of every person (nearest neighbour); -Mode Medoid compares only with each person's medoid, which is faster on large references but less accurate (see docs/accuracy.md).
 '@
@@ -204,7 +204,7 @@ By default a face is compared with every face of every person (nearest neighbour
         Parameters  = @{
             Reference   = 'The known people: FaceCluster objects from Invoke-FaceClustering, or a dataset folder from Export-FaceDataset (folder names are the labels).'
             InputObject = 'The faces to file, usually from Get-FaceEncoding.'
-            Threshold   = 'The largest distance that still counts as the same person (default 0.6). Lower is stricter.'
+            Threshold   = 'The largest distance that still counts as the same person (default 0.5). Lower is stricter; 0.6 is the dlib descriptor''s usual pair tolerance and lets more look-alikes in.'
             Mode        = 'NearestNeighbor (default) compares with every face of each person; Medoid only with each person''s medoid.'
         }
         Examples    = @(
