@@ -36,7 +36,15 @@ public sealed class DatasetFootageFixture : IDisposable
     public void Dispose() => footage.Dispose();
 }
 
-public class DatasetCmdletTests(DatasetFootageFixture fixture) : IClassFixture<DatasetFootageFixture>
+/// <summary>The test classes that share the encoded footage (encoding it is the slow part).</summary>
+[CollectionDefinition(Name)]
+public sealed class FootageFacesCollection : ICollectionFixture<DatasetFootageFixture>
+{
+    public const string Name = "Footage faces";
+}
+
+[Collection(FootageFacesCollection.Name)]
+public class DatasetCmdletTests(DatasetFootageFixture fixture)
 {
     private static List<Person> Cluster(ModuleSession session, IEnumerable<FaceEncoding> faces, string extra = "")
     {
