@@ -8,9 +8,10 @@ namespace FaceCluster.Tests.Clustering;
 
 /// <summary>
 /// Real faces in generated footage, built once per class: the six face-api demo photos, 4 s each, as a 960x540
-/// Ken Burns video; 1 fps frames (700x500 max) encoded with the real models; and photos 5 and 6 encoded directly.
-/// Every detected frame face gets its true identity (photo, annotated face index) by mapping its box back to the
-/// photo through the footage truth and taking the annotated face with the best IoU.
+/// Ken Burns video; 1 fps frames (700x500 max) encoded with the real models; and the six photos encoded directly.
+/// Every detected frame face gets its source face (photo, annotated face index) by mapping its box back to the
+/// photo through the footage truth and taking the annotated face with the best IoU, and from that its person
+/// (tests/data/detection/demo-people.json: one woman appears in two photos).
 /// </summary>
 public sealed class FootageFixture : IDisposable
 {
