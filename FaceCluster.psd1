@@ -19,6 +19,7 @@
         'Find-FaceCluster'
         'Export-FaceDataset'
         'Rename-FaceCluster'
+        'Merge-FaceCluster'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -3,6 +3,7 @@ using System.Management.Automation;
 using System.Net;
 using System.Security.Cryptography;
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using FaceCluster.Dataset;
 using OpenCvSharp;
@@ -141,21 +142,27 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture)
 
         foreach (var cluster in clusters)
         {
-            using var montage = Cv2.ImRead(Path.Combine(output, cluster.Label, "montage.jpg"));
-            Assert.Equal((480, 600), (montage.Width, montage.Height));
-            int filled = 0;
-            for (int i = 0; i < 25; i++)
-            {
-                int height = i / 5 == 4 ? 120 - 26 : 120; // the caption band covers the bottom of the last row
-                using var tile = new Mat(montage, new Rect(i % 5 * 96, i / 5 * 120, 96, height));
-                using var gray = tile.CvtColor(ColorConversionCodes.BGR2GRAY);
-                using var differs = new Mat();
-                Cv2.Absdiff(gray, new Scalar(32), differs);
-                Cv2.Threshold(differs, differs, 24, 255, ThresholdTypes.Binary);
-                if (Cv2.CountNonZero(differs) > tile.Width * tile.Height / 10) filled++;
-            }
-            Assert.Equal(Math.Min(25, cluster.Count), filled);
+            Assert.Equal(Math.Min(25, cluster.Count), FilledTiles(Path.Combine(output, cluster.Label, "montage.jpg")));
         }
+    }
+
+    /// <summary>Tiles of a 480x600 montage that show something other than the empty-tile grey.</summary>
+    private static int FilledTiles(string montagePath)
+    {
+        using var montage = Cv2.ImRead(montagePath);
+        Assert.Equal((480, 600), (montage.Width, montage.Height));
+        int filled = 0;
+        for (int i = 0; i < 25; i++)
+        {
+            int height = i / 5 == 4 ? 120 - 26 : 120; // the caption band covers the bottom of the last row
+            using var tile = new Mat(montage, new Rect(i % 5 * 96, i / 5 * 120, 96, height));
+            using var gray = tile.CvtColor(ColorConversionCodes.BGR2GRAY);
+            using var differs = new Mat();
+            Cv2.Absdiff(gray, new Scalar(32), differs);
+            Cv2.Threshold(differs, differs, 24, 255, ThresholdTypes.Binary);
+            if (Cv2.CountNonZero(differs) > tile.Width * tile.Height / 10) filled++;
+        }
+        return filled;
     }
 
     [Fact]
@@ -445,5 +452,121 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture)
         Assert.Equal(noise.Faces.Select(f => DatasetLayout.PortraitFileName(f.Id)).Order(StringComparer.Ordinal), portraits);
         Assert.Equal(noise.Count, Assert.Single(withNoise.People, p => p.IsNoise).FaceCount);
         Assert.Equal(people.Select(p => p.Label), YamlNames(Path.Combine(with, "yolo", "data.yaml"))); // never a YOLO class
+    }
+
+    [Fact]
+    public void MergedPeopleAgreeEverywhereAndKeepTheirNameWhenClusteredAgain()
+    {
+        using var session = new ModuleSession();
+        var clusters = Cluster(session, fixture.Faces);
+        Assert.True(clusters.Count >= 3, $"{clusters.Count} people in the footage");
+        string output = Path.Combine(TestEnvironment.NewTempDirectory(), "dataset");
+        Assert.Null(Export(session, clusters, output, "-Format Yolo -ValidationFraction 0.3").Error);
+        var keep = clusters[0];
+        var away = clusters[2];
+        const string merged = "Merged Person";
+        int total = keep.Count + away.Count;
+        string foreign = Path.Combine(output, away.Label, "my notes.txt");
+        File.WriteAllText(foreign, "reviewer notes");
+        var before = Files(output).ToDictionary(f => f, File.ReadAllBytes);
+        const string merge = "Merge-FaceCluster -Path $args[0] -Label $args[1], $args[2] ";
+
+        // -WhatIf changes no byte.
+        var whatIf = session.Run(merge + "-NewLabel $args[3] -WhatIf", output, keep.Label, away.Label, merged);
+        Assert.Empty(whatIf.Errors);
+        Assert.Empty(whatIf.Output);
+        Assert.Equal(before.Keys, Files(output));
+        Assert.All(before, f => Assert.Equal(f.Value, File.ReadAllBytes(f.Key)));
+
+        // Refusals name the offending label or id and change nothing either.
+        var unknown = session.Run("Merge-FaceCluster -Path $args[0] -Label $args[1], Nobody", output, keep.Label);
+        Assert.Equal(["ClusterNotFound"], unknown.ErrorIds);
+        Assert.Equal((ErrorCategory.ObjectNotFound, (object)"Nobody"), (unknown.Errors[0].CategoryInfo.Category, unknown.Errors[0].TargetObject));
+        Assert.Equal(["ClusterNotFound"], session.Run("Merge-FaceCluster -Path $args[0] -Id 1, 999", output).ErrorIds);
+        var one = session.Run("Merge-FaceCluster -Path $args[0] -Id 1, 1", output);
+        Assert.Equal(["TooFewPeople"], one.ErrorIds);
+        Assert.Equal(ErrorCategory.InvalidArgument, one.Errors[0].CategoryInfo.Category);
+        string takenName = clusters[1].Label.ToUpperInvariant();
+        var taken = session.Run(merge + "-NewLabel $args[3]", output, keep.Label, away.Label, takenName);
+        Assert.Equal(["LabelConflict"], taken.ErrorIds);
+        Assert.Equal(takenName, taken.Errors[0].TargetObject);
+        Assert.Equal(["LabelInvalid"], session.Run(merge + "-NewLabel yolo", output, keep.Label, away.Label).ErrorIds);
+        Assert.Equal(before.Keys, Files(output));
+        Assert.All(before, f => Assert.Equal(f.Value, File.ReadAllBytes(f.Key)));
+
+        // Path binds by property name (FullName, as from Get-Item).
+        var result = session.Run("[pscustomobject]@{ FullName = $args[0] } | Merge-FaceCluster -Label $args[1], $args[2] -NewLabel $args[3]",
+            output, keep.Label, away.Label, merged);
+        Assert.Empty(result.Errors);
+        var person = Assert.Single(result.Objects<DatasetPersonSummary>());
+        Assert.Equal((merged, keep.Id, total, Path.Combine(output, merged)), (person.Label, person.ClusterId, person.FaceCount, person.Folder));
+
+        // The foreign file survives in its folder, with a warning; the kept folder carries the new name.
+        Assert.Contains(result.Warnings, w => w.Contains("my notes.txt", StringComparison.Ordinal));
+        Assert.Equal("reviewer notes", File.ReadAllText(foreign));
+        Assert.Equal(["my notes.txt"], Directory.GetFileSystemEntries(Path.Combine(output, away.Label)).Select(Path.GetFileName));
+        Assert.False(Directory.Exists(Path.Combine(output, keep.Label)));
+
+        // Folders, manifest.json/csv, index.html and data.yaml agree.
+        var expected = clusters.Where(c => c != away).Select(c => c == keep ? merged : c.Label).ToList();
+        var names = YamlNames(Path.Combine(output, "yolo", "data.yaml"));
+        Assert.Equal(expected, names);
+        Assert.Contains($"nc: {expected.Count}", File.ReadAllText(Path.Combine(output, "yolo", "data.yaml")));
+        Assert.Equal(expected.Append(away.Label).Order(StringComparer.Ordinal), PersonFolders(output));
+        var manifest = JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(Path.Combine(output, "manifest.json")),
+            new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase })!;
+        Assert.Equal(expected.Order(StringComparer.Ordinal), manifest.People.Select(p => p.Label).Order(StringComparer.Ordinal));
+        Assert.Equal(total, manifest.People.Single(p => p.Label == merged).Count);
+        var mergedIds = keep.Faces.Concat(away.Faces).Select(f => f.Id).ToHashSet();
+        Assert.Equal(mergedIds.Order(StringComparer.Ordinal), manifest.Faces.Where(f => f.Label == merged).Select(f => f.FaceId).Order(StringComparer.Ordinal));
+        Assert.All(manifest.Faces, f =>
+        {
+            Assert.StartsWith(f.Label + "/", f.Portrait);
+            Assert.True(File.Exists(DatasetLayout.ToFullPath(output, f.Portrait!)), f.Portrait);
+        });
+        string csv = File.ReadAllText(Path.Combine(output, "manifest.csv"));
+        Assert.Equal(total, csv.Split("\r\n").Count(l => l.StartsWith(merged + ",", StringComparison.Ordinal)));
+        string index = WebUtility.HtmlDecode(File.ReadAllText(Path.Combine(output, "index.html")));
+        Assert.Contains($"{total} faces", index);
+        foreach (var (name, text) in new[] { ("manifest.csv", csv), ("manifest.json", File.ReadAllText(Path.Combine(output, "manifest.json"))), ("index.html", index) })
+        {
+            Assert.True(text.Contains(merged), name);
+            Assert.False(Mentions(text, away.Label), name);
+            Assert.False(Mentions(text, keep.Label), name);
+        }
+
+        // Every YOLO label line's class is the person whose face box it is.
+        int lines = 0;
+        foreach (var file in manifest.Faces.Where(f => f.YoloLabel is not null).GroupBy(f => f.YoloLabel!))
+        {
+            var frame = file.ToList();
+            foreach (string line in File.ReadAllLines(DatasetLayout.ToFullPath(output, file.Key)).Where(l => l.Length > 0))
+            {
+                var v = line.Split(' ');
+                double[] n = v.Skip(1).Select(x => double.Parse(x, CultureInfo.InvariantCulture)).ToArray();
+                int w = frame[0].ImageWidth, h = frame[0].ImageHeight;
+                var box = new FaceBox((float)((n[0] - n[2] / 2) * w), (float)((n[1] - n[3] / 2) * h), (float)(n[2] * w), (float)(n[3] * h));
+                var face = frame.MaxBy(f => new FaceBox(f.BoxX, f.BoxY, f.BoxWidth, f.BoxHeight).IntersectionOverUnion(box))!;
+                Assert.True(new FaceBox(face.BoxX, face.BoxY, face.BoxWidth, face.BoxHeight).IntersectionOverUnion(box) > 0.9f, $"{file.Key}: {line}");
+                Assert.Equal(face.Label, names[int.Parse(v[0], CultureInfo.InvariantCulture)]);
+                lines++;
+            }
+        }
+        Assert.Equal(fixture.Faces.Count, lines);
+
+        // The montage is rebuilt from the merged faces.
+        string montage = Path.Combine(output, merged, "montage.jpg");
+        Assert.NotEqual(before[Path.Combine(output, keep.Label, "montage.jpg")], File.ReadAllBytes(montage));
+        Assert.Equal(Math.Min(25, total), FilledTiles(montage));
+
+        // Reading the dataset sees the merged person with all its faces.
+        var found = session.Run("$args[0] | Find-FaceCluster -Reference $args[1]", (object)away.Faces.ToArray(), output);
+        Assert.Empty(found.Errors);
+        Assert.All(found.Objects<FaceMatch>(), m => Assert.Equal(merged, m.Label));
+        Assert.Equal(away.Count, found.Objects<FaceMatch>().Count());
+        var clustered = session.Run("Invoke-FaceClustering -InputObject $args[0] -Reference $args[1]", fixture.Faces.ToArray(), output);
+        Assert.Empty(clustered.Errors);
+        var named = Assert.Single(clustered.Objects<Person>(), c => c.Label == merged);
+        Assert.True(named.Faces.Count(f => mergedIds.Contains(f.Id)) * 2 > named.Count, $"{named.Label}: {named.Count} faces");
     }
 }

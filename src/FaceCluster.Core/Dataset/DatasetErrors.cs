@@ -18,6 +18,8 @@ public static class DatasetErrors
     public const string LabelInvalid = "LabelInvalid";
     /// <summary>No person with that label or cluster id in the dataset.</summary>
     public const string ClusterNotFound = "ClusterNotFound";
+    /// <summary>A merge names fewer than two different people.</summary>
+    public const string TooFewPeople = "TooFewPeople";
 }
 
 /// <summary>What went wrong, coarse enough to pick a PowerShell ErrorCategory from.</summary>
@@ -35,7 +37,7 @@ public enum DatasetErrorKind
     ObjectNotFound,
 }
 
-/// <summary>Every failure of <see cref="DatasetWriter"/>, <see cref="DatasetReader"/> and <see cref="DatasetRenamer"/>.</summary>
+/// <summary>Every failure of <see cref="DatasetWriter"/>, <see cref="DatasetReader"/>, <see cref="DatasetRenamer"/> and <see cref="DatasetMerger"/>.</summary>
 public sealed class DatasetException : IOException
 {
     public DatasetException(string errorId, DatasetErrorKind kind, string message, string? target = null, Exception? inner = null)

@@ -63,5 +63,8 @@ public sealed record DatasetWriterOptions
     public CancellationToken CancellationToken { get; init; }
 
     /// <summary>JPEG quality of portraits, montages and YOLO images.</summary>
-    public int JpegQuality { get; init; } = 92;
+    public int JpegQuality { get; init; } = DefaultJpegQuality;
+
+    /// <summary>Also the quality of montages rewritten after an export (rename, merge), which have no options.</summary>
+    public const int DefaultJpegQuality = 92;
 }

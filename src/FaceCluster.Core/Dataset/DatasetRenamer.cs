@@ -29,33 +29,15 @@ public static class DatasetRenamer
     {
         ArgumentNullException.ThrowIfNull(oldLabel);
         var contents = DatasetReader.Read(datasetDirectory, includeNoise: true, reporter);
-        var person = contents.People.FirstOrDefault(p => p.Label == oldLabel)
-            ?? Single(contents.People.Where(p => string.Equals(p.Label, oldLabel, StringComparison.OrdinalIgnoreCase)).ToList(), oldLabel)
-            ?? contents.People.FirstOrDefault(p => p.ManifestLabel == oldLabel && !contents.People.Any(q => q.Label == oldLabel));
-        if (person is null) throw NotFound($"No person labelled '{oldLabel}' in the dataset '{contents.Root}'.", oldLabel);
-        return Rename(contents, person, newLabel, whatIf, reporter);
+        return Rename(contents, DatasetEditing.FindPerson(contents, oldLabel), newLabel, whatIf, reporter);
     }
 
     /// <summary>Renames the person with cluster id <paramref name="clusterId"/>.</summary>
     public static DatasetRenameResult Rename(string datasetDirectory, int clusterId, string newLabel, bool whatIf = false, IDatasetReporter? reporter = null)
     {
         var contents = DatasetReader.Read(datasetDirectory, includeNoise: true, reporter);
-        var person = contents.People.FirstOrDefault(p => p.ClusterId == clusterId && (clusterId == 0) == p.IsNoise)
-            ?? throw NotFound($"No person with cluster id {clusterId} in the dataset '{contents.Root}'.", clusterId.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        return Rename(contents, person, newLabel, whatIf, reporter);
+        return Rename(contents, DatasetEditing.FindPerson(contents, clusterId), newLabel, whatIf, reporter);
     }
-
-    private static DatasetPerson? Single(List<DatasetPerson> matches, string label) =>
-        matches.Count switch
-        {
-            0 => null,
-            1 => matches[0],
-            _ => throw new DatasetException(DatasetErrors.LabelConflict, DatasetErrorKind.InvalidArgument,
-                $"'{label}' matches several people ({string.Join(", ", matches.Select(m => m.Label))}); give the exact label or the cluster id.", label),
-        };
-
-    private static DatasetException NotFound(string message, string target) =>
-        new(DatasetErrors.ClusterNotFound, DatasetErrorKind.ObjectNotFound, message, target);
 
     private static DatasetRenameResult Rename(DatasetContents contents, DatasetPerson person, string newLabel, bool whatIf, IDatasetReporter? reporter)
     {
@@ -68,20 +50,8 @@ public static class DatasetRenamer
         DatasetLayout.EnsureValidLabel(newLabel);
         string oldFolderName = Path.GetFileName(person.Folder);
         string newFolder = Path.Combine(root, newLabel);
-        bool caseOnly = !string.Equals(oldFolderName, newLabel, StringComparison.Ordinal) &&
-                        string.Equals(oldFolderName, newLabel, StringComparison.OrdinalIgnoreCase);
-        var clash = contents.People.FirstOrDefault(p => p != person && string.Equals(Path.GetFileName(p.Folder), newLabel, StringComparison.OrdinalIgnoreCase));
-        if (clash is not null)
-        {
-            throw new DatasetException(DatasetErrors.LabelConflict, DatasetErrorKind.ResourceExists,
-                $"The dataset already has a person '{clash.Label}' (cluster {clash.ClusterId}); labels are folder names and must differ (case-insensitively). To merge them, move the files by hand.", newLabel);
-        }
+        DatasetEditing.EnsureFolderNameFree(contents, person, newLabel, "To make them one person, use Merge-FaceCluster.");
         bool moveFolder = oldFolderName != newLabel;
-        if (moveFolder && !caseOnly && (Directory.Exists(newFolder) || File.Exists(newFolder)))
-        {
-            throw new DatasetException(DatasetErrors.LabelConflict, DatasetErrorKind.ResourceExists,
-                $"'{newFolder}' already exists; choose another name.", newLabel);
-        }
 
         string montageRel = DatasetLayout.Relative(newLabel, DatasetLayout.MontageFileName);
         bool montage = person.Montage is not null;
@@ -89,8 +59,7 @@ public static class DatasetRenamer
         bool yolo = File.Exists(DatasetLayout.ToFullPath(root, yoloData));
         var rewritten = new List<string>();
         if (montage) rewritten.Add(montageRel);
-        if (yolo) rewritten.Add(yoloData);
-        rewritten.AddRange([DatasetLayout.ManifestJsonFileName, DatasetLayout.ManifestCsvFileName, DatasetLayout.IndexFileName]);
+        rewritten.AddRange(DatasetEditing.Documents(yolo));
         var result = new DatasetRenameResult(person.ClusterId, person.Label, newLabel, person.Folder, newFolder, whatIf,
             rewritten.Select(r => DatasetLayout.ToFullPath(root, r)).Append(Path.Combine(root, DatasetLayout.MarkerFileName)).ToList());
         if (whatIf)
@@ -101,26 +70,7 @@ public static class DatasetRenamer
         }
 
         // 1. The folder (nothing else has changed if this fails).
-        if (moveFolder)
-        {
-            try
-            {
-                if (caseOnly)
-                {
-                    string temp = Path.Combine(root, ".fcrename-" + Guid.NewGuid().ToString("N")[..8]);
-                    Directory.Move(person.Folder, temp);
-                    Directory.Move(temp, newFolder);
-                }
-                else
-                {
-                    Directory.Move(person.Folder, newFolder);
-                }
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw DatasetException.WriteFailed(newFolder, ex);
-            }
-        }
+        if (moveFolder) DatasetEditing.MoveFolder(root, person.Folder, newLabel);
 
         // 2. The montage caption: the band is opaque, so it is repainted over the old caption.
         if (montage)
@@ -135,25 +85,20 @@ public static class DatasetRenamer
             else
             {
                 Montage.DrawCaption(picture, newLabel);
-                AtomicFile.WriteImage(path, picture, 92);
+                AtomicFile.WriteImage(path, picture, DatasetWriterOptions.DefaultJpegQuality);
             }
         }
 
         // 3. Manifest (brought in line with the disk), csv, data.yaml, index, marker.
         var oldPaths = contents.Manifest.People.Where(p => p.Montage is not null).Select(p => p.Montage!).ToList();
-        var manifest = Rebuild(contents, person, newLabel);
-        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.ManifestJsonFileName), DatasetJson.Serialize(manifest));
-        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.ManifestCsvFileName), ManifestCsv.Render(manifest));
-        if (yolo)
-        {
-            var names = contents.Manifest.People.Where(p => p.YoloClass is not null).OrderBy(p => p.YoloClass)
+        var manifest = DatasetEditing.BuildManifest(root, contents.Manifest.CreatedUtc, contents.People,
+            p => p == person ? newLabel : Path.GetFileName(p.Folder), p => p.YoloClass);
+        var names = yolo
+            ? contents.Manifest.People.Where(p => p.YoloClass is not null).OrderBy(p => p.YoloClass)
                 .Select(p => manifest.People.FirstOrDefault(q => q.ClusterId == p.ClusterId && !q.IsNoise)?.Label ?? p.Label)
-                .ToList();
-            AtomicFile.WriteAllText(DatasetLayout.ToFullPath(root, yoloData),
-                DatasetDocuments.RenderYoloData(Path.Combine(root, DatasetLayout.YoloFolderName), names));
-        }
-        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.IndexFileName),
-            DatasetDocuments.RenderIndex(manifest, rel => File.Exists(DatasetLayout.ToFullPath(root, rel))));
+                .ToList()
+            : null;
+        DatasetEditing.WriteDocuments(root, manifest, names);
 
         // The marker: files that moved with their folder (by hand or now) keep being FaceCluster's.
         var owned = new List<string>();
@@ -174,36 +119,5 @@ public static class DatasetRenamer
         owned.AddRange(oldPaths.Where(p => File.Exists(DatasetLayout.ToFullPath(root, p))));
         DatasetWriter.WriteMarker(root, owned, rewritten);
         return result;
-    }
-
-    /// <summary>manifest.json as the disk is now, with the renamed person.</summary>
-    private static DatasetManifest Rebuild(DatasetContents contents, DatasetPerson renamed, string newLabel)
-    {
-        var manifest = new DatasetManifest { CreatedUtc = contents.Manifest.CreatedUtc };
-        foreach (var person in contents.People)
-        {
-            string folder = person == renamed ? newLabel : Path.GetFileName(person.Folder);
-            string label = person.IsNoise ? person.ManifestLabel ?? FaceCluster.NoiseLabel : folder;
-            string montage = DatasetLayout.Relative(folder, DatasetLayout.MontageFileName);
-            manifest.People.Add(new ManifestPerson
-            {
-                Label = label,
-                ClusterId = person.ClusterId,
-                Folder = folder,
-                IsNoise = person.IsNoise,
-                Count = person.Count,
-                YoloClass = person.YoloClass,
-                Montage = File.Exists(DatasetLayout.ToFullPath(contents.Root, montage)) ? montage : null,
-            });
-            foreach (var row in person.Rows)
-            {
-                row.Label = label;
-                row.ClusterId = person.ClusterId;
-                row.Portrait = row.Portrait is null ? null : DatasetLayout.Relative(folder, row.Portrait.Split('/')[^1]);
-                row.Chip = row.Chip is null ? null : DatasetLayout.Relative(folder, row.Chip.Split('/')[^1]);
-                manifest.Faces.Add(row);
-            }
-        }
-        return manifest;
     }
 }

@@ -9,8 +9,10 @@ public enum DatasetWriteAction
     Replace,
     /// <summary>The file exists but FaceCluster did not write it: it is left untouched.</summary>
     Skip,
-    /// <summary>A folder is renamed (<see cref="DatasetRenamer"/>).</summary>
+    /// <summary>A folder is renamed (<see cref="DatasetRenamer"/>), or a face file moves to another person (<see cref="DatasetMerger"/>).</summary>
     Move,
+    /// <summary>A file FaceCluster wrote, or a person folder emptied by a merge, is removed (<see cref="DatasetMerger"/>).</summary>
+    Delete,
 }
 
 /// <summary>Progress of a dataset operation.</summary>

@@ -255,7 +255,7 @@ public sealed class DatasetWriter
                 {
                     ct.ThrowIfCancellationRequested();
                     reporter?.Progress(new DatasetProgress("Writing dataset", $"Image {done + 1} of {bySource.Count}: {Path.GetFileName(group.Key)}", done, bySource.Count));
-                    using var image = LoadImage(group.Key, reporter);
+                    using var image = LoadImage(group.Key, reporter, "its faces get no portrait, chip, tile or YOLO image");
                     if (image is null)
                     {
                         foreach (var (plan, face) in group) ForgetFiles(rows[(plan.Person.ClusterId, face.Id)], plan);
@@ -287,10 +287,7 @@ public sealed class DatasetWriter
                             }
                             if (montageIds.Contains((plan.Person.ClusterId, face.Id)))
                             {
-                                // Tiles are for recognising the person at a glance: a face-sized margin (0.3 of the box
-                                // sideways, 0.5 up and down, the tile's 4:5 shape) rather than the portrait's fixed
-                                // 100/150 px, which on a small face in a 700x500 frame leaves a 96 px tile mostly background.
-                                var tileRegion = PortraitCrop.Region(face.Box, width, height, (int)(face.Box.Width * 0.3f), (int)(face.Box.Height * 0.5f));
+                                var tileRegion = Montage.TileRegion(face.Box, width, height);
                                 using var tileCrop = new Mat(image, tileRegion ?? region.Value);
                                 tiles[(plan.Person.ClusterId, face.Id)] = Montage.MakeTile(tileCrop);
                             }
@@ -464,18 +461,19 @@ public sealed class DatasetWriter
         row.Chip = null;
     }
 
-    private static Mat? LoadImage(string path, IDatasetReporter? reporter)
+    /// <summary>The decoded source image, or null with a warning that ends in <paramref name="consequence"/>.</summary>
+    internal static Mat? LoadImage(string path, IDatasetReporter? reporter, string consequence)
     {
         if (!File.Exists(path))
         {
-            reporter?.Warning($"Source image '{path}' no longer exists; its faces get no portrait, chip, tile or YOLO image.");
+            reporter?.Warning($"Source image '{path}' no longer exists; {consequence}.");
             return null;
         }
         var image = Cv2.ImRead(path, ImreadModes.Color);
         if (image.Empty())
         {
             image.Dispose();
-            reporter?.Warning($"Source image '{path}' could not be decoded; its faces get no portrait, chip, tile or YOLO image.");
+            reporter?.Warning($"Source image '{path}' could not be decoded; {consequence}.");
             return null;
         }
         return image;

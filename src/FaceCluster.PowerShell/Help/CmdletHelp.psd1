@@ -257,6 +257,33 @@ To name people, rename them with Rename-FaceCluster, or simply rename their fold
             }
         )
     }
+    'Merge-FaceCluster' = @{
+        Synopsis    = 'Merges two or more people of an exported dataset into one person.'
+        Description = @'
+Merge-FaceCluster fixes the commonest clustering mistake, one person split into two clusters, in a dataset written by Export-FaceDataset. Give the people by -Label or by cluster -Id; they all become the first one given, which keeps its label and cluster id unless -NewLabel names the merged person.
+
+The faces'' portraits and chips move into the kept person''s folder (a name already used there gets a _2 suffix), the montage is rebuilt from all the merged faces with the same face choice Export-FaceDataset uses, and manifest.json, manifest.csv and index.html list the faces under the kept person. With a YOLO dataset the merged-away people leave the names of yolo/data.yaml, and the class index of every label line is renumbered to match. A merged-away folder is removed when only files FaceCluster wrote are left in it; files it did not write are never deleted or overwritten, and their folder stays with a warning.
+
+Fewer than two different people is refused (TooFewPeople), as are unknown people (ClusterNotFound), a -NewLabel another person already has (LabelConflict) and a -NewLabel that cannot be a folder name (LabelInvalid). -WhatIf lists every file it would move, write or remove and changes nothing. It emits the merged person''s summary (Label, ClusterId, Folder, FaceCount, Files).
+'@
+        Inputs      = @('None')
+        Parameters  = @{
+            Path     = 'The dataset folder written by Export-FaceDataset. Binds from the pipeline by property name (PSPath, FullName).'
+            Label    = 'The people to merge, by current label (folder name). The first one is kept; the others are merged into it.'
+            Id       = 'The people to merge, by cluster id as shown in manifest.csv. The first one is kept.'
+            NewLabel = 'A name for the merged person. Without it the merged person keeps the first person''s label. It becomes a folder name, so path separators and reserved names are refused.'
+        }
+        Examples    = @(
+            @{
+                Code    = 'Merge-FaceCluster ./dataset -Label Alice, Person_7'
+                Remarks = 'Person_7 was Alice all along: its faces move into Alice/, Alice''s montage is rebuilt and Person_7 disappears from the manifests, index.html and data.yaml.'
+            }
+            @{
+                Code    = 'Merge-FaceCluster ./dataset -Id 2, 5, 9 -NewLabel Bob -WhatIf'
+                Remarks = 'Shows what making clusters 2, 5 and 9 one person called Bob would move, write and remove, without changing anything.'
+            }
+        )
+    }
     'Rename-FaceCluster' = @{
         Synopsis    = 'Names a person of an exported dataset everywhere the name appears.'
         Description = @'
