@@ -74,10 +74,13 @@ public static class DatasetReader
             .Where(n => !n.StartsWith('.') && !string.Equals(n, DatasetLayout.YoloFolderName, StringComparison.OrdinalIgnoreCase))
             .Order(StringComparer.Ordinal)
             .ToList();
+        // Only face files can be moved between people; every folder has its own montage.jpg, and other files are not ours.
+        var faceFiles = manifest.Faces.SelectMany(r => new[] { r.Portrait, r.Chip }).OfType<string>()
+            .Select(r => r.Split('/')[^1]).ToHashSet(StringComparer.Ordinal);
         var fileLocation = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var folder in folders)
         {
-            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder)).Select(Path.GetFileName).OfType<string>())
+            foreach (var file in Directory.EnumerateFiles(Path.Combine(root, folder)).Select(Path.GetFileName).OfType<string>().Where(faceFiles.Contains))
             {
                 if (!fileLocation.TryAdd(file, folder))
                     reporter?.Warning($"'{file}' is in both '{fileLocation[file]}' and '{folder}'; the face stays in '{fileLocation[file]}'.");
