@@ -49,7 +49,8 @@ public class GetFaceEncodingTests
         var errors = result.Errors.ToDictionary(e => Path.GetFileName(e.TargetObject?.ToString() ?? ""), e => e);
         Assert.Equal("PathNotFound", errors["missing.jpg"].FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(ErrorCategory.ObjectNotFound, errors["missing.jpg"].CategoryInfo.Category);
-        Assert.Equal("PathIsDirectory", errors["folder"].FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal("NoImagesInFolder", errors["folder"].FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(ErrorCategory.ObjectNotFound, errors["folder"].CategoryInfo.Category);
         foreach (var name in new[] { "empty.jpg", "notes.jpg", "corrupt.jpg" })
         {
             Assert.Equal("ImageDecodeFailed", errors[name].FullyQualifiedErrorId.Split(',')[0]);
@@ -57,6 +58,39 @@ public class GetFaceEncodingTests
         }
         Assert.Equal(5, result.Errors.Count);
         Assert.StartsWith("ImageDecodeFailed,FaceCluster.PowerShell.Commands.GetFaceEncodingCommand", errors["notes.jpg"].FullyQualifiedErrorId);
+    }
+
+    [Fact]
+    public void APhotoFolderGivesTheFacesOfItsImagesAndRecurseAddsItsSubfolders()
+    {
+        string dir = TestEnvironment.NewTempDirectory();
+        File.Copy(TestEnvironment.DemoPhoto(1), Path.Combine(dir, "b.JPG"));
+        File.Copy(TestEnvironment.DemoPhoto(3), Path.Combine(dir, "a.jpeg"));
+        File.WriteAllText(Path.Combine(dir, "notes.txt"), "not a photo, and not an error either");
+        File.Copy(TestEnvironment.DemoPhoto(2), Path.Combine(dir, ".hidden.jpg"));
+        string sub = Directory.CreateDirectory(Path.Combine(dir, "day2")).FullName;
+        File.Copy(TestEnvironment.DemoPhoto(4), Path.Combine(sub, "c.png.jpg"));
+        string empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
+
+        using var session = new ModuleSession();
+        var flat = session.Run("Get-FaceEncoding -Path $args[0] -Verbose", dir);
+        Assert.Empty(flat.Errors);
+        // Ordinal order of the full paths: a.jpeg (photo 3, three faces) before b.JPG (photo 1, three faces).
+        Assert.Equal([Path.Combine(dir, "a.jpeg"), Path.Combine(dir, "b.JPG")], flat.Objects<FaceEncoding>().Select(f => f.Path).Distinct());
+        Assert.Equal(6, flat.Objects<FaceEncoding>().Count());
+        Assert.Contains(flat.Verbose, v => v.Contains("2 image files", StringComparison.Ordinal));
+
+        var deep = session.Run("Get-FaceEncoding -Path $args[0] -Recurse -ThrottleLimit 2", dir);
+        Assert.Empty(deep.Errors);
+        Assert.Equal([Path.Combine(dir, "a.jpeg"), Path.Combine(dir, "b.JPG"), Path.Combine(sub, "c.png.jpg")],
+            deep.Objects<FaceEncoding>().Select(f => f.Path).Distinct());
+        Assert.Equal(10, deep.Objects<FaceEncoding>().Count());
+
+        var nothing = session.Run("Get-FaceEncoding -LiteralPath $args[0]", empty);
+        var error = Assert.Single(nothing.Errors);
+        Assert.Equal("NoImagesInFolder", error.FullyQualifiedErrorId.Split(',')[0]);
+        Assert.Equal(empty, error.TargetObject);
+        Assert.Empty(nothing.Output);
     }
 
     [Fact]

@@ -22,6 +22,32 @@ namespace FaceCluster.Imaging;
 /// </remarks>
 public static class ImageLoader
 {
+    /// <summary>The file name extensions a folder of photos is searched for (the formats <see cref="DetectFormat"/> knows).</summary>
+    public static IReadOnlySet<string> ImageFileExtensions { get; } = new HashSet<string>(
+        [".jpg", ".jpeg", ".jpe", ".jfif", ".png", ".bmp", ".dib", ".webp", ".tif", ".tiff"], StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>
+    /// The image files of a folder (and, with <paramref name="recurse"/>, of its subfolders), by extension, in ordinal
+    /// order of their full paths so that a folder always gives the same sequence. Hidden entries (names starting with a
+    /// dot, as cameras and sync tools leave them) are skipped.
+    /// </summary>
+    public static IReadOnlyList<string> FindImages(string directory, bool recurse)
+    {
+        var options = new EnumerationOptions
+        {
+            RecurseSubdirectories = recurse,
+            AttributesToSkip = FileAttributes.Hidden | FileAttributes.System,
+            IgnoreInaccessible = true,
+            MatchCasing = MatchCasing.CaseInsensitive,
+        };
+        string root = Path.GetFullPath(directory);
+        return Directory.EnumerateFiles(root, "*", options)
+            .Where(f => ImageFileExtensions.Contains(Path.GetExtension(f)))
+            .Where(f => !Path.GetRelativePath(root, f).Split(Path.DirectorySeparatorChar).Any(part => part.StartsWith('.')))
+            .Order(StringComparer.Ordinal)
+            .ToList();
+    }
+
     /// <summary>Loads an image file as 8-bit BGR, upright according to its EXIF orientation.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ImageDecodeException">The file is empty, not an image, of an unsupported format, or corrupt.</exception>

@@ -40,6 +40,10 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     [ValidateRange(1, 64)]
     public int ThrottleLimit { get; set; } = Environment.ProcessorCount;
 
+    /// <summary>A folder given as -Path also gives the images of its subfolders.</summary>
+    [Parameter]
+    public SwitchParameter Recurse { get; set; }
+
     /// <summary>Keeps one store per source image here, so a rerun after Ctrl+C or a crash encodes only what is missing.</summary>
     [Parameter]
     [ValidateNotNullOrEmpty]
@@ -114,6 +118,15 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
         ReportProgress(final: true);
         if (CachePath is not null) WriteVerbose($"{imagesFromCache} of {imagesDone} images came from the cache; {imagesDone - imagesFromCache} were encoded.");
         WriteProgress(new ProgressRecord(1, "Get-FaceEncoding", $"{imagesDone} images, {facesFound} faces") { RecordType = ProgressRecordType.Completed });
+    }
+
+    /// <summary>A photo folder stands for the image files in it (by extension; -Recurse for subfolders).</summary>
+    protected override IReadOnlyList<string>? ExpandDirectory(string directory)
+    {
+        var images = ImageLoader.FindImages(directory, Recurse);
+        if (images.Count == 0) WriteError(FaceClusterErrors.NoImagesInFolderError(directory, Recurse));
+        else WriteVerbose($"'{directory}': {images.Count} image files{(Recurse ? " (with subfolders)" : "")}.");
+        return images;
     }
 
     private ImageEncodingResult Work(EncodingRequest request, CancellationToken cancellation) =>

@@ -7,13 +7,14 @@ Get-FaceEncoding detects faces with MediaPipe BlazeFace (run by OpenCV DNN), ali
 
 Two descriptors of the same person are usually less than 0.6 apart (Euclidean); lower is stricter. Images with no face produce no object (-Verbose says so). Large photos are searched at several scales so that faces down to about 40 pixels across are found, and photos that are already tight face crops are retried on a padded canvas.
 
-Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP and TIFF; grey, RGBA and 16-bit images; EXIF orientation is honoured. A missing file gives a PathNotFound error and an unreadable one an ImageDecodeFailed error; the other inputs are still processed.
+Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP and TIFF; grey, RGBA and 16-bit images; EXIF orientation is honoured. A folder stands for the image files in it (by extension: .jpg, .jpeg, .png, .bmp, .webp, .tif and the like; hidden files skipped; in ordinal order of their paths), and -Recurse adds its subfolders. A missing file gives a PathNotFound error, a folder without images a NoImagesInFolder error, and an unreadable image an ImageDecodeFailed error; the other inputs are still processed.
 
 -ThrottleLimit images are processed at once; results still come out in input order, and at most two images per worker are held in memory, however long the input. Ctrl+C stops within a second.
 '@
         Inputs      = @('System.String', 'System.IO.FileInfo', 'FaceCluster.VideoFrame')
         Parameters  = @{
-            Path          = 'Image files to search. Wildcards are expanded. FileInfo objects (Get-ChildItem) bind by their PSPath or FullName, VideoFrame objects (Export-VideoFrames) by their Path, and strings by value.'
+            Path          = 'Image files or photo folders to search. Wildcards are expanded. FileInfo objects (Get-ChildItem) bind by their PSPath or FullName, VideoFrame objects (Export-VideoFrames) by their Path, and strings by value.'
+            Recurse       = 'A folder given as -Path or -LiteralPath also gives the images of all its subfolders.'
             LiteralPath   = 'Image files to search, used exactly as typed (no wildcard expansion).'
             VideoPath     = 'Set by the pipeline from VideoFrame objects: the video the frame came from. Not normally typed.'
             FrameIndex    = 'Set by the pipeline from VideoFrame objects (their Index). Not normally typed.'
@@ -28,6 +29,10 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
             @{
                 Code    = 'Get-FaceEncoding -Path ./photos/*.jpg'
                 Remarks = 'Finds and describes every face in the JPEG files of ./photos, using all processors.'
+            }
+            @{
+                Code    = 'Get-FaceEncoding ./albums -Recurse -CachePath ./face-cache | Invoke-FaceClustering | Export-FaceDataset ./people'
+                Remarks = 'Encodes every photo under ./albums and its subfolders (a rerun only encodes new photos), groups the faces into people and writes one folder per person.'
             }
             @{
                 Code    = 'Export-VideoFrames ./party.mp4 | Get-FaceEncoding -ThrottleLimit 4 | Export-FaceEncoding ./party.faces.jsonl'

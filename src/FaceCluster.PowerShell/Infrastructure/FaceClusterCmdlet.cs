@@ -22,15 +22,23 @@ public abstract class FaceClusterCmdlet : PSCmdlet
         {
             foreach (var resolved in ResolveExisting(path, literal))
             {
-                if (Directory.Exists(resolved))
+                if (!Directory.Exists(resolved))
                 {
-                    WriteError(FaceClusterErrors.PathIsDirectoryError(resolved));
+                    yield return resolved;
                     continue;
                 }
-                yield return resolved;
+                var inside = ExpandDirectory(resolved);
+                if (inside is null) WriteError(FaceClusterErrors.PathIsDirectoryError(resolved));
+                foreach (var file in inside ?? []) yield return file;
             }
         }
     }
+
+    /// <summary>
+    /// The files a folder given as input stands for, or null when this cmdlet does not read folders (a PathIsDirectory
+    /// error). An override reports a folder with nothing to read itself.
+    /// </summary>
+    protected virtual IReadOnlyList<string>? ExpandDirectory(string directory) => null;
 
     /// <summary>Resolves one path (wildcards unless literal) to existing provider paths; reports PathNotFound otherwise.</summary>
     protected IReadOnlyList<string> ResolveExisting(string path, bool literal)

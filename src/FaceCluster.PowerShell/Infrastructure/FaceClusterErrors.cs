@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using Store = global::FaceCluster.Store;
 using Video = global::FaceCluster.Video;
+using Imaging = global::FaceCluster.Imaging;
 
 namespace FaceCluster.PowerShell.Infrastructure;
 
@@ -12,6 +13,7 @@ public static class FaceClusterErrors
 {
     public const string PathNotFound = "PathNotFound";
     public const string PathIsDirectory = "PathIsDirectory";
+    public const string NoImagesInFolder = "NoImagesInFolder";
     public const string ImageDecodeFailed = "ImageDecodeFailed";
     public const string ImageProcessingFailed = "ImageProcessingFailed";
     public const string ModelUnavailable = "ModelUnavailable";
@@ -25,6 +27,11 @@ public static class FaceClusterErrors
     public static ErrorRecord PathIsDirectoryError(string path) =>
         new(new ArgumentException($"'{path}' is a directory; give the files inside it (for example '{Path.Combine(path, "*")}')."),
             PathIsDirectory, ErrorCategory.InvalidArgument, path);
+
+    public static ErrorRecord NoImagesInFolderError(string folder, bool recursed) =>
+        new(new FileNotFoundException($"The folder '{folder}' holds no image files ({string.Join(", ", Imaging.ImageLoader.ImageFileExtensions.Order(StringComparer.Ordinal))})" +
+                (recursed ? "." : "; -Recurse also searches its subfolders."), folder),
+            NoImagesInFolder, ErrorCategory.ObjectNotFound, folder);
 
     public static ErrorRecord Create(Exception exception, string errorId, ErrorCategory category, object? target) =>
         new(exception, errorId, category, target);
