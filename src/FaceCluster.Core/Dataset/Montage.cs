@@ -1,3 +1,5 @@
+using System.Globalization;
+using System.Text;
 using OpenCvSharp;
 
 namespace FaceCluster.Dataset;
@@ -106,13 +108,13 @@ public static class Montage
     /// <summary>
     /// Paints the opaque band and the caption. The band covers the old caption completely, so a rename
     /// re-renders the montage from the montage itself (no source images needed).
-    /// Hershey fonts are ASCII only: other characters are drawn as '?'.
+    /// Hershey fonts are ASCII only: the label is drawn as <see cref="CaptionText"/>.
     /// </summary>
     public static void DrawCaption(Mat montage, string label)
     {
         int width = montage.Cols, height = montage.Rows;
         Cv2.Rectangle(montage, new Rect(0, height - BandHeight, width, BandHeight), BandColour, -1);
-        string text = new(label.Select(c => c is >= ' ' and <= '~' ? c : '?').ToArray());
+        string text = CaptionText(label);
         const HersheyFonts font = HersheyFonts.HersheySimplex;
         double scale = 0.6;
         int maxWidth = width - 12;
@@ -129,6 +131,32 @@ public static class Montage
         }
         var origin = new Point((width - size.Width) / 2, height - (BandHeight - size.Height) / 2 - 1);
         Cv2.PutText(montage, text, origin, font, scale, Scalar.White, 1, LineTypes.AntiAlias);
+    }
+
+    // Latin letters that are not a base letter plus accents, so Unicode decomposition leaves them alone.
+    private static readonly Dictionary<char, string> LatinLetters = new()
+    {
+        ['ß'] = "ss", ['Æ'] = "AE", ['æ'] = "ae", ['Œ'] = "OE", ['œ'] = "oe", ['Ø'] = "O", ['ø'] = "o", ['Ł'] = "L", ['ł'] = "l",
+        ['Đ'] = "D", ['đ'] = "d", ['Ð'] = "D", ['ð'] = "d", ['Þ'] = "Th", ['þ'] = "th", ['ı'] = "i", ['’'] = "'", ['‘'] = "'",
+        ['“'] = "\"", ['”'] = "\"", ['–'] = "-", ['—'] = "-",
+    };
+
+    /// <summary>
+    /// The label as the montage caption can draw it: accents dropped (Zoë → Zoe, José → Jose), other Latin letters
+    /// spelled out (ß → ss, Ø → O), and anything the ASCII-only Hershey fonts cannot draw shown as '?'. The folder,
+    /// manifests and index.html keep the label exactly; only the picture is approximated.
+    /// </summary>
+    public static string CaptionText(string label)
+    {
+        var text = new StringBuilder(label.Length);
+        foreach (char c in label.Normalize(NormalizationForm.FormD))
+        {
+            if (c is >= ' ' and <= '~') text.Append(c);
+            else if (CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.NonSpacingMark) continue;
+            else if (LatinLetters.TryGetValue(c, out var spelled)) text.Append(spelled);
+            else if (!char.IsLowSurrogate(c)) text.Append('?');
+        }
+        return text.ToString();
     }
 }
 
