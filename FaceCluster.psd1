@@ -20,6 +20,7 @@
         'Export-FaceDataset'
         'Rename-FaceCluster'
         'Merge-FaceCluster'
+        'Import-FaceDataset'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

@@ -274,6 +274,55 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture)
     }
 
     [Fact]
+    public void ImportFaceDatasetFollowsHandCorrectionsAndAReExportCarriesThemIntoYolo()
+    {
+        using var session = new ModuleSession();
+        var clusters = Cluster(session, fixture.FirstFourPhotos);
+        string root = TestEnvironment.NewTempDirectory();
+        string output = Path.Combine(root, "dataset");
+        Assert.Null(Export(session, clusters, output, "-Format Yolo").Error);
+
+        // By hand: rename Person_2's folder, and move one face of Person_3 (portrait and chip) into Person_1's folder.
+        Directory.Move(Path.Combine(output, "Person_2"), Path.Combine(output, "Bob"));
+        string moved = Directory.GetFiles(Path.Combine(output, "Person_3"), "portrait_*.jpg").Order(StringComparer.Ordinal).First();
+        string key = Path.GetFileNameWithoutExtension(moved)["portrait_".Length..];
+        File.Move(moved, Path.Combine(output, "Person_1", Path.GetFileName(moved)));
+        File.Move(Path.Combine(output, "Person_3", $"chip_{key}.png"), Path.Combine(output, "Person_1", $"chip_{key}.png"));
+
+        string notADataset = Directory.CreateDirectory(Path.Combine(root, "plain")).FullName;
+        var imported = session.Run("Import-FaceDataset -Path $args[0], $args[1]", notADataset, output);
+        Assert.Equal(["DatasetInvalid"], imported.ErrorIds);
+        Assert.Equal(notADataset, imported.Errors[0].TargetObject);
+        var people = imported.Objects<Person>().ToDictionary(p => p.Label);
+        Assert.Equal(clusters.Select(c => c.Label).Select(l => l == "Person_2" ? "Bob" : l).Order(StringComparer.Ordinal), people.Keys.Order(StringComparer.Ordinal));
+        Assert.Equal(clusters[0].Count + 1, people["Person_1"].Count);
+        Assert.Equal(clusters[2].Count - 1, people["Person_3"].Count);
+        Assert.Equal(clusters[1].Faces.Select(f => f.Id).Order(StringComparer.Ordinal), people["Bob"].Faces.Select(f => f.Id).Order(StringComparer.Ordinal));
+        var movedFace = Assert.Single(people["Person_1"].Faces, f => !clusters[0].Faces.Any(g => g.Id == f.Id));
+        var original = clusters[2].Faces.Single(f => f.Id == movedFace.Id);
+        Assert.Equal(original.Descriptor, movedFace.Descriptor);
+        Assert.Equal(original.Box, movedFace.Box);
+        Assert.Equal(original.Path, movedFace.Path);
+        Assert.All(people.Values, p => Assert.Contains(p.Medoid, p.Faces));
+
+        // A fresh export of the corrected people: the moved face's YOLO box now carries Person_1's class.
+        string corrected = Path.Combine(root, "corrected");
+        var reexport = session.Run("Import-FaceDataset -LiteralPath $args[0] | Export-FaceDataset -OutputPath $args[1] -Format Yolo", output, corrected);
+        Assert.Empty(reexport.Errors);
+        var names = YamlNames(Path.Combine(corrected, "yolo", "data.yaml"));
+        var again = session.Run("Import-FaceDataset $args[0]", corrected).Objects<Person>().ToDictionary(p => p.Label, p => p.Faces.Select(f => f.Id).Order(StringComparer.Ordinal).ToList());
+        Assert.Equal(people.ToDictionary(p => p.Key, p => p.Value.Faces.Select(f => f.Id).Order(StringComparer.Ordinal).ToList()), again);
+        Assert.Contains("Bob", names);
+        string labelFile = Directory.GetFiles(Path.Combine(corrected, "yolo", "labels"), YoloStem(movedFace.Path) + ".txt", SearchOption.AllDirectories).Single();
+        // The label line of the moved face is the one whose centre is nearest the face's box centre.
+        double cx = (movedFace.Box.X + movedFace.Box.Width / 2) / movedFace.ImageWidth, cy = (movedFace.Box.Y + movedFace.Box.Height / 2) / movedFace.ImageHeight;
+        var line = File.ReadAllLines(labelFile).Select(l => l.Split(' '))
+            .MinBy(f => Math.Pow(double.Parse(f[1], CultureInfo.InvariantCulture) - cx, 2) + Math.Pow(double.Parse(f[2], CultureInfo.InvariantCulture) - cy, 2))!;
+        Assert.Equal(names.IndexOf("Person_1").ToString(CultureInfo.InvariantCulture), line[0]);
+        Assert.NotEqual(names.IndexOf("Person_3"), names.IndexOf("Person_1"));
+    }
+
+    [Fact]
     public void AFolderRenamedByHandIsThePersonsNewName()
     {
         using var session = new ModuleSession();

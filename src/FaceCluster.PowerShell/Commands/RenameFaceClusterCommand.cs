@@ -13,7 +13,7 @@ public sealed class RenameFaceClusterCommand : FaceClusterCmdlet
     private const string IdSet = "Id";
 
     /// <summary>The dataset folder written by Export-FaceDataset.</summary>
-    [Parameter(Mandatory = true, Position = 0)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
     [Alias("PSPath", "FullName")]
     [ValidateNotNullOrEmpty]
     public string Path { get; set; } = "";

@@ -267,9 +267,9 @@ To name people, rename them with Rename-FaceCluster, or simply rename their fold
         Description = @'
 Merge-FaceCluster fixes the commonest clustering mistake, one person split into two clusters, in a dataset written by Export-FaceDataset. Give the people by -Label or by cluster -Id; they all become the first one given, which keeps its label and cluster id unless -NewLabel names the merged person.
 
-The faces'' portraits and chips move into the kept person''s folder (a name already used there gets a _2 suffix), the montage is rebuilt from all the merged faces with the same face choice Export-FaceDataset uses, and manifest.json, manifest.csv and index.html list the faces under the kept person. With a YOLO dataset the merged-away people leave the names of yolo/data.yaml, and the class index of every label line is renumbered to match. A merged-away folder is removed when only files FaceCluster wrote are left in it; files it did not write are never deleted or overwritten, and their folder stays with a warning.
+The faces' portraits and chips move into the kept person's folder (a name already used there gets a _2 suffix), the montage is rebuilt from all the merged faces with the same face choice Export-FaceDataset uses, and manifest.json, manifest.csv and index.html list the faces under the kept person. With a YOLO dataset the merged-away people leave the names of yolo/data.yaml, and the class index of every label line is renumbered to match. A merged-away folder is removed when only files FaceCluster wrote are left in it; files it did not write are never deleted or overwritten, and their folder stays with a warning.
 
-Fewer than two different people is refused (TooFewPeople), as are unknown people (ClusterNotFound), a -NewLabel another person already has (LabelConflict) and a -NewLabel that cannot be a folder name (LabelInvalid). -WhatIf lists every file it would move, write or remove and changes nothing. It emits the merged person''s summary (Label, ClusterId, Folder, FaceCount, Files).
+Fewer than two different people is refused (TooFewPeople), as are unknown people (ClusterNotFound), a -NewLabel another person already has (LabelConflict) and a -NewLabel that cannot be a folder name (LabelInvalid). -WhatIf lists every file it would move, write or remove and changes nothing. It emits the merged person's summary (Label, ClusterId, Folder, FaceCount, Files).
 '@
         Inputs      = @('None')
         Parameters  = @{
@@ -286,6 +286,34 @@ Fewer than two different people is refused (TooFewPeople), as are unknown people
             @{
                 Code    = 'Merge-FaceCluster ./dataset -Id 2, 5, 9 -NewLabel Bob -WhatIf'
                 Remarks = 'Shows what making clusters 2, 5 and 9 one person called Bob would move, write and remove, without changing anything.'
+            }
+        )
+    }
+    'Import-FaceDataset' = @{
+        Synopsis    = 'Reads the people of an exported dataset back as FaceCluster objects, as the folders now stand.'
+        Description = @'
+Import-FaceDataset reads a dataset folder written by Export-FaceDataset and emits one FaceCluster.FaceCluster per person, with the faces' descriptors, boxes and sources from the manifest. The folders on disk win over the manifest: a person folder renamed in a file manager gives the person its new label, and a portrait or chip moved into another person's folder (or a new folder) moves that face to that person. That makes hand corrections part of the data: move a wrongly filed face's portrait into the right folder, then import the dataset and export it again (for example with -Format Yolo) so the YOLO labels follow.
+
+The clusters keep the manifest's Id and get their Medoid, MeanDistance and MaxDistance recomputed from the faces they hold now. A folder that is not a dataset gives a DatasetInvalid error and the other folders are still read; warnings say when a face file is found in two folders or faces have no file left.
+'@
+        Inputs      = @('System.String', 'System.IO.DirectoryInfo')
+        Parameters  = @{
+            Path         = 'Dataset folders written by Export-FaceDataset. Wildcards are expanded; DirectoryInfo objects bind by their PSPath or FullName.'
+            LiteralPath  = 'Dataset folders, used exactly as typed (no wildcard expansion).'
+            IncludeNoise = 'Also emits the unclustered faces (the _unclustered folder, written with Export-FaceDataset -IncludeNoise) as one cluster with Id 0 and IsNoise set.'
+        }
+        Examples    = @(
+            @{
+                Code    = 'Import-FaceDataset ./dataset'
+                Remarks = 'Lists the people of a dataset with their face counts and medoids, including any renames and moves made by hand.'
+            }
+            @{
+                Code    = 'Import-FaceDataset ./dataset | Export-FaceDataset ./dataset-v2 -Format Yolo'
+                Remarks = 'After faces were moved between person folders by hand, writes a fresh dataset whose crops, manifests and YOLO labels follow the corrections (the source images must still exist).'
+            }
+            @{
+                Code    = 'Export-VideoFrames ./today.mp4 | Get-FaceEncoding | Find-FaceCluster -Reference (Import-FaceDataset ./dataset)'
+                Remarks = 'Uses the people of a dataset as the known people for filing new faces (passing the folder itself to -Reference does the same).'
             }
         )
     }

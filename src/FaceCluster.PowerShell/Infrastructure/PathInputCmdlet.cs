@@ -21,7 +21,7 @@ public abstract class PathInputCmdlet : FaceClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 
-    /// <summary>The existing files this record names; missing paths and directories are reported and skipped.</summary>
+    /// <summary>The existing files this record names (a folder: what <see cref="FaceClusterCmdlet.ExpandDirectory"/> makes of it); missing paths are reported and skipped.</summary>
     protected IEnumerable<string> InputFiles()
     {
         bool literal = ParameterSetName == LiteralPathSet;

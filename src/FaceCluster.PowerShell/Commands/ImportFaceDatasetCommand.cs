@@ -1,0 +1,40 @@
+using System.Management.Automation;
+using FaceCluster.Dataset;
+using FaceCluster.PowerShell.Infrastructure;
+
+namespace FaceCluster.PowerShell.Commands;
+
+/// <summary>Reads the people of an exported dataset back as FaceCluster objects, as the folders now stand.</summary>
+[Cmdlet(VerbsData.Import, "FaceDataset", DefaultParameterSetName = PathSet)]
+[OutputType(typeof(FaceCluster))]
+public sealed class ImportFaceDatasetCommand : PathInputCmdlet
+{
+    /// <summary>Also emits the unclustered faces (the _unclustered folder) as one cluster with Id 0 and IsNoise set.</summary>
+    [Parameter]
+    public SwitchParameter IncludeNoise { get; set; }
+
+    /// <summary>A dataset is a folder: it stands for itself.</summary>
+    protected override IReadOnlyList<string>? ExpandDirectory(string directory) => [directory];
+
+    protected override void ProcessRecord()
+    {
+        foreach (var dataset in InputFiles())
+        {
+            var reporter = new CollectingDatasetReporter();
+            DatasetContents contents;
+            try
+            {
+                contents = DatasetReader.Read(dataset, IncludeNoise, reporter);
+            }
+            catch (DatasetException ex)
+            {
+                WriteError(FaceClusterErrors.DatasetError(ex));
+                continue;
+            }
+            foreach (var warning in reporter.Warnings) WriteWarning(warning);
+            var people = contents.ToFaceClusters();
+            WriteVerbose($"'{contents.Root}': {people.Count(p => !p.IsNoise)} people, {people.Sum(p => p.Count)} faces.");
+            foreach (var person in people) WriteObject(person);
+        }
+    }
+}
