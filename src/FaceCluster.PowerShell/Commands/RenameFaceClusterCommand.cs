@@ -30,7 +30,7 @@ public sealed class RenameFaceClusterCommand : FaceClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string NewLabel { get; set; } = "";
 
-    protected override void EndProcessing()
+    protected override void ProcessRecord()
     {
         var dataset = ResolveExisting(Path, literal: false).FirstOrDefault();
         if (dataset is null) return;
