@@ -30,7 +30,15 @@
             Tags         = @('face', 'face-recognition', 'face-detection', 'clustering', 'dataset', 'video', 'opencv', 'onnx', 'Linux', 'PSEdition_Core')
             LicenseUri   = 'https://github.com/facecluster/FaceCluster.PowerShell/blob/main/LICENSE'
             ProjectUri   = 'https://github.com/facecluster/FaceCluster.PowerShell'
-            ReleaseNotes = 'First release: Get-FaceEncoding with BlazeFace detection and the dlib ResNet descriptor.'
+            ReleaseNotes = @'
+0.1.0: first release.
+- Export-VideoFrames: frames by presentation time (1 fps, fit to 700x500), resumable, atomic.
+- Get-FaceEncoding: BlazeFace detection (tiled for small faces), dlib-chip alignment, 128-d dlib ResNet descriptors in ONNX Runtime; files, photo folders (-Recurse) and video frames; -ThrottleLimit, -CachePath.
+- Export-/Import-/Merge-FaceEncoding: a versioned JSON Lines encoding store.
+- Invoke-FaceClustering: deterministic Chinese whispers (default), DBSCAN and average linkage, cannot-link for faces of one image, medoids, -Reference keeps names.
+- Find-FaceCluster: files new faces under known people or Unknown (nearest neighbour, threshold 0.5).
+- Export-/Import-FaceDataset, Rename-FaceCluster, Merge-FaceCluster: per-person folders with crops, chips, montages, manifests, index.html and a YOLO dataset, editable by hand or by cmdlet.
+'@
         }
     }
 }
