@@ -116,6 +116,8 @@ public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper ou
         new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = 0.55 },
         new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = 0.45 },
         new() { Algorithm = ClusteringAlgorithm.DBSCAN },
+        new() { Algorithm = ClusteringAlgorithm.DBSCAN, MinSamples = 1 },
+        new() { Algorithm = ClusteringAlgorithm.DBSCAN, MinSamples = 3 },
         new() { Algorithm = ClusteringAlgorithm.ChineseWhispers },
     ];
 
