@@ -24,6 +24,8 @@ public readonly record struct ClusteringProgress(string Stage, long Completed, l
 public sealed class ClusteringOptions
 {
     public const double DefaultEpsilon = 0.5;
+    // "Seen at least twice": on the sample footage 1 keeps the two people seen in one frame (DBSCAN then has no noise at
+    // all), 2 makes them noise, 3 drops 8 faces; the original's 5 drops everyone seen fewer than 5 times (docs/accuracy.md).
     public const int DefaultMinSamples = 2;
     public const double DefaultAgglomerativeThreshold = 0.6;
     public const double DefaultChineseWhispersThreshold = 0.5;
