@@ -270,6 +270,9 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture)
             Assert.Equal(FaceMatch.UnknownLabel, m.Label);
             Assert.NotNull(m.NearestLabel);
             Assert.True(m.Distance > 0.5);
+            Assert.NotNull(m.RunnerUpLabel);
+            Assert.NotEqual(m.NearestLabel, m.RunnerUpLabel);
+            Assert.True(m.Margin >= 0);
         });
     }
 

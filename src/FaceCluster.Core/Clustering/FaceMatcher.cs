@@ -50,6 +50,15 @@ public sealed class FaceMatch
     public string? NearestLabel { get; init; }
     /// <summary>The reference face that decided the distance.</summary>
     public FaceEncoding? NearestFace { get; init; }
+    /// <summary>The second-nearest person (null with fewer than two known people).</summary>
+    public string? RunnerUpLabel { get; init; }
+    /// <summary>Distance to the second-nearest person (+infinity with fewer than two known people).</summary>
+    public double RunnerUpDistance { get; init; } = double.PositiveInfinity;
+    /// <summary>
+    /// How much nearer the nearest person is than the runner-up. A match with a small margin (under about 0.05) was a
+    /// close call between two look-alikes: worth a human look before it is trusted.
+    /// </summary>
+    public double Margin => RunnerUpDistance - Distance;
 
     public override string ToString() => IsUnknown ? $"{UnknownLabel} ({Distance:0.000})" : $"{Label} ({Distance:0.000})";
 }
@@ -136,13 +145,22 @@ public sealed class FaceMatcher
     private FaceMatch MatchOne(FaceEncoding face)
     {
         // Nearest reference; ties go to the earlier person, then the smaller reference face Id (reference order).
-        int best = -1;
-        float bestD = float.PositiveInfinity;
+        // The runner-up is the nearest reference of any other person.
+        int best = -1, second = -1;
+        float bestD = float.PositiveInfinity, secondD = float.PositiveInfinity;
         var q = face.Descriptor.AsSpan();
         for (int r = 0; r < _refFaces.Length; r++)
         {
             float d = DescriptorMatrix.Distance(q, _matrix.Row(r));
-            if (d < bestD) { bestD = d; best = r; }
+            if (d < bestD)
+            {
+                if (best >= 0 && _personOf[best] != _personOf[r]) (secondD, second) = (bestD, best);
+                (bestD, best) = (d, r);
+            }
+            else if (d < secondD && _personOf[r] != _personOf[best])
+            {
+                (secondD, second) = (d, r);
+            }
         }
         if (best < 0)
         {
@@ -159,6 +177,8 @@ public sealed class FaceMatcher
             IsUnknown = !known,
             NearestLabel = person.Label,
             NearestFace = _refFaces[best],
+            RunnerUpLabel = second >= 0 ? _people[_personOf[second]].Label : null,
+            RunnerUpDistance = secondD,
         };
     }
 

@@ -201,7 +201,7 @@ Two faces of one image are different people: the clusterer never puts them toget
     'Find-FaceCluster' = @{
         Synopsis    = 'Files new faces under known people, or Unknown when nobody is close enough.'
         Description = @'
-Find-FaceCluster compares each face with the faces of known people (FaceCluster objects, or a dataset folder written by Export-FaceDataset) and emits a FaceMatch: the Label and ClusterId of the nearest person with the Distance, or Label Unknown with IsUnknown set when no known face is within -Threshold (default 0.5; lower is stricter). The default is stricter than the dlib descriptor's usual 0.6 on purpose: a stranger is compared with every known face, so 0.6 files strangers under look-alikes (6 of 61 on a labelled set of 13 people, and 3 of 9 faces of the demo photos), while 0.5 filed every known face right and every stranger Unknown on the same measurements (docs/accuracy.md). It also equals the default clustering threshold, so a face is filed under a person exactly when clustering would have linked it to them. Use -Threshold 0.6 for the dlib convention. NearestLabel and NearestFace tell who came closest even for an unknown face.
+Find-FaceCluster compares each face with the faces of known people (FaceCluster objects, or a dataset folder written by Export-FaceDataset) and emits a FaceMatch: the Label and ClusterId of the nearest person with the Distance, or Label Unknown with IsUnknown set when no known face is within -Threshold (default 0.5; lower is stricter). The default is stricter than the dlib descriptor's usual 0.6 on purpose: a stranger is compared with every known face, so 0.6 files strangers under look-alikes (6 of 61 on a labelled set of 13 people, and 3 of 9 faces of the demo photos), while 0.5 filed every known face right and every stranger Unknown on the same measurements (docs/accuracy.md). It also equals the default clustering threshold, so a face is filed under a person exactly when clustering would have linked it to them. Use -Threshold 0.6 for the dlib convention. NearestLabel and NearestFace tell who came closest even for an unknown face; RunnerUpLabel and RunnerUpDistance name the second-nearest person, and Margin (the difference) flags close calls between look-alikes: a match with a margin under about 0.05 is worth a human look.
 
 By default a face is compared with every face of every person (nearest neighbour); -Mode Medoid compares only with each person's medoid, which is faster on large references but less accurate (see docs/accuracy.md).
 '@
@@ -216,6 +216,10 @@ By default a face is compared with every face of every person (nearest neighbour
             @{
                 Code    = 'Export-VideoFrames ./today.mp4 | Get-FaceEncoding | Find-FaceCluster -Reference ./dataset'
                 Remarks = 'Files the faces of today''s footage under the people named in yesterday''s dataset.'
+            }
+            @{
+                Code    = '$filed = Get-FaceEncoding ./door-camera/*.jpg | Find-FaceCluster -Reference ./dataset; $filed | Where-Object { -not $_.IsUnknown -and $_.Margin -lt 0.05 }'
+                Remarks = 'Lists the faces that were filed under a person only narrowly ahead of a look-alike (RunnerUpLabel names the other candidate), for a human to check.'
             }
             @{
                 Code    = '$people = Import-FaceEncoding ./faces.jsonl | Invoke-FaceClustering; Get-FaceEncoding ./new.jpg | Find-FaceCluster $people -Threshold 0.5'

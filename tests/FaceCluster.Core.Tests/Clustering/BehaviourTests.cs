@@ -199,6 +199,17 @@ public class BehaviourTests
             Assert.Equal(expected.Label, r.Label);
             Assert.Equal(expected.Id, r.ClusterId);
             Assert.InRange(r.Distance, 0, 0.6);
+            // The runner-up is the nearest face of anybody else, found by brute force here.
+            var (runnerUp, runnerUpDistance) = clusters.Where(c => c.Label != r.Label)
+                .SelectMany(c => c.Faces.Select(f => (c.Label, D: (double)FaceDistance.Euclidean(queries[k].Descriptor, f.Descriptor))))
+                .MinBy(x => x.D);
+            if (mode == MatchMode.NearestNeighbor)
+            {
+                Assert.Equal(runnerUp, r.RunnerUpLabel);
+                Assert.Equal(runnerUpDistance, r.RunnerUpDistance, 5);
+            }
+            Assert.NotEqual(r.Label, r.RunnerUpLabel);
+            Assert.True(r.Margin > 0, $"margin {r.Margin}");
         }
         Assert.Contains(results, r => r.Label == "Alice");
 
