@@ -51,29 +51,12 @@ public sealed class DatasetMergerTests : IDisposable
         JsonSerializer.Deserialize<DatasetManifest>(File.ReadAllText(Path.Combine(root, DatasetLayout.ManifestJsonFileName)),
             new JsonSerializerOptions { PropertyNamingPolicy = JsonNamingPolicy.CamelCase })!;
 
-    private static int FilledTiles(string montagePath)
-    {
-        using var montage = Cv2.ImRead(montagePath);
-        int filled = 0;
-        for (int i = 0; i < Montage.MaxTiles; i++)
-        {
-            int height = i / 5 == 4 ? Montage.TileHeight - Montage.BandHeight : Montage.TileHeight;
-            using var tile = new Mat(montage, new Rect(i % 5 * Montage.TileWidth, i / 5 * Montage.TileHeight, Montage.TileWidth, height));
-            using var gray = tile.CvtColor(ColorConversionCodes.BGR2GRAY);
-            using var differs = new Mat();
-            Cv2.Absdiff(gray, new Scalar(32), differs);
-            Cv2.Threshold(differs, differs, 24, 255, ThresholdTypes.Binary);
-            if (Cv2.CountNonZero(differs) > tile.Width * tile.Height / 10) filled++;
-        }
-        return filled;
-    }
-
     [Fact]
     public void Merge_moves_faces_rebuilds_the_montage_and_renumbers_yolo_classes()
     {
         WriteDataset();
         Assert.Equal([Alice, Zoe, Carol], YamlNames());
-        Assert.Equal(3, FilledTiles(Path.Combine(Out, Alice, DatasetLayout.MontageFileName)));
+        Assert.Equal(3, MontageTiles.Filled(Path.Combine(Out, Alice, DatasetLayout.MontageFileName)));
 
         var result = DatasetMerger.Merge(Out, [Alice, Zoe]);
 
@@ -92,7 +75,7 @@ public sealed class DatasetMergerTests : IDisposable
             Assert.True(File.Exists(Path.Combine(Out, Alice, $"chip_{id}.png")), id);
             Assert.Contains(Path.Combine(Out, Alice, $"portrait_{id}.jpg"), result.Person.Files);
         }
-        Assert.Equal(6, FilledTiles(Path.Combine(Out, Alice, DatasetLayout.MontageFileName)));
+        Assert.Equal(6, MontageTiles.Filled(Path.Combine(Out, Alice, DatasetLayout.MontageFileName)));
 
         // Zoë's class 1 is gone; Carol moves down from 2 to 1, and every label line follows.
         Assert.Equal([Alice, Carol], YamlNames());
