@@ -64,7 +64,7 @@ public sealed class ExportFaceDatasetCommand : FaceClusterCmdlet
         bool whatIf = IsWhatIf();
         if (!whatIf && !ShouldProcess(output, $"Export a dataset of {people} people")) return;
 
-        var reporter = new Reporter(this, whatIf);
+        var reporter = new CmdletDatasetReporter(this, whatIf, "Export-FaceDataset");
         var options = new DatasetWriterOptions
         {
             OutputDirectory = output,
@@ -101,25 +101,5 @@ public sealed class ExportFaceDatasetCommand : FaceClusterCmdlet
         if (whatIf) return;
         foreach (var person in result.People) WriteObject(person);
         WriteVerbose($"Dataset written to '{result.OutputDirectory}'; open {Path.Combine(result.OutputDirectory, "index.html")} to review it.");
-    }
-
-    /// <summary>The writer runs on the pipeline thread, so it may write progress, warnings and "What if" lines directly.</summary>
-    private sealed class Reporter(ExportFaceDatasetCommand cmdlet, bool whatIf) : IDatasetReporter
-    {
-        private DateTime last;
-
-        public void Progress(DatasetProgress progress)
-        {
-            if (DateTime.UtcNow - last < TimeSpan.FromMilliseconds(200)) return;
-            last = DateTime.UtcNow;
-            cmdlet.WriteProgress(new ProgressRecord(1, "Export-FaceDataset", $"{progress.Activity}: {progress.Status}") { PercentComplete = progress.PercentComplete });
-        }
-
-        public void Warning(string message) => cmdlet.WriteWarning(message);
-
-        public void PlannedWrite(string path, DatasetWriteAction action)
-        {
-            if (whatIf) cmdlet.ShouldProcess(path, action.ToString());
-        }
     }
 }

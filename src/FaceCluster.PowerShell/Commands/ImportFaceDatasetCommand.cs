@@ -20,18 +20,16 @@ public sealed class ImportFaceDatasetCommand : PathInputCmdlet
     {
         foreach (var dataset in InputFiles())
         {
-            var reporter = new CollectingDatasetReporter();
             DatasetContents contents;
             try
             {
-                contents = DatasetReader.Read(dataset, IncludeNoise, reporter);
+                contents = DatasetReader.Read(dataset, IncludeNoise, new CmdletDatasetReporter(this, whatIf: false));
             }
             catch (DatasetException ex)
             {
                 WriteError(FaceClusterErrors.DatasetError(ex));
                 continue;
             }
-            foreach (var warning in reporter.Warnings) WriteWarning(warning);
             var people = contents.ToFaceClusters();
             WriteVerbose($"'{contents.Root}': {people.Count(p => !p.IsNoise)} people, {people.Sum(p => p.Count)} faces.");
             foreach (var person in people) WriteObject(person);

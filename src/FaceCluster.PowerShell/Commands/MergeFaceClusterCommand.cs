@@ -43,7 +43,8 @@ public sealed class MergeFaceClusterCommand : FaceClusterCmdlet
         string into = NewLabel is null ? "the first" : $"'{NewLabel}'";
         bool whatIf = IsWhatIf();
         if (!whatIf && !ShouldProcess(dataset, $"Merge {who} into {into}")) return;
-        var reporter = new Reporter(this, whatIf);
+        // A merge moves a few files and writes one montage: too quick to be worth a progress bar.
+        var reporter = new CmdletDatasetReporter(this, whatIf);
         try
         {
             var result = ParameterSetName == IdSet
@@ -56,20 +57,6 @@ public sealed class MergeFaceClusterCommand : FaceClusterCmdlet
         catch (DatasetException ex)
         {
             WriteError(FaceClusterErrors.DatasetError(ex));
-        }
-    }
-
-    /// <summary>The merge runs on the pipeline thread, so it may write warnings and "What if" lines directly.</summary>
-    private sealed class Reporter(MergeFaceClusterCommand cmdlet, bool whatIf) : IDatasetReporter
-    {
-        // A merge moves a few files and writes one montage: too quick to be worth a progress bar.
-        public void Progress(DatasetProgress progress) { }
-
-        public void Warning(string message) => cmdlet.WriteWarning(message);
-
-        public void PlannedWrite(string path, DatasetWriteAction action)
-        {
-            if (whatIf) cmdlet.ShouldProcess(path, action.ToString());
         }
     }
 }
