@@ -84,6 +84,8 @@ public static class FaceClusterer
         {
             case ClusteringAlgorithm.DBSCAN:
             {
+                // Without constraints the neighbour graph is not needed, and a dense cluster's would grow with its size squared.
+                if (!cannotLink.Any) return Dbscan.RunWithoutGraph(matrix, (float)options.Epsilon, options.MinSamples, dop, progress, ct);
                 var graph = RadiusIndex.BuildGraph(matrix, (float)options.Epsilon, inclusive: true, dop, progress, ct);
                 return Dbscan.Run(graph, options.MinSamples, cannotLink, ct);
             }
