@@ -76,18 +76,40 @@ internal static class Dbscan
     /// the result depends neither on threads nor timing.
     /// </summary>
     public static int[] RunWithoutGraph(DescriptorMatrix m, float eps, int minSamples, int degreeOfParallelism,
-        IProgress<ClusteringProgress>? progress, CancellationToken ct) => RunWithoutGraph(m, eps, minSamples, degreeOfParallelism, progress, ct, out _);
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags) =>
+        RunWithoutGraph(new RadiusIndex(m, degreeOfParallelism, ct), eps, minSamples, degreeOfParallelism, progress, ct, out coreFlags);
 
-    /// <inheritdoc cref="RunWithoutGraph(DescriptorMatrix, float, int, int, IProgress{ClusteringProgress}?, CancellationToken)"/>
-    public static int[] RunWithoutGraph(DescriptorMatrix m, float eps, int minSamples, int degreeOfParallelism,
+    /// <summary>
+    /// Without cannot-link constraints: the graph algorithm while the neighbour graph has at most
+    /// <see cref="GraphPairBudget"/> pairs (it is the faster of the two), the graph-free one beyond. Both are exact, so
+    /// which one ran never shows in the labels.
+    /// </summary>
+    public static int[] RunUnconstrained(DescriptorMatrix m, float eps, int minSamples, int degreeOfParallelism,
+        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        var index = new RadiusIndex(m, degreeOfParallelism, ct);
+        if (m.Count > 0 && index.BlockGraph(eps, true, degreeOfParallelism, progress, ct, GraphPairBudget) is { } graph)
+        {
+            return Run(graph, minSamples, CannotLink.Empty(m.Count), ct);
+        }
+        return RunWithoutGraph(index, eps, minSamples, degreeOfParallelism, progress, ct, out _);
+    }
+
+    /// <summary>
+    /// 16 million neighbour pairs: about 260 MB of graph while it is built. 10,000 near-identical faces (5 * 10^7 pairs)
+    /// took 1 GB as a graph; the graph-free run needs a few bytes per face.
+    /// </summary>
+    public const long GraphPairBudget = 1L << 24;
+
+    /// <inheritdoc cref="RunWithoutGraph(DescriptorMatrix, float, int, int, IProgress{ClusteringProgress}?, CancellationToken, out bool[])"/>
+    internal static int[] RunWithoutGraph(RadiusIndex index, float eps, int minSamples, int degreeOfParallelism,
         IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags)
     {
-        int n = m.Count;
+        int n = index.Count;
         var labels = new int[n];
         Array.Fill(labels, Noise);
         coreFlags = new bool[n];
         if (n == 0) return labels;
-        var index = new RadiusIndex(m, degreeOfParallelism, ct);
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         const int chunk = 256;
         int chunks = (n + chunk - 1) / chunk;
@@ -98,7 +120,7 @@ internal static class Dbscan
         var count = new int[n];
         var core = coreFlags;
         void Report(int c) => progress?.Report(new ClusteringProgress("Neighbours", Interlocked.Add(ref done, Math.Min(n, c * chunk + chunk) - c * chunk), 3L * n));
-        Parallel.For(0, chunks, po, () => (new Stack<int>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
+        Parallel.For(0, chunks, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
         {
             for (int p = c * chunk; p < Math.Min(n, c * chunk + chunk); p++)
             {
@@ -116,7 +138,7 @@ internal static class Dbscan
         var sets = new ConcurrentUnionFind(n);
         var rep = new int[index.NodeCount];       // per node: Unknown, NoCore, or a core face whose set holds all the node's core faces
         Array.Fill(rep, Unknown);
-        Parallel.For(0, chunks, po, () => (new Stack<int>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
+        Parallel.For(0, chunks, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
         {
             for (int p = c * chunk; p < Math.Min(n, c * chunk + chunk); p++)
             {
@@ -135,7 +157,7 @@ internal static class Dbscan
         for (int p = 0; p < n; p++) if (core[p]) labels[p] = number[sets.Find(p)];
 
         // 3. Border faces.
-        Parallel.For(0, chunks, po, () => (new Stack<int>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
+        Parallel.For(0, chunks, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
         {
             for (int p = c * chunk; p < Math.Min(n, c * chunk + chunk); p++)
             {

@@ -31,7 +31,12 @@ internal sealed partial class RadiusIndex
 
     internal static float MarginFor(int dim) => Margin * Math.Max(1f, dim / 128f);
 
-    private NeighborGraph BlockGraph(float r, bool inclusive, int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    /// <summary>Pairs whose two edges fit one array (Array.MaxLength).</summary>
+    private const long MaxPairs = 0x7FFFFFC7 / 2;
+
+    /// <summary>The neighbour graph, or null as soon as it has more than <paramref name="maxPairs"/> pairs (neighbours counted once).</summary>
+    internal NeighborGraph? BlockGraph(float r, bool inclusive, int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct,
+        long maxPairs = MaxPairs)
     {
         int n = _m.Count;
         var norms = new float[n];
@@ -47,10 +52,11 @@ internal sealed partial class RadiusIndex
             for (int s = node.Start; s < node.End; s += BlockSize) blocks.Add((s, Math.Min(node.End, s + BlockSize)));
         }
         var blockPairs = new int[blocks.Count][];
-        long done = 0;
+        long done = 0, pairCount = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         var ctx = new BlockContext(this, norms, r, inclusive, MarginFor(_dim));
-        Parallel.For(0, blocks.Count, po, () => new BlockScratch(), (b, _, scratch) =>
+        bool tooMany = false;
+        Parallel.For(0, blocks.Count, po, () => new BlockScratch(), (b, state, scratch) =>
         {
             var (s, e) = blocks[b];
             scratch.Pairs.Clear();
@@ -59,11 +65,19 @@ internal sealed partial class RadiusIndex
             Interlocked.Add(ref BlockPairEstimates, scratch.Estimates);
             Interlocked.Add(ref BlockRechecks, scratch.Rechecks);
             scratch.Centres = scratch.Estimates = scratch.Rechecks = 0;
+            // Give up as soon as the graph is over budget rather than after collecting all of it.
+            if (Interlocked.Add(ref pairCount, scratch.Pairs.Count / 2) > maxPairs)
+            {
+                tooMany = true;
+                state.Stop();
+                return scratch;
+            }
             blockPairs[b] = scratch.Pairs.ToArray();
             long now = Interlocked.Add(ref done, e - s);
             progress?.Report(new ClusteringProgress("Neighbours", now, n));
             return scratch;
         }, _ => { });
+        if (tooMany) return null;
 
         // Symmetric CSR rows, then each row sorted (the set of pairs does not depend on threads, so neither does the graph).
         var degree = new long[n];

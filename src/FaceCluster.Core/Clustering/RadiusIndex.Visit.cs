@@ -35,6 +35,9 @@ internal sealed partial class RadiusIndex
 
     internal int NodeCount => _nodes.Count;
 
+    /// <summary>Faces in the index.</summary>
+    internal int Count => _order.Length;
+
     /// <summary>Children of a node (empty for a leaf).</summary>
     internal ReadOnlySpan<int> ChildrenOf(int node) => _nodes[node].Children;
 
@@ -46,27 +49,25 @@ internal sealed partial class RadiusIndex
     /// always reported whole). Not thread-safe per scratch; any number of traversals may run at once.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public void Traverse<TVisitor>(int p, float r, bool inclusive, bool forwardOnly, ref TVisitor visitor, Stack<int> stack, float[] path)
+    public void Traverse<TVisitor>(int p, float r, bool inclusive, bool forwardOnly, ref TVisitor visitor, Stack<(int Node, float Dpc)> stack, float[] path)
         where TVisitor : struct, INeighbourVisitor
     {
         if (_nodes.Count == 0) return;
         var row = _m.Row(p);
         float reach = r + Slack;
         stack.Clear();
-        stack.Push(_nodes.Count - 1); // the root is added last
+        int rootIndex = _nodes.Count - 1; // the root is added last
+        stack.Push((rootIndex, DescriptorMatrix.DistanceUpTo(row, _nodes[rootIndex].Centre, _nodes[rootIndex].Radius + reach)));
+        Span<(float, int)> near = stackalloc (float, int)[Branching];
         while (stack.Count > 0)
         {
-            int nodeIndex = stack.Pop();
+            var (nodeIndex, dpc) = stack.Pop();
             var node = _nodes[nodeIndex];
-            bool skip = false;
-            for (int a = 0; a < node.AncMin.Length; a++)
-            {
-                if (path[a] - node.AncMax[a] > reach || node.AncMin[a] - path[a] > reach) { skip = true; break; }
-            }
-            if (skip || visitor.Skip(nodeIndex)) continue;
-            float dpc = DescriptorMatrix.DistanceUpTo(row, node.Centre, node.Radius + reach);
+            // dpc was measured when the node was pushed; path[a] is the query's distance to this node's ancestor at level a
+            // (depth-first order keeps it valid).
             if (node.Depth < MaxDepth) path[node.Depth] = dpc;
             if (dpc - node.Radius > reach) continue;
+            if (visitor.Skip(nodeIndex)) continue;
             if (dpc + node.Radius + Slack < r)
             {
                 if (visitor.All(nodeIndex, node.Start, node.End)) return;
@@ -74,7 +75,21 @@ internal sealed partial class RadiusIndex
             }
             if (node.Children is { } children)
             {
-                foreach (int c in children) stack.Push(c);
+                // Nearest child on top: a traversal that stops early (a count that is reached) stops sooner.
+                int kept = 0;
+                foreach (int c in children)
+                {
+                    var child = _nodes[c];
+                    bool skip = false;
+                    for (int a = 0; a < child.AncMin.Length; a++)
+                    {
+                        if (path[a] - child.AncMax[a] > reach || child.AncMin[a] - path[a] > reach) { skip = true; break; }
+                    }
+                    if (skip) continue;
+                    near[kept++] = (DescriptorMatrix.DistanceUpTo(row, child.Centre, child.Radius + reach), c);
+                }
+                near[..kept].Sort();
+                for (int k = kept - 1; k >= 0; k--) stack.Push((near[k].Item2, near[k].Item1));
                 continue;
             }
             int levels = node.AncMin.Length;

@@ -267,7 +267,7 @@ internal sealed partial class RadiusIndex
         int n = m.Count;
         if (n == 0) return new NeighborGraph([0], []);
         var index = new RadiusIndex(m, degreeOfParallelism, ct);
-        return index.BlockGraph(r, inclusive, degreeOfParallelism, progress, ct);
+        return index.BlockGraph(r, inclusive, degreeOfParallelism, progress, ct) ?? throw TooManyEdges();
     }
 
     /// <summary>The same graph from one tree query per face (the former method; kept as a reference for checks).</summary>
@@ -337,6 +337,10 @@ internal sealed partial class RadiusIndex
         return new NeighborGraph(offsets, targets);
     }
 
+    private static InvalidOperationException TooManyEdges() => new(
+        $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces " +
+        "(DBSCAN without cannot-link constraints needs no graph).");
+
     /// <summary>CSR row offsets from per-face degrees; refuses a graph larger than one array can hold.</summary>
     private static int[] RowOffsets(long[] degree, out long total)
     {
@@ -345,8 +349,7 @@ internal sealed partial class RadiusIndex
         for (int i = 0; i < degree.Length; i++)
         {
             total += degree[i];
-            if (total > Array.MaxLength) throw new InvalidOperationException(
-                $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
+            if (total > Array.MaxLength) throw TooManyEdges();
             offsets[i + 1] = (int)total;
         }
         return offsets;
