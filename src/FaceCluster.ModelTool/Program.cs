@@ -34,6 +34,9 @@ internal static class Program
                 case "golden-chips":
                     GoldenChips.Run(Require(options, "photos"), Require(options, "out"));
                     return 0;
+                case "golden-faceres":
+                    GoldenChips.RunFaceRes(Require(options, "photos"), Require(options, "out"));
+                    return 0;
                 default:
                     throw new ToolException($"unknown command '{args[0]}'.{Environment.NewLine}{Usage}");
             }
@@ -59,6 +62,8 @@ internal static class Program
           convert-faceres --model <json> --out <onnx>
                                                   convert Human's faceres.json (TF.js graph model) to ONNX, print its SHA-256
           golden-chips --photos <dir> --out <dir> cut the 150x150 golden test chips from face-api's demo photos
+          golden-faceres --photos <dir> --out <dir>
+                                                  cut the 224x224 FaceRes golden crops (FaceResNetwork.Crop) from them
         """;
 
     private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
@@ -343,6 +348,26 @@ internal static class GoldenChips
             var path = Path.Combine(output, $"chip{i + 1:00}.png");
             Cv2.ImWrite(path, chip, new ImageEncodingParam(ImwriteFlags.PngCompression, 9));
             Console.WriteLine($"{path}  sample{photo}.jpg [{x},{y} {side}x{side}]");
+        }
+    }
+
+    /// <summary>The FaceRes golden crops: <see cref="FaceResNetwork.Crop"/> of the first <see cref="FaceResCount"/>
+    /// squares above taken as face boxes (one or two faces of every photo).</summary>
+    public const int FaceResCount = 7;
+
+    public static void RunFaceRes(string photos, string output)
+    {
+        Directory.CreateDirectory(output);
+        for (int i = 0; i < FaceResCount; i++)
+        {
+            var (photo, x, y, side) = Crops[i];
+            var photoPath = Path.Combine(photos, $"sample{photo}.jpg");
+            if (!File.Exists(photoPath)) throw new ToolException($"{photoPath} not found (run prepare first; the photos are in face-api's demo folder).");
+            using var image = Cv2.ImRead(photoPath, ImreadModes.Color);
+            using var crop = FaceResNetwork.Crop(image, new FaceBox(x, y, side, side));
+            var path = Path.Combine(output, $"faceres{i + 1:00}.png");
+            Cv2.ImWrite(path, crop, new ImageEncodingParam(ImwriteFlags.PngCompression, 9));
+            Console.WriteLine($"{path}  sample{photo}.jpg box [{x},{y} {side}x{side}]");
         }
     }
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using FaceCluster.Clustering;
+using FaceCluster.Models;
 using FaceCluster.PowerShell.Infrastructure;
 using FaceCluster.Store;
 
@@ -166,7 +167,8 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     private static bool IsUsable(FaceEncoding face, out string? problem)
     {
-        problem = face.Descriptor is not { Length: FaceEncoding.DescriptorLength } ? $"its descriptor has {face.Descriptor?.Length ?? 0} values, not {FaceEncoding.DescriptorLength}"
+        int expected = DescriptorModels.ExpectedLength(face.Model);
+        problem = face.Descriptor?.Length != expected ? $"its descriptor has {face.Descriptor?.Length ?? 0} values, not the {expected} of model {face.Model}"
             : face.Descriptor.Any(v => !float.IsFinite(v)) ? "its descriptor holds NaN or infinite values"
             : null;
         return problem is null;
