@@ -7,20 +7,22 @@ namespace FaceCluster.Clustering;
 /// <summary>Descriptors copied into one contiguous array, in canonical order. All clustering decisions use <see cref="Distance(int, int)"/>.</summary>
 internal sealed class DescriptorMatrix
 {
-    public const int Dim = FaceEncoding.DescriptorLength;
+    /// <summary>Descriptor length: taken from the data (128 for dlib, 1024 for FaceRes; 128 when there is none).</summary>
+    public int Dim { get; }
 
-    public DescriptorMatrix(int count)
+    public DescriptorMatrix(int count, int dim = FaceEncoding.DescriptorLength)
     {
         Count = count;
+        Dim = dim;
         Data = new float[(long)count * Dim];
     }
 
-    public DescriptorMatrix(IReadOnlyList<FaceEncoding> faces) : this(faces.Count)
+    public DescriptorMatrix(IReadOnlyList<FaceEncoding> faces) : this(faces.Count, faces.Count > 0 ? faces[0].Descriptor.Length : FaceEncoding.DescriptorLength)
     {
         for (int i = 0; i < faces.Count; i++) faces[i].Descriptor.AsSpan().CopyTo(Data.AsSpan(i * Dim, Dim));
     }
 
-    public DescriptorMatrix(IReadOnlyList<float[]> vectors) : this(vectors.Count)
+    public DescriptorMatrix(IReadOnlyList<float[]> vectors) : this(vectors.Count, vectors.Count > 0 ? vectors[0].Length : FaceEncoding.DescriptorLength)
     {
         for (int i = 0; i < vectors.Count; i++) vectors[i].AsSpan().CopyTo(Data.AsSpan(i * Dim, Dim));
     }

@@ -35,7 +35,7 @@ internal sealed partial class RadiusIndex
         for (int k = 0; k < n; k++)
         {
             var row = new ReadOnlySpan<float>(_rows, k * Dim, Dim);
-            norms[k] = Dot(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(row));
+            norms[k] = Dot(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(row), Dim);
         }
         // Blocks: leaves cut into runs of at most BlockSize positions, in position order.
         var blocks = new List<(int Start, int End)>();
@@ -101,6 +101,7 @@ internal sealed partial class RadiusIndex
     private sealed class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive)
     {
         private readonly float _r = r;
+        private readonly int Dim = index.Dim; // descriptor length, from the data
         private readonly float _reach = r + Slack;
         private readonly float _r2 = r * r;
 
@@ -188,13 +189,13 @@ internal sealed partial class RadiusIndex
             int k = lo;
             for (; k + 4 <= hi; k += 4)
             {
-                Dot4(ref a, ref rows[k * Dim], out float d0, out float d1, out float d2, out float d3);
+                Dot4(ref a, ref rows[k * Dim], Dim, out float d0, out float d1, out float d2, out float d3);
                 Decide(pid, p, na, k, d0, output);
                 Decide(pid, p, na, k + 1, d1, output);
                 Decide(pid, p, na, k + 2, d2, output);
                 Decide(pid, p, na, k + 3, d3, output);
             }
-            for (; k < hi; k++) Decide(pid, p, na, k, Dot(ref a, ref rows[k * Dim]), output);
+            for (; k < hi; k++) Decide(pid, p, na, k, Dot(ref a, ref rows[k * Dim], Dim), output);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -222,12 +223,12 @@ internal sealed partial class RadiusIndex
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Dot(ref float a, ref float b)
+    private static float Dot(ref float a, ref float b, int dim)
     {
         int w = Vector<float>.Count;
         var s0 = Vector<float>.Zero;
         var s1 = Vector<float>.Zero;
-        for (int i = 0; i < Dim; i += 2 * w)
+        for (int i = 0; i < dim; i += 2 * w)
         {
             s0 += Vector.LoadUnsafe(ref a, (nuint)i) * Vector.LoadUnsafe(ref b, (nuint)i);
             s1 += Vector.LoadUnsafe(ref a, (nuint)(i + w)) * Vector.LoadUnsafe(ref b, (nuint)(i + w));
@@ -237,20 +238,20 @@ internal sealed partial class RadiusIndex
 
     /// <summary>Dot products of a with four consecutive rows starting at b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4(ref float a, ref float b, out float d0, out float d1, out float d2, out float d3)
+    private static void Dot4(ref float a, ref float b, int dim, out float d0, out float d1, out float d2, out float d3)
     {
         int w = Vector<float>.Count;
         var s0 = Vector<float>.Zero;
         var s1 = Vector<float>.Zero;
         var s2 = Vector<float>.Zero;
         var s3 = Vector<float>.Zero;
-        for (int i = 0; i < Dim; i += w)
+        for (int i = 0; i < dim; i += w)
         {
             var va = Vector.LoadUnsafe(ref a, (nuint)i);
             s0 += va * Vector.LoadUnsafe(ref b, (nuint)i);
-            s1 += va * Vector.LoadUnsafe(ref b, (nuint)(Dim + i));
-            s2 += va * Vector.LoadUnsafe(ref b, (nuint)(2 * Dim + i));
-            s3 += va * Vector.LoadUnsafe(ref b, (nuint)(3 * Dim + i));
+            s1 += va * Vector.LoadUnsafe(ref b, (nuint)(dim + i));
+            s2 += va * Vector.LoadUnsafe(ref b, (nuint)(2 * dim + i));
+            s3 += va * Vector.LoadUnsafe(ref b, (nuint)(3 * dim + i));
         }
         d0 = Vector.Sum(s0);
         d1 = Vector.Sum(s1);

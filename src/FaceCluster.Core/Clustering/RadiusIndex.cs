@@ -12,7 +12,7 @@ namespace FaceCluster.Clustering;
 internal sealed partial class RadiusIndex
 {
     private const float Slack = 1e-3f;
-    private const int Dim = DescriptorMatrix.Dim;
+    private int Dim => _m.Dim;
     private const int LeafSize = 16;
     private const int Branching = 8;
     private const int LloydIterations = 4;
