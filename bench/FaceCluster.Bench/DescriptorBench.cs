@@ -8,7 +8,8 @@ namespace FaceCluster.Bench;
 
 /// <summary>
 /// descriptor [--model-dir <dir>] [--seconds <s>] [--faceapi-backends wasm,cpu]
-///   ms/face of the descriptor ResNet at batch 1 and 8: ONNX Runtime, OpenCV DNN (same .onnx), face-api (node).
+///   ms/face of the descriptor ResNet at batch 1 and 8: ONNX Runtime, OpenCV DNN (same .onnx), face-api (node);
+///   and of HSE FaceRes (224x224 crops) in ONNX Runtime.
 /// </summary>
 public static class DescriptorBench
 {
@@ -52,6 +53,20 @@ public static class DescriptorBench
             Row($"ONNX Runtime ({threads} thread{(threads > 1 ? "s" : "")})", b1, b8);
         }
         using (var network = new FaceDescriptorNetwork(modelPath, 1)) reference = network.Compute(chips);
+
+        var faceResPath = ModelCatalog.GetVerifiedPath(ModelCatalog.FaceRes, modelDir);
+        var crops = Directory.GetFiles(Path.Combine(goldenDir, "faceres"), "faceres*.png").Order(StringComparer.Ordinal)
+            .Select(p => Cv2.ImRead(p, ImreadModes.Color)).ToList();
+        while (crops.Count < 8) crops.Add(crops[crops.Count % 7].Clone());
+        foreach (int threads in new[] { 1, Math.Min(2, Environment.ProcessorCount) }.Distinct())
+        {
+            using var network = new FaceResNetwork(faceResPath, threads);
+            int i = 0;
+            double b1 = Time(() => network.Compute([crops[i++ % crops.Count]]), 1);
+            double b8 = Time(() => network.Compute(crops), crops.Count);
+            Row($"FaceRes ONNX Runtime ({threads} thread{(threads > 1 ? "s" : "")})", b1, b8);
+        }
+        crops.ForEach(c => c.Dispose());
 
         float maxDnnDifference = 0;
         foreach (int threads in new[] { 1, Math.Min(2, Environment.ProcessorCount) }.Distinct())

@@ -1,17 +1,20 @@
 using System.Diagnostics;
 using System.Globalization;
 using FaceCluster.Clustering;
+using FaceCluster.Models;
 using FaceCluster.Recognition;
 
 namespace FaceCluster.Bench;
 
 /// <summary>
 /// Clustering accuracy on a labelled photo set (figures to read, not a test).
-///   eval [--photos ../shared/eval/labelled-photos] [--model-dir artifacts/FaceCluster/models] [--dop 2]
+///   eval [--photos ../shared/eval/labelled-photos] [--model-dir artifacts/FaceCluster/models] [--dop 2] [--model Dlib|FaceRes]
 /// The photo folder holds the photos, labels.csv (file,person) and master.csv (file_x,file_y,Decision: pairs marked
 /// Yes/No for same person). Every photo is encoded with the real models and its largest face kept; the faces are
 /// clustered with each algorithm at a few settings and scored against the labels (pairwise and BCubed), and the
-/// master.csv pairs are verified by descriptor distance (accuracy at 0.6 and at the best threshold).
+/// master.csv pairs are verified by descriptor distance (accuracy at 0.6 and at the best threshold). The settings tried
+/// are around the model's calibrated thresholds (<see cref="DescriptorModels"/>), whose distance scales differ; the
+/// same-person and different-person distance distributions over all labelled pairs are printed to calibrate them.
 /// The photos are never copied anywhere; the default folder is ../shared/eval/labelled-photos from the repository root.
 /// </summary>
 public static class EvalBench
@@ -27,6 +30,8 @@ public static class EvalBench
         var photoDir = Path.GetFullPath(o.GetValueOrDefault("photos") ?? Path.Combine(root, "..", "shared", "eval", "labelled-photos"));
         var modelDir = o.GetValueOrDefault("model-dir") ?? Path.Combine(root, "artifacts", "FaceCluster", "models");
         int dop = int.Parse(o.GetValueOrDefault("dop") ?? Math.Min(2, Environment.ProcessorCount).ToString(Inv), Inv);
+        var model = DescriptorModels.Get(Enum.Parse<DescriptorModelKind>(o.GetValueOrDefault("model") ?? DescriptorModels.DefaultKind.ToString(), ignoreCase: true));
+        var grid = Grid.For(model);
         var labelsPath = Path.Combine(photoDir, "labels.csv");
         if (!File.Exists(labelsPath))
         {
@@ -36,11 +41,11 @@ public static class EvalBench
 
         var labels = ReadCsv(labelsPath).ToDictionary(r => r["file"], r => r["person"], StringComparer.Ordinal);
         int people = labels.Values.Distinct().Count();
-        Console.WriteLine($"photos: {photoDir}: {labels.Count} labelled photos of {people} people");
+        Console.WriteLine($"photos: {photoDir}: {labels.Count} labelled photos of {people} people; model {model}");
 
         // Encode: the largest face of every photo.
         var clock = Stopwatch.StartNew();
-        var encoder = new FaceEncoder(new FaceEncoderOptions { ModelDirectory = modelDir, DegreeOfParallelism = dop });
+        var encoder = new FaceEncoder(new FaceEncoderOptions { ModelDirectory = modelDir, DegreeOfParallelism = dop, Model = model.Kind });
         var files = labels.Keys.Order(StringComparer.Ordinal).ToArray();
         var largest = new FaceEncoding?[files.Length];
         var counts = new int[files.Length];
@@ -61,15 +66,17 @@ public static class EvalBench
         int peopleWithFaces = personOf.Values.Distinct().Count();
         Console.WriteLine($"{faces.Count()} faces of {peopleWithFaces} people are clustered");
         Console.WriteLine();
+        Distributions(faces, personOf);
 
         // Clustering.
         Console.WriteLine($"{"setting",-50} {"clusters",8} {"noise",6} {"pair P",7} {"pair R",7} {"pair F1",7} {"BCub F1",7}");
         void Row(string name, ClusteringScores s, int clusters, int noise) => Console.WriteLine(
             $"{name,-50} {clusters,4} /{people,2} {noise,6} {s.PairwisePrecision,7:0.000} {s.PairwiseRecall,7:0.000} {s.PairwiseF1,7:0.000} {s.BCubedF1,7:0.000}");
         var settings = new List<ClusteringOptions>();
-        foreach (double t in new[] { 0.5, 0.55, 0.6, 0.65 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = t });
-        foreach (double t in new[] { 0.5, 0.6 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = t });
-        foreach (int m in new[] { 1, 2, 5 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = 0.5, MinSamples = m });
+        foreach (double t in grid.AverageLinkage) settings.Add(new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = t });
+        foreach (double t in grid.ChineseWhispers) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = t });
+        foreach (double e in grid.Epsilon)
+        foreach (int m in new[] { 1, 2, 5 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = e, MinSamples = m });
         foreach (var options in settings)
         {
             options.DegreeOfParallelism = dop;
@@ -81,7 +88,7 @@ public static class EvalBench
                 ? $"DBSCAN eps {options.Epsilon:0.00} min_samples {options.MinSamples}"
                 : $"{options.Algorithm} {options.EffectiveThreshold:0.00}" +
                   (options.Algorithm == ClusteringAlgorithm.ChineseWhispers ? " (our order)" : "") +
-                  (options.Algorithm == ClusteringAlgorithm.Agglomerative && options.EffectiveThreshold == ClusteringOptions.DefaultAgglomerativeThreshold ? " (default)" : "");
+                  (options.EffectiveThreshold == model.ThresholdFor(options.Algorithm) ? " (model default)" : "");
             Row(name, s, real, noise);
         }
 
@@ -91,7 +98,7 @@ public static class EvalBench
         var truthIds = sortedTruth.Distinct().Select((p, i) => (p, i)).ToDictionary(x => x.p, x => x.i);
         var truth = sortedTruth.Select(p => truthIds[p]).ToArray();
         var matrix = new DescriptorMatrix(sorted);
-        foreach (double t in new[] { 0.5, 0.6 })
+        foreach (double t in grid.ChineseWhispers.Where((_, i) => i % 2 == 0))
         {
             var graph = RadiusIndex.BuildGraph(matrix, (float)t, false, dop, null, default);
             for (int seed = 1; seed <= 3; seed++)
@@ -103,7 +110,7 @@ public static class EvalBench
         }
         Console.WriteLine();
 
-        OpenSet(faces, personOf, dop);
+        OpenSet(faces, personOf, dop, grid.Match);
 
         // Pair verification on master.csv.
         var masterPath = Path.Combine(photoDir, "master.csv");
@@ -133,16 +140,16 @@ public static class EvalBench
                 }
                 return ((double)(tp + tn) / Math.Max(1, pairs.Count), tp, tn, fp, fn);
             }
-            var at06 = At(0.6);
-            Console.WriteLine($"verification at distance <= 0.60: accuracy {at06.Accuracy:0.000} (TP {at06.Tp}, TN {at06.Tn}, FP {at06.Fp}, FN {at06.Fn})");
-            // Best threshold: the middle of the widest run of thresholds with the best accuracy, over 0.30..0.90.
-            var grid = Enumerable.Range(30, 61).Select(k => k / 100.0).Select(t => (T: t, A: At(t).Accuracy)).ToArray();
-            double bestA = grid.Max(g => g.A);
-            var bestTs = grid.Where(g => g.A == bestA).Select(g => g.T).ToArray();
+            var at06 = At(model.MatchThreshold);
+            Console.WriteLine($"verification at distance <= {model.MatchThreshold:0.00} (the model's match threshold): accuracy {at06.Accuracy:0.000} (TP {at06.Tp}, TN {at06.Tn}, FP {at06.Fp}, FN {at06.Fn})");
+            // Best threshold: the middle of the widest run of thresholds with the best accuracy, over the model's range.
+            var sweep = Enumerable.Range(grid.VerificationFrom, grid.VerificationTo - grid.VerificationFrom + 1).Select(k => k / 100.0).Select(t => (T: t, A: At(t).Accuracy)).ToArray();
+            double bestA = sweep.Max(g => g.A);
+            var bestTs = sweep.Where(g => g.A == bestA).Select(g => g.T).ToArray();
             var best = At(bestTs[bestTs.Length / 2]);
             Console.WriteLine($"best accuracy {bestA:0.000} at thresholds {bestTs.Min():0.00}..{bestTs.Max():0.00} " +
                               $"(at {bestTs[bestTs.Length / 2]:0.00}: TP {best.Tp}, TN {best.Tn}, FP {best.Fp}, FN {best.Fn})");
-            foreach (double t in new[] { 0.5, 0.55, 0.65 }) Console.WriteLine($"  accuracy at {t:0.00}: {At(t).Accuracy:0.000}");
+            foreach (double t in grid.Match) Console.WriteLine($"  accuracy at {t:0.00}: {At(t).Accuracy:0.000}");
             var same = pairs.Where(p => p.Same).Select(p => p.Distance).Order().ToArray();
             var diff = pairs.Where(p => !p.Same).Select(p => p.Distance).Order().ToArray();
             if (same.Length > 0 && diff.Length > 0)
@@ -159,14 +166,14 @@ public static class EvalBench
     /// (leave one photo out: every other face is known, grouped by label; only people with 2+ photos are asked), and a
     /// stranger's face must come out Unknown (leave one person out: everybody else is known).
     /// </summary>
-    private static void OpenSet(FaceEncoding[] faces, IReadOnlyDictionary<string, string> personOf, int dop)
+    private static void OpenSet(FaceEncoding[] faces, IReadOnlyDictionary<string, string> personOf, int dop, double[] thresholds)
     {
         Console.WriteLine("Find-FaceCluster on the labelled faces (known people = the labels):");
         Console.WriteLine($"{"mode",-16} {"threshold",9} {"known: right",13} {"wrong",6} {"unknown",8} {"strangers: unknown",19}");
         var byPerson = faces.GroupBy(f => personOf[f.Id]).OrderBy(g => g.Key, StringComparer.Ordinal).ToArray();
         foreach (var mode in new[] { MatchMode.NearestNeighbor, MatchMode.Medoid })
         {
-            foreach (double threshold in new[] { 0.4, 0.45, 0.5, 0.55, 0.6 })
+            foreach (double threshold in thresholds)
             {
                 var options = new MatchOptions { Mode = mode, Threshold = threshold, DegreeOfParallelism = dop };
                 int asked = 0, right = 0, wrong = 0, unknown = 0;
@@ -190,6 +197,34 @@ public static class EvalBench
                 Console.WriteLine($"{mode,-16} {threshold,9:0.00} {right,7}/{asked,-5} {wrong,6} {unknown,8} {strangersUnknown,12}/{strangers,-6}");
             }
         }
+        Console.WriteLine();
+    }
+
+    /// <summary>The settings tried per model: around its calibrated thresholds, on its distance scale.</summary>
+    private sealed record Grid(double[] AverageLinkage, double[] ChineseWhispers, double[] Epsilon, double[] Match, int VerificationFrom, int VerificationTo)
+    {
+        public static Grid For(DescriptorModelInfo model) => model.Kind switch
+        {
+            DescriptorModelKind.FaceRes => new([0.9, 1.0, 1.05, 1.1, 1.15, 1.2], [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1], [0.8, 0.9, 1.0],
+                [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1], 50, 140),
+            _ => new([0.5, 0.55, 0.6, 0.65], [0.5, 0.55, 0.6], [0.5], [0.4, 0.45, 0.5, 0.55, 0.6], 30, 90),
+        };
+    }
+
+    /// <summary>Distances over every pair of labelled faces: same person against different people, as percentiles.</summary>
+    private static void Distributions(FaceEncoding[] faces, IReadOnlyDictionary<string, string> personOf)
+    {
+        var same = new List<double>();
+        var different = new List<double>();
+        for (int i = 0; i < faces.Length; i++)
+        for (int j = i + 1; j < faces.Length; j++)
+            (personOf[faces[i].Id] == personOf[faces[j].Id] ? same : different).Add(FaceDistance(faces[i].Descriptor, faces[j].Descriptor));
+        same.Sort();
+        different.Sort();
+        double P(List<double> v, double p) => v.Count == 0 ? double.NaN : v[(int)Math.Clamp(Math.Round(p / 100 * (v.Count - 1)), 0, v.Count - 1)];
+        Console.WriteLine($"all pairs: same person {same.Count}: p50 {P(same, 50):0.000} p90 {P(same, 90):0.000} p95 {P(same, 95):0.000} p99 {P(same, 99):0.000} max {P(same, 100):0.000}");
+        Console.WriteLine($"           different people {different.Count}: min {P(different, 0):0.000} p1 {P(different, 1):0.000} p5 {P(different, 5):0.000} p10 {P(different, 10):0.000} p50 {P(different, 50):0.000}");
+        Console.WriteLine($"           different people closer than the same-person max: {different.Count(d => d < P(same, 100))}; same person further than the different-people min: {same.Count(d => d > P(different, 0))}");
         Console.WriteLine();
     }
 

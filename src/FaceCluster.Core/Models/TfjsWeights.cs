@@ -4,7 +4,12 @@ using System.Text.Json;
 namespace FaceCluster.Models;
 
 /// <summary>One dequantised TF.js weight tensor (row-major, in the manifest's shape).</summary>
-public sealed record TfjsTensor(string Name, int[] Shape, float[] Values);
+/// <remarks>An int32 tensor (axes, shapes) keeps its exact values in <see cref="Int32Values"/>; <see cref="Values"/> then
+/// holds the same numbers as floats.</remarks>
+public sealed record TfjsTensor(string Name, int[] Shape, float[] Values)
+{
+    public int[]? Int32Values { get; init; }
+}
 
 /// <summary>
 /// Reads a TF.js weights manifest (<c>*-weights_manifest.json</c>) and its binary shards and dequantises the tensors the
@@ -14,10 +19,16 @@ public static class TfjsWeights
 {
     public static IReadOnlyDictionary<string, TfjsTensor> Load(string manifestPath)
     {
-        var directory = Path.GetDirectoryName(Path.GetFullPath(manifestPath))!;
         using var doc = JsonDocument.Parse(File.ReadAllBytes(manifestPath));
+        return Load(doc.RootElement, Path.GetDirectoryName(Path.GetFullPath(manifestPath))!, manifestPath);
+    }
+
+    /// <summary>Reads the weight groups of a manifest (the array a <c>*-weights_manifest.json</c> holds, or a graph
+    /// model's <c>weightsManifest</c>); shard paths are relative to <paramref name="directory"/>.</summary>
+    public static IReadOnlyDictionary<string, TfjsTensor> Load(JsonElement manifest, string directory, string sourceName)
+    {
         var result = new Dictionary<string, TfjsTensor>(StringComparer.Ordinal);
-        foreach (var group in doc.RootElement.EnumerateArray())
+        foreach (var group in manifest.EnumerateArray())
         {
             using var data = new MemoryStream();
             foreach (var path in group.GetProperty("paths").EnumerateArray())
@@ -33,7 +44,7 @@ public static class TfjsWeights
                 result.Add(tensor.Name, tensor);
             }
             if (offset != buffer.Length)
-                throw new InvalidDataException($"{manifestPath}: {buffer.Length - offset} bytes of weight data left over.");
+                throw new InvalidDataException($"{sourceName}: {buffer.Length - offset} bytes of weight data left over.");
         }
         return result;
     }
@@ -43,11 +54,31 @@ public static class TfjsWeights
         var name = weight.GetProperty("name").GetString()!;
         var shape = weight.GetProperty("shape").EnumerateArray().Select(e => e.GetInt32()).ToArray();
         var dtype = weight.GetProperty("dtype").GetString();
-        if (dtype != "float32") throw new NotSupportedException($"Weight {name}: dtype {dtype} is not supported.");
         int count = shape.Aggregate(1, (a, b) => checked(a * b));
         var values = new float[count];
+        if (dtype == "int32")
+        {
+            if (weight.TryGetProperty("quantization", out _)) throw new NotSupportedException($"Weight {name}: quantized int32 is not supported.");
+            Require(buffer, offset, count * 4, name);
+            var ints = new int[count];
+            for (int i = 0; i < count; i++)
+            {
+                ints[i] = BinaryPrimitives.ReadInt32LittleEndian(buffer.AsSpan(offset + 4 * i));
+                values[i] = ints[i];
+            }
+            offset += count * 4;
+            return new TfjsTensor(name, shape, values) { Int32Values = ints };
+        }
+        if (dtype != "float32") throw new NotSupportedException($"Weight {name}: dtype {dtype} is not supported.");
 
-        if (weight.TryGetProperty("quantization", out var q))
+        if (weight.TryGetProperty("quantization", out var q) && q.GetProperty("dtype").GetString() == "float16")
+        {
+            // tfjs-converter's float16 "quantization" stores IEEE half floats; every half is exactly a float32.
+            Require(buffer, offset, count * 2, name);
+            for (int i = 0; i < count; i++) values[i] = (float)BinaryPrimitives.ReadHalfLittleEndian(buffer.AsSpan(offset + 2 * i));
+            offset += count * 2;
+        }
+        else if (weight.TryGetProperty("quantization", out q))
         {
             var qtype = q.GetProperty("dtype").GetString();
             double scale = q.GetProperty("scale").GetDouble();

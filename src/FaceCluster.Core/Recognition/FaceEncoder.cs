@@ -17,6 +17,8 @@ public sealed record FaceEncoderOptions
     public float MinConfidence { get; init; } = 0.5f;
     /// <summary>Faces narrower than this many source pixels are ignored.</summary>
     public float MinFaceSize { get; init; } = 20f;
+    /// <summary>Which descriptor model describes the faces.</summary>
+    public DescriptorModelKind Model { get; init; } = DescriptorModels.DefaultKind;
     /// <summary>Where the model files are; null for the module's own models folder.</summary>
     public string? ModelDirectory { get; init; }
     /// <summary>A folder that keeps one store per source image (keyed by content hash and settings), so reruns encode only what is missing.</summary>
@@ -26,7 +28,7 @@ public sealed record FaceEncoderOptions
 
     /// <summary>Everything that changes which faces come out, as one string (the encoding cache keys on it).</summary>
     public string SettingsKey => FormattableString.Invariant(
-        $"{Detector}|conf={MinConfidence:R}|min={MinFaceSize:R}|{ModelCatalog.DescriptorModelName}");
+        $"{Detector}|conf={MinConfidence:R}|min={MinFaceSize:R}|{DescriptorModels.Get(Model).Name}");
 }
 
 /// <summary>What one image gave: its faces (possibly none) and where the time went.</summary>
@@ -50,7 +52,7 @@ public sealed class FaceEncoder
 {
     private readonly FaceEncoderOptions options;
     private readonly BlazeFaceDetector detector;
-    private readonly FaceDescriptorNetwork descriptor;
+    private readonly IDescriptorNetwork descriptor;
     private readonly DetectionOptions detection;
     private readonly EncodingCache? cache;
 
@@ -59,7 +61,7 @@ public sealed class FaceEncoder
         this.options = options;
         detector = SharedModels.Detector(options.Detector, options.ModelDirectory);
         int cores = Environment.ProcessorCount;
-        descriptor = SharedModels.Descriptor(options.ModelDirectory, Math.Max(1, cores / Math.Max(1, options.DegreeOfParallelism)));
+        descriptor = SharedModels.Descriptor(options.Model, options.ModelDirectory, Math.Max(1, cores / Math.Max(1, options.DegreeOfParallelism)));
         detection = DetectionOptions.Default with { MinConfidence = options.MinConfidence, MinFaceSize = options.MinFaceSize };
         if (options.CacheDirectory is { Length: > 0 } cacheDirectory)
         {
@@ -68,7 +70,7 @@ public sealed class FaceEncoder
     }
 
     public FaceEncoderOptions Options => options;
-    public string ModelName => descriptor.ModelName;
+    public string ModelName => descriptor.Model.Name;
 
     /// <summary>Encodes the faces of one image file.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
@@ -94,7 +96,7 @@ public sealed class FaceEncoder
             result = Encode(image, fullPath, frame, cancellation);
         }
         // Written only once the image is fully encoded, so an interrupted run leaves no partial entry.
-        cache?.PutByHash(contentHash!, options.SettingsKey, descriptor.ModelName, result.Faces, cancellation);
+        cache?.PutByHash(contentHash!, options.SettingsKey, descriptor.Model.Name, result.Faces, cancellation);
         return result;
     }
 
@@ -113,7 +115,7 @@ public sealed class FaceEncoder
         try
         {
             foreach (var face in found) chips.Add(FaceAligner.Align(image, face.Landmarks));
-            var descriptors = descriptor.Compute(chips);
+            var descriptors = descriptor.Describe(image, found.Select(f => f.Box).ToList(), chips);
             var faces = new FaceEncoding[found.Count];
             for (int i = 0; i < found.Count; i++)
             {
@@ -131,7 +133,7 @@ public sealed class FaceEncoder
                     Confidence = found[i].Confidence,
                     Sharpness = Imaging.Sharpness.VarianceOfLaplacian(chips[i]),
                     Descriptor = descriptors[i],
-                    Model = descriptor.ModelName,
+                    Model = descriptor.Model.Name,
                 };
             }
             return new(path, image.Width, image.Height, faces, detectionTime, clock.Elapsed);
@@ -161,7 +163,7 @@ public sealed class FaceEncoder
 public static class SharedModels
 {
     private static readonly Dictionary<(DetectorKind, string), BlazeFaceDetector> Detectors = [];
-    private static readonly Dictionary<(string, int), FaceDescriptorNetwork> Descriptors = [];
+    private static readonly Dictionary<(string, int), IDescriptorNetwork> Descriptors = [];
     private static readonly object Gate = new();
 
     public static BlazeFaceDetector Detector(DetectorKind kind, string? directory)
@@ -179,14 +181,26 @@ public static class SharedModels
         }
     }
 
+    /// <summary>dlib's network (the aligned-chip API the tests and benchmarks use directly).</summary>
     public static FaceDescriptorNetwork Descriptor(string? directory, int intraOpThreads)
+        => (FaceDescriptorNetwork)Descriptor(DescriptorModelKind.Dlib, directory, intraOpThreads);
+
+    public static FaceResNetwork FaceRes(string? directory, int intraOpThreads)
+        => (FaceResNetwork)Descriptor(DescriptorModelKind.FaceRes, directory, intraOpThreads);
+
+    public static IDescriptorNetwork Descriptor(DescriptorModelKind kind, string? directory, int intraOpThreads)
     {
-        string path = ModelCatalog.GetVerifiedPath(ModelCatalog.Descriptor, directory);
+        var model = DescriptorModels.Get(kind);
+        string path = ModelCatalog.GetVerifiedPath(model.File, directory);
         lock (Gate)
         {
             if (!Descriptors.TryGetValue((path, intraOpThreads), out var network))
             {
-                network = new FaceDescriptorNetwork(path, intraOpThreads);
+                network = kind switch
+                {
+                    DescriptorModelKind.FaceRes => new FaceResNetwork(path, intraOpThreads),
+                    _ => new FaceDescriptorNetwork(path, intraOpThreads),
+                };
                 Descriptors[(path, intraOpThreads)] = network;
             }
             return network;

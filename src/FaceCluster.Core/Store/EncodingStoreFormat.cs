@@ -215,7 +215,7 @@ public static class EncodingStoreFormat
                 case "sharpness":
                     sharpness = v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var s) ? s : throw new FormatException("sharpness is not a number");
                     break;
-                case "descriptor": descriptor = Floats(v, "descriptor", FaceEncoding.DescriptorLength); break;
+                case "descriptor": descriptor = Floats(v, "descriptor", Models.DescriptorModels.ExpectedLength(model)); break;
                 default: throw new FormatException($"unknown field '{prop.Name}'");
             }
         }

@@ -14,8 +14,9 @@ public static class EncodingValidator
         if (string.IsNullOrWhiteSpace(face.Path)) return "path is empty";
         if (string.IsNullOrWhiteSpace(face.Model)) return "model is empty";
         if (face.Descriptor is null) return "descriptor is missing";
-        if (face.Descriptor.Length != FaceEncoding.DescriptorLength)
-            return $"descriptor has {face.Descriptor.Length} values, expected {FaceEncoding.DescriptorLength}";
+        int expected = Models.DescriptorModels.ExpectedLength(face.Model);
+        if (face.Descriptor.Length != expected)
+            return $"descriptor has {face.Descriptor.Length} values, expected {expected} for model {face.Model}";
         for (int i = 0; i < face.Descriptor.Length; i++)
         {
             if (!float.IsFinite(face.Descriptor[i])) return $"descriptor[{i}] is not a finite number";

@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using FaceCluster.Models;
 using FaceCluster.PowerShell.Infrastructure;
 
 namespace FaceCluster.PowerShell.Commands;
@@ -18,7 +19,7 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
 
     [Parameter]
     [ValidateRange(0.01, 4.0)]
-    public double Threshold { get; set; } = MatchOptions.DefaultThreshold;
+    public double? Threshold { get; set; }
 
     [Parameter]
     public MatchMode Mode { get; set; } = MatchMode.NearestNeighbor;
@@ -32,7 +33,9 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
         {
             ThrowTerminatingError(FaceClusterErrors.Create(new ArgumentException("The reference holds no people."), "ReferenceEmpty", ErrorCategory.InvalidArgument, Reference));
         }
-        matcher = new FaceMatcher(people, new MatchOptions { Threshold = Threshold, Mode = Mode });
+        // Without -Threshold, the reference faces' model's calibrated value (dlib 0.5; see DescriptorModels).
+        var model = people.SelectMany(c => c.Faces).Select(f => f.Model).FirstOrDefault();
+        matcher = new FaceMatcher(people, new MatchOptions { Threshold = Threshold ?? DescriptorModels.ForName(model).MatchThreshold, Mode = Mode });
     }
 
     protected override void ProcessRecord()

@@ -28,6 +28,10 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     [Parameter]
     public DetectorKind Detector { get; set; } = DetectorKind.FullRange;
 
+    /// <summary>The descriptor model: Dlib (128-d, the default) or FaceRes (1024-d, stronger on children and Asian faces).</summary>
+    [Parameter]
+    public DescriptorModelKind Model { get; set; } = DescriptorModels.DefaultKind;
+
     [Parameter]
     [ValidateRange(0.0, 1.0)]
     public float MinConfidence { get; set; } = 0.5f;
@@ -65,6 +69,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
         var options = new FaceEncoderOptions
         {
             Detector = Detector,
+            Model = Model,
             MinConfidence = MinConfidence,
             MinFaceSize = MinFaceSize,
             DegreeOfParallelism = ThrottleLimit,

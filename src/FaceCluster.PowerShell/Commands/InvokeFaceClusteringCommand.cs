@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using FaceCluster.Clustering;
+using FaceCluster.Models;
 using FaceCluster.PowerShell.Infrastructure;
 using FaceCluster.Store;
 
@@ -25,14 +26,15 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
     [Parameter]
     public ClusteringAlgorithm Algorithm { get; set; } = ClusteringAlgorithm.ChineseWhispers;
 
-    /// <summary>Agglomerative and Chinese whispers: the distance below which faces are the same person. Default 0.5 for Chinese whispers, 0.6 for agglomerative.</summary>
+    /// <summary>Agglomerative and Chinese whispers: the distance below which faces are the same person. Default: the faces'
+    /// model's calibrated value (dlib 0.5 for Chinese whispers, 0.6 for agglomerative; see DescriptorModels).</summary>
     [Parameter]
     [ValidateRange(0.01, 4.0)]
     public double? Threshold { get; set; }
 
     [Parameter]
     [ValidateRange(0.01, 4.0)]
-    public double Epsilon { get; set; } = ClusteringOptions.DefaultEpsilon;
+    public double? Epsilon { get; set; }
 
     [Parameter]
     [ValidateRange(1, 1000)]
@@ -59,7 +61,7 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     [Parameter]
     [ValidateRange(0.01, 4.0)]
-    public double ReferenceThreshold { get; set; } = MatchOptions.DefaultThreshold;
+    public double? ReferenceThreshold { get; set; }
 
     [Parameter]
     [ValidateRange(1, 64)]
@@ -101,11 +103,13 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
         var unique = faces.DistinctBy(f => f.Id, StringComparer.Ordinal).ToList();
         if (unique.Count < faces.Count) WriteVerbose($"{faces.Count - unique.Count} duplicate faces (same Id) were counted once.");
 
+        // Thresholds the user leaves out come from the faces' model, so nobody needs to know a model's distance scale.
+        var calibrated = DescriptorModels.ForName(model);
         var options = new ClusteringOptions
         {
             Algorithm = Algorithm,
-            Threshold = Threshold,
-            Epsilon = Epsilon,
+            Threshold = Threshold ?? calibrated.ThresholdFor(Algorithm),
+            Epsilon = Epsilon ?? calibrated.DbscanEpsilon,
             MinSamples = MinSamples,
             MinClusterSize = MinClusterSize,
             Iterations = Iterations,
@@ -131,7 +135,7 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
         if (known is not null)
         {
-            foreach (var named in ReferenceNaming.Apply(clusters, known, ReferenceThreshold, CancellationToken))
+            foreach (var named in ReferenceNaming.Apply(clusters, known, ReferenceThreshold ?? calibrated.MatchThreshold, CancellationToken))
             {
                 if (named.Cluster.IsNoise) continue;
                 WriteVerbose(named.IsNew
@@ -166,7 +170,8 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     private static bool IsUsable(FaceEncoding face, out string? problem)
     {
-        problem = face.Descriptor is not { Length: FaceEncoding.DescriptorLength } ? $"its descriptor has {face.Descriptor?.Length ?? 0} values, not {FaceEncoding.DescriptorLength}"
+        int expected = DescriptorModels.ExpectedLength(face.Model);
+        problem = face.Descriptor?.Length != expected ? $"its descriptor has {face.Descriptor?.Length ?? 0} values, not the {expected} of model {face.Model}"
             : face.Descriptor.Any(v => !float.IsFinite(v)) ? "its descriptor holds NaN or infinite values"
             : null;
         return problem is null;

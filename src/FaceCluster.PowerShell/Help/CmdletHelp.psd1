@@ -5,7 +5,9 @@
         Description = @'
 Get-FaceEncoding detects faces with MediaPipe BlazeFace (run by OpenCV DNN), aligns each face to the 150x150 chip geometry the dlib face-recognition ResNet was trained on, and computes its 128-d descriptor with ONNX Runtime. It emits one FaceCluster.FaceEncoding per face, in input order: a stable Id (the same for the same file and box on every run), the image Path, VideoPath/FrameIndex/Timestamp when the image is a video frame from Export-VideoFrames, the Box and six Landmarks in source pixels, the detector Confidence, the chip's Sharpness (variance of the Laplacian; low is blurry) and the Descriptor.
 
-Two descriptors of the same person are usually less than 0.6 apart (Euclidean); lower is stricter. Images with no face produce no object (-Verbose says so). Large photos are searched at several scales so that faces down to about 40 pixels across are found, and photos that are already tight face crops are retried on a padded canvas.
+-Model picks the descriptor: Dlib (the default) is dlib's face-recognition ResNet (128-d, on the aligned chip); FaceRes is HSE FaceRes (1024-d unit vectors, MobileNet trained on VGGFace2, on an unrotated square crop 1.4 times the face box), markedly better on children and Asian faces (BCubed F1 0.97 against dlib's 0.70 on sitcom footage). The Model property of every face records which one made it; distances of different models mean nothing together, so clustering, matching and merging refuse mixed models, and their default thresholds follow the faces' model.
+
+Two dlib descriptors of the same person are usually less than 0.6 apart (Euclidean), two FaceRes descriptors less than about 0.8 (their distances range from 0 to 2); lower is stricter. Images with no face produce no object (-Verbose says so). Large photos are searched at several scales so that faces down to about 40 pixels across are found, and photos that are already tight face crops are retried on a padded canvas.
 
 Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP and TIFF; grey, RGBA and 16-bit images; EXIF orientation is honoured. A folder stands for the image files in it (by extension: .jpg, .jpeg, .png, .bmp, .webp, .tif and the like; hidden files skipped; in ordinal order of their paths), and -Recurse adds its subfolders. A missing file gives a PathNotFound error, a folder without images a NoImagesInFolder error, and an unreadable image an ImageDecodeFailed error; the other inputs are still processed.
 
@@ -19,6 +21,7 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
             VideoPath     = 'Set by the pipeline from VideoFrame objects: the video the frame came from. Not normally typed.'
             FrameIndex    = 'Set by the pipeline from VideoFrame objects (their Index). Not normally typed.'
             Timestamp     = 'Set by the pipeline from VideoFrame objects: the frame''s time in the video. Not normally typed.'
+            Model         = 'The descriptor model: Dlib (default; 128-d, dlib face-recognition ResNet, CC0) or FaceRes (1024-d, HSE FaceRes, Apache-2.0; better on children and Asian faces, slower per face). Stored in each face''s Model property; the encoding cache keeps the two apart.'
             Detector      = 'FullRange (default) finds faces up to about 5 m from the camera, as in footage and group photos; ShortRange is tuned for close-ups within about 2 m, such as webcam frames and portraits.'
             MinConfidence = 'Detections scoring below this (0 to 1) are ignored. Default 0.5; raise it to drop doubtful faces, lower it to find more at the cost of false faces.'
             MinFaceSize   = 'Faces narrower than this many pixels in the source image are ignored. Default 20; descriptors of faces under about 40 pixels are less reliable.'
@@ -161,6 +164,8 @@ It emits a summary (OutputPath, Model, FilesRead, FacesMerged, DuplicatesDropped
         Description = @'
 Invoke-FaceClustering collects FaceEncoding objects from the pipeline (or reads encoding stores given by -Path), clusters them when the input ends, and emits one FaceCluster.FaceCluster per person: Id (1..n, largest first), Label (Person_<Id> unless a -Reference names it), Count, Faces, Medoid (the face with the least total distance to the others), MeanDistance and MaxDistance to the medoid.
 
+Thresholds left out come from the faces' descriptor model (Get-FaceEncoding -Model), so nobody needs to know its distance scale: the figures below are dlib's; for FaceRes the defaults are Chinese whispers 0.8, average linkage 0.9, DBSCAN -Epsilon 0.8 and -ReferenceThreshold 0.8 (provisional, measured on 61 labelled photos of 13 people and the demo photos). Faces of different models are refused (StoreModelMismatch).
+
 The default algorithm is Chinese whispers (dlib's, as in its face_clustering example) with faces closer than 0.5 linked, run with a fixed visiting order so the result never depends on a random seed. It was chosen from measurements (docs/accuracy.md): it finds exactly the 13 people of 61 labelled photos and the 21 people of the sample footage (pairwise precision and recall 1.000 on both), where average linkage at 0.6 merged look-alikes seen small in video frames (precision 0.747) and DBSCAN made noise of people seen in one frame. -Algorithm Agglomerative (average linkage, -Threshold 0.6; exact on the labelled photos, with little margin) and -Algorithm DBSCAN (-Epsilon 0.5, -MinSamples 2; the original pipeline's min_samples of 5 dropped everyone seen fewer than 5 times) are available. Lower thresholds are stricter: fewer merged people, more split ones.
 
 Two faces of one image are different people: the clusterer never puts them together (-AllowSameImage turns this off). Results are deterministic: the same faces give the same clusters, ids and labels in any input order and with any -ThrottleLimit. Faces that belong to no cluster (DBSCAN noise, or clusters smaller than -MinClusterSize) are not a person; -IncludeNoise emits them as one cluster with Id 0 and IsNoise set.
@@ -172,15 +177,15 @@ Two faces of one image are different people: the clusterer never puts them toget
             InputObject        = 'The faces to cluster, usually from Get-FaceEncoding or Import-FaceEncoding.'
             Path               = 'Encoding stores to cluster instead of pipeline input; wildcards are expanded.'
             Algorithm          = 'ChineseWhispers (default), Agglomerative or DBSCAN.'
-            Threshold          = 'ChineseWhispers: faces closer than this are linked (default 0.5). Agglomerative: clusters merge while their average distance is below this (default 0.6). Lower is stricter.'
-            Epsilon            = 'DBSCAN: the neighbourhood radius (default 0.5).'
+            Threshold          = 'ChineseWhispers: faces closer than this are linked (default 0.5 for dlib faces, 0.8 for FaceRes). Agglomerative: clusters merge while their average distance is below this (default 0.6 for dlib, 0.9 for FaceRes). Lower is stricter.'
+            Epsilon            = 'DBSCAN: the neighbourhood radius (default 0.5 for dlib faces, 0.8 for FaceRes).'
             MinSamples         = 'DBSCAN: faces within -Epsilon, counting the face itself, that make a core face (default 2: a person must be seen at least twice; on the sample footage 1 keeps the 2 people seen in a single frame, 3 drops 8 faces, and the original pipeline''s 5 drops everyone seen fewer than 5 times).'
             MinClusterSize     = 'Clusters with fewer faces are treated as noise (default 1: every person counts, even if seen once).'
             Iterations         = 'ChineseWhispers: the most passes over the faces (default 100; it stops early when nothing changes).'
             AllowSameImage     = 'Lets two faces of the same image or frame join one cluster. Off by default, because they are different people.'
             IncludeNoise       = 'Also emits the faces that belong to no person, as one cluster with Id 0 and IsNoise set.'
             Reference          = 'Earlier, named people: FaceCluster objects or a dataset folder from Export-FaceDataset. Clusters that match them keep their labels.'
-            ReferenceThreshold = 'How close (distance) a face must be to a known person to count as a match for -Reference. Default 0.5, as for Find-FaceCluster.'
+            ReferenceThreshold = 'How close (distance) a face must be to a known person to count as a match for -Reference. Default as for Find-FaceCluster: 0.5 for dlib faces, 0.8 for FaceRes.'
             ThrottleLimit      = 'Threads for the distance computations (1 to 64). Default: the number of processors. The result does not depend on it.'
         }
         Examples    = @(
@@ -201,7 +206,7 @@ Two faces of one image are different people: the clusterer never puts them toget
     'Find-FaceCluster' = @{
         Synopsis    = 'Files new faces under known people, or Unknown when nobody is close enough.'
         Description = @'
-Find-FaceCluster compares each face with the faces of known people (FaceCluster objects, or a dataset folder written by Export-FaceDataset) and emits a FaceMatch: the Label and ClusterId of the nearest person with the Distance, or Label Unknown with IsUnknown set when no known face is within -Threshold (default 0.5; lower is stricter). The default is stricter than the dlib descriptor's usual 0.6 on purpose: a stranger is compared with every known face, so 0.6 files strangers under look-alikes (6 of 61 on a labelled set of 13 people, and 3 of 9 faces of the demo photos), while 0.5 filed every known face right and every stranger Unknown on the same measurements (docs/accuracy.md). It also equals the default clustering threshold, so a face is filed under a person exactly when clustering would have linked it to them. Use -Threshold 0.6 for the dlib convention. NearestLabel and NearestFace tell who came closest even for an unknown face; RunnerUpLabel and RunnerUpDistance name the second-nearest person, and Margin (the difference) flags close calls between look-alikes: a match with a margin under about 0.05 is worth a human look.
+Find-FaceCluster compares each face with the faces of known people (FaceCluster objects, or a dataset folder written by Export-FaceDataset) and emits a FaceMatch: the Label and ClusterId of the nearest person with the Distance, or Label Unknown with IsUnknown set when no known face is within -Threshold (default 0.5 for dlib faces, 0.8 for FaceRes faces, from the reference faces' model; lower is stricter). The reasoning below is dlib's; FaceRes's 0.8 filed every known face of the labelled set right and every stranger Unknown, where 0.85 let 2 of 61 strangers in. The default is stricter than the dlib descriptor's usual 0.6 on purpose: a stranger is compared with every known face, so 0.6 files strangers under look-alikes (6 of 61 on a labelled set of 13 people, and 3 of 9 faces of the demo photos), while 0.5 filed every known face right and every stranger Unknown on the same measurements (docs/accuracy.md). It also equals the default clustering threshold, so a face is filed under a person exactly when clustering would have linked it to them. Use -Threshold 0.6 for the dlib convention. NearestLabel and NearestFace tell who came closest even for an unknown face; RunnerUpLabel and RunnerUpDistance name the second-nearest person, and Margin (the difference) flags close calls between look-alikes: a match with a margin under about 0.05 is worth a human look.
 
 By default a face is compared with every face of every person (nearest neighbour); -Mode Medoid compares only with each person's medoid, which is faster on large references but less accurate (see docs/accuracy.md).
 '@
@@ -209,7 +214,7 @@ By default a face is compared with every face of every person (nearest neighbour
         Parameters  = @{
             Reference   = 'The known people: FaceCluster objects from Invoke-FaceClustering, or a dataset folder from Export-FaceDataset (folder names are the labels).'
             InputObject = 'The faces to file, usually from Get-FaceEncoding.'
-            Threshold   = 'The largest distance that still counts as the same person (default 0.5). Lower is stricter; 0.6 is the dlib descriptor''s usual pair tolerance and lets more look-alikes in.'
+            Threshold   = 'The largest distance that still counts as the same person (default: the reference faces'' model''s value, 0.5 for dlib, 0.8 for FaceRes). Lower is stricter; 0.6 is the dlib descriptor''s usual pair tolerance and lets more look-alikes in.'
             Mode        = 'NearestNeighbor (default) compares with every face of each person; Medoid only with each person''s medoid.'
         }
         Examples    = @(
