@@ -162,13 +162,13 @@ public sealed class DatasetWriter
             {
                 foreach (var face in plan.Faces)
                 {
-                    if (!yoloFaces.TryGetValue(face.PixelPath, out var list)) yoloFaces[face.PixelPath] = list = [];
+                    if (!yoloFaces.TryGetValue(face.Path, out var list)) yoloFaces[face.Path] = list = [];
                     list.Add((face, plan.Person.YoloClass!.Value, rows[(plan.Person.ClusterId, face.Id)]));
                 }
             }
             var classified = plans.Where(p => p.Person.YoloClass is not null).ToHashSet();
             int unlabelled = all.Where(c => !plans.Any(p => p.Cluster == c && classified.Contains(p)))
-                .SelectMany(c => c.Faces).Count(f => yoloFaces.ContainsKey(f.PixelPath));
+                .SelectMany(c => c.Faces).Count(f => yoloFaces.ContainsKey(f.Path));
             if (unlabelled > 0)
             {
                 reporter?.Warning($"{unlabelled} face(s) in the YOLO images belong to no exported person (noise or not exported) and have no label line; the detector will learn them as background.");
@@ -321,10 +321,13 @@ public sealed class DatasetWriter
                             }
                         }
                     }
-                    if (yoloImages.TryGetValue(group.Key, out var yoloImage))
+                    // The YOLO image is named after the image the faces were found in, and holds the pixels they were cut from
+                    // (the full-resolution frame when there is one; the labels are normalised, so they fit either).
+                    string detected = group.First().Face.Path;
+                    if (yoloImages.TryGetValue(detected, out var yoloImage))
                     {
                         WriteImage(yoloImage.ImageRelative, image);
-                        WriteText(yoloImage.LabelRelative, YoloLabels(yoloFaces[group.Key], width, height));
+                        WriteText(yoloImage.LabelRelative, YoloLabels(yoloFaces[detected], width, height));
                     }
                     done++;
                 }
