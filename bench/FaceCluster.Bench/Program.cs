@@ -10,6 +10,7 @@ var commands = new Dictionary<string, (Func<string[], int> Run, string Help)>(St
     ["chain"] = (ChainBench.Run, "frames -> encodings on a 2-minute clip: extraction, decode floor, whole chain, x real time"),
     ["memory"] = (MemoryBench.Run, "peak working set and GC heap over 2,000 inputs through the bounded pipeline"),
     ["eval"] = (EvalBench.Run, "accuracy on ../shared/eval/labelled-photos: clusters, pairwise and BCubed scores, pair verification"),
+    ["quality"] = (QualityBench.Run, "full-resolution vs capped crops on 1280x720 footage (margins, BCubed); quality gates on each set; planted low-quality faces"),
     ["cluster"] = (ClusterBench.Run, "clustering time and memory at 1k/10k/100k faces; scikit-learn DBSCAN side by side when available"),
 };
 commands["all"] = (AllBench, "the cheap version of every command, in sequence");
@@ -32,6 +33,7 @@ int AllBench(string[] rest)
         ["encode"] = ["--images", "12"],
         ["memory"] = ["--inputs", "300", "--every", "50"],
         ["chain"] = ["--seconds", "30", "--no-h264"],
+        ["quality"] = ["--photos", "/nonexistent"],
     };
     int failed = 0;
     foreach (var (name, (run, _)) in commands)

@@ -117,7 +117,8 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture)
                 using var mat = Cv2.ImRead(image);
                 Assert.False(mat.Empty(), image);
                 var frameFaces = facesByStem[stem];
-                Assert.All(frameFaces, f => Assert.Equal((f.ImageWidth, f.ImageHeight), (mat.Width, mat.Height)));
+                // The YOLO image holds the pixels the faces were cut from: the full-resolution frame.
+                Assert.All(frameFaces, f => Assert.Equal(f.FullResolutionPath is null ? (f.ImageWidth, f.ImageHeight) : (f.FullResolutionWidth, f.FullResolutionHeight), (mat.Width, mat.Height)));
                 var fileLines = File.ReadAllLines(labelFile).Where(l => l.Length > 0).ToList();
                 Assert.Equal(frameFaces.Count, fileLines.Count); // every face of the frame belongs to some person
                 foreach (string line in fileLines)
@@ -129,8 +130,8 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture)
                     Assert.All(n, x => Assert.InRange(x, 0.0, 1.0));
                     var box = new FaceBox((float)((n[0] - n[2] / 2) * mat.Width), (float)((n[1] - n[3] / 2) * mat.Height),
                         (float)(n[2] * mat.Width), (float)(n[3] * mat.Height));
-                    var best = frameFaces.MaxBy(f => f.Box.IntersectionOverUnion(box))!;
-                    Assert.True(best.Box.IntersectionOverUnion(box) > 0.9f, $"{labelFile}: {line} vs {best.Box}");
+                    var best = frameFaces.MaxBy(f => f.PixelBox.IntersectionOverUnion(box))!;
+                    Assert.True(best.PixelBox.IntersectionOverUnion(box) > 0.9f, $"{labelFile}: {line} vs {best.PixelBox}");
                     Assert.Equal(clusters[cls].Label, clusters.Single(c => c.Faces.Any(f => f.Id == best.Id)).Label);
                     lines++;
                 }

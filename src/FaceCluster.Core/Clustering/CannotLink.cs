@@ -50,12 +50,7 @@ internal sealed class CannotLink
         var byKey = new Dictionary<string, List<int>>(StringComparer.Ordinal);
         for (int i = 0; i < n; i++)
         {
-            var f = faces[i];
-            Add(byKey, "p\0" + f.Path, i);
-            if (f.VideoPath is not null && f.FrameIndex is { } frame)
-            {
-                Add(byKey, "v\0" + f.VideoPath + "\0" + frame.ToString(System.Globalization.CultureInfo.InvariantCulture), i);
-            }
+            foreach (var key in ImageKeys(faces[i])) Add(byKey, key, i);
         }
         // Number the groups in a canonical way: by their (sorted) member lists.
         var groups = byKey.Values.Where(l => l.Count > 1).Select(l => l.ToArray()).ToList();
@@ -76,6 +71,14 @@ internal sealed class CannotLink
         var groupsOf = new int[n][];
         for (int i = 0; i < n; i++) groupsOf[i] = lists[i]?.ToArray() ?? None;
         return new CannotLink(groupsOf, groups.ToArray());
+    }
+
+    /// <summary>The image groups a face belongs to: its Path, and its VideoPath + FrameIndex when it is a video frame.</summary>
+    public static IEnumerable<string> ImageKeys(FaceEncoding f)
+    {
+        yield return "p\0" + f.Path;
+        if (f.VideoPath is not null && f.FrameIndex is { } frame)
+            yield return "v\0" + f.VideoPath + "\0" + frame.ToString(System.Globalization.CultureInfo.InvariantCulture);
     }
 
     private static void Add(Dictionary<string, List<int>> byKey, string key, int i)

@@ -30,6 +30,8 @@ public sealed class ClusteringOptions
     public const double DefaultAgglomerativeThreshold = 0.6;
     public const double DefaultChineseWhispersThreshold = 0.5;
     public const int DefaultIterations = 100;
+    /// <summary>How much nearer a low-quality face must be to its cluster than to any other for the gate to attach it (docs/accuracy.md).</summary>
+    public const double DefaultQualityAttachMargin = 0.1;
 
     // Chinese whispers at 0.5 is the default on the evidence of docs/accuracy.md: exact (BCubed F1 1.000) on both the
     // labelled photos and the sample footage, where average linkage at 0.6 merged look-alikes seen small in video (0.924).
@@ -60,6 +62,18 @@ public sealed class ClusteringOptions
     /// <summary>Emit the noise faces as one cluster with Id 0 and IsNoise set.</summary>
     public bool IncludeNoise { get; set; }
 
+    /// <summary>
+    /// Low-quality faces under these thresholds (<see cref="FaceQuality.Issues"/>) neither seed nor bridge clusters: the
+    /// good faces are clustered first, then each low-quality face is attached to its nearest person when within the
+    /// clustering distance and <see cref="QualityAttachMargin"/> nearer than to anyone else, else it is unsure
+    /// (<see cref="FaceCluster.IsUnsure"/>). Null turns the gate off (every face clusters alike). Faces without a quality
+    /// (stores written before it was measured) count as good.
+    /// </summary>
+    public FaceQualityThresholds? QualityGate { get; set; } = FaceQualityThresholds.Default;
+
+    /// <summary>See <see cref="QualityGate"/>: distance margin between a low-quality face's nearest and second-nearest person.</summary>
+    public double QualityAttachMargin { get; set; } = DefaultQualityAttachMargin;
+
     /// <summary>Threads for the distance work; 0 or less means all processors. Results never depend on it.</summary>
     public int DegreeOfParallelism { get; set; }
 
@@ -78,6 +92,8 @@ public sealed class ClusteringOptions
         if (MinSamples < 1) throw new ArgumentException($"MinSamples must be at least 1 (it counts the face itself), got {MinSamples}.", nameof(MinSamples));
         if (Threshold is { } t && (!double.IsFinite(t) || t <= 0)) throw new ArgumentException($"Threshold must be a positive finite distance, got {t}.", nameof(Threshold));
         if (Iterations < 1) throw new ArgumentException($"Iterations must be at least 1, got {Iterations}.", nameof(Iterations));
+        if (!double.IsFinite(QualityAttachMargin) || QualityAttachMargin < 0)
+            throw new ArgumentException($"QualityAttachMargin must be a finite distance >= 0, got {QualityAttachMargin}.", nameof(QualityAttachMargin));
         if (MinClusterSize < 1) throw new ArgumentException($"MinClusterSize must be at least 1, got {MinClusterSize}.", nameof(MinClusterSize));
     }
 

@@ -4,6 +4,9 @@ namespace FaceCluster;
 public sealed class FaceCluster
 {
     public const string NoiseLabel = "Noise";
+    public const string UnsureLabel = "Unsure";
+    /// <summary>Id of the cluster of unsure faces.</summary>
+    public const int UnsureId = -1;
 
     /// <summary>1..n, largest cluster first (ties: the cluster holding the smallest face Id first). The noise cluster is 0.</summary>
     public required int Id { get; init; }
@@ -27,6 +30,13 @@ public sealed class FaceCluster
 
     /// <summary>True only for the cluster of unclustered faces (Id 0), emitted when IncludeNoise is set.</summary>
     public bool IsNoise { get; init; }
+
+    /// <summary>
+    /// True only for the cluster of unsure faces (Id -1, label Unsure; <see cref="IsNoise"/> is set too, so everything
+    /// that leaves noise out leaves them out): low-quality faces the quality gate could not attach to one person
+    /// clearly (<see cref="ClusteringOptions.QualityGate"/>). Emitted with IncludeNoise; worth a look by a person.
+    /// </summary>
+    public bool IsUnsure { get; init; }
 
     public static string DefaultLabel(int id) => $"Person_{id}";
 

@@ -26,7 +26,10 @@ public static class FaceClusterer
         if (faces.Count == 0) return [];
         var sorted = Canonical(faces);
         var matrix = new DescriptorMatrix(sorted);
-        var labels = Labels(matrix, sorted, options, progress, cancellationToken);
+        var low = QualityGate.LowQuality(sorted, options.QualityGate);
+        var labels = low.Any(l => l)
+            ? QualityGate.Labels(sorted, low, options, good => Labels(new DescriptorMatrix(good), good, options, progress, cancellationToken), cancellationToken)
+            : Labels(matrix, sorted, options, progress, cancellationToken);
         return Build(matrix, sorted, labels, options, progress, cancellationToken);
     }
 
@@ -116,8 +119,10 @@ public static class FaceClusterer
         var byLabel = new Dictionary<int, List<int>>();
         var groups = new List<List<int>>();
         var noise = new List<int>();
+        var unsure = new List<int>();
         for (int i = 0; i < labels.Length; i++)
         {
+            if (labels[i] == QualityGate.Unsure) { unsure.Add(i); continue; }
             if (labels[i] < 0) { noise.Add(i); continue; }
             if (!byLabel.TryGetValue(labels[i], out var list))
             {
@@ -138,6 +143,7 @@ public static class FaceClusterer
 
         var result = new List<FaceCluster>(ordered.Count + 1);
         var all = new List<(int Id, List<int> Members, bool IsNoise)>();
+        if (options.IncludeNoise && unsure.Count > 0) all.Add((FaceCluster.UnsureId, unsure, true));
         if (options.IncludeNoise && noise.Count > 0) all.Add((0, noise, true));
         for (int k = 0; k < ordered.Count; k++) all.Add((k + 1, ordered[k], false));
 
@@ -162,12 +168,13 @@ public static class FaceClusterer
             result.Add(new FaceCluster
             {
                 Id = id,
-                Label = isNoise ? FaceCluster.NoiseLabel : FaceCluster.DefaultLabel(id),
+                Label = id == FaceCluster.UnsureId ? FaceCluster.UnsureLabel : isNoise ? FaceCluster.NoiseLabel : FaceCluster.DefaultLabel(id),
                 Faces = members.Select(i => sorted[i]).ToArray(),
                 Medoid = sorted[stats[k].Medoid],
                 MeanDistance = stats[k].Mean,
                 MaxDistance = stats[k].Max,
                 IsNoise = isNoise,
+                IsUnsure = id == FaceCluster.UnsureId,
             });
         }
         return result;
@@ -177,7 +184,7 @@ public static class FaceClusterer
     /// A cluster of given faces, with its medoid and distances computed the way <see cref="Cluster"/> computes them
     /// (used for people read back from a dataset, whose grouping a person may have edited).
     /// </summary>
-    public static FaceCluster FromFaces(int id, string label, IReadOnlyList<FaceEncoding> faces, bool isNoise = false)
+    public static FaceCluster FromFaces(int id, string label, IReadOnlyList<FaceEncoding> faces, bool isNoise = false, bool isUnsure = false)
     {
         if (faces.Count == 0) throw new ArgumentException($"Cluster '{label}' has no faces.", nameof(faces));
         var sorted = Canonical(faces);
@@ -190,7 +197,8 @@ public static class FaceClusterer
             Medoid = sorted[medoid],
             MeanDistance = mean,
             MaxDistance = max,
-            IsNoise = isNoise,
+            IsNoise = isNoise || isUnsure,
+            IsUnsure = isUnsure,
         };
     }
 

@@ -21,6 +21,8 @@ internal static class DatasetDocuments
         sb.Append(".person{background:#fff;border:1px solid #ddd;border-radius:6px;padding:.5em;width:240px}\n");
         sb.Append(".person img{width:240px;height:300px;object-fit:contain;background:#202020;display:block}\n");
         sb.Append(".label{font-weight:600;margin:.4em 0 0;overflow-wrap:anywhere}.count{color:#666;margin:0}\n");
+        sb.Append(".review{display:flex;flex-wrap:wrap;gap:.5em;padding:0;list-style:none}.review li{width:120px;font-size:.8em;color:#666}\n");
+        sb.Append(".review img{width:120px;height:150px;object-fit:contain;background:#202020;display:block}\n");
         sb.Append("</style>\n</head>\n<body>\n<h1>FaceCluster dataset</h1>\n");
         int people = manifest.People.Count(p => !p.IsNoise);
         int faces = manifest.Faces.Count;
@@ -32,7 +34,7 @@ internal static class DatasetDocuments
         string yaml = DatasetLayout.Relative(DatasetLayout.YoloFolderName, DatasetLayout.YoloDataFileName);
         if (fileExists(yaml)) sb.Append(" <a href=\"").Append(Href(yaml)).Append("\">YOLO data.yaml</a>");
         sb.Append("</p>\n<ul class=\"people\">\n");
-        foreach (var person in manifest.People)
+        foreach (var person in manifest.People.Where(p => !p.IsUnsure))
         {
             sb.Append("<li class=\"person\">\n");
             string? picture = person.Montage is not null && fileExists(person.Montage)
@@ -49,8 +51,38 @@ internal static class DatasetDocuments
             if (person.IsNoise) sb.Append(" (unclustered)");
             sb.Append("</p>\n</li>\n");
         }
-        sb.Append("</ul>\n</body>\n</html>\n");
+        sb.Append("</ul>\n");
+        AppendUnsure(sb, manifest, fileExists);
+        sb.Append("</body>\n</html>\n");
         return sb.ToString();
+    }
+
+    /// <summary>
+    /// The review section: the quality gate's unsure faces, each portrait with why it is low quality, so a person can
+    /// move the ones they recognise into the right folder (Import-FaceDataset sees the move).
+    /// </summary>
+    private static void AppendUnsure(StringBuilder sb, DatasetManifest manifest, Func<string, bool> fileExists)
+    {
+        var unsure = manifest.People.FirstOrDefault(p => p.IsUnsure);
+        if (unsure is null) return;
+        var faces = manifest.Faces.Where(f => f.ClusterId == unsure.ClusterId).ToList();
+        sb.Append("<h2 id=\"unsure\">To review: unsure faces</h2>\n");
+        sb.Append(CultureInfo.InvariantCulture, $"<p class=\"count\">{faces.Count} low-quality {(faces.Count == 1 ? "face" : "faces")} (dark, blurred, turned away or tiny) ");
+        sb.Append("that are not clearly nearer to one person than to another. Their files are in <code>")
+          .Append(Html(unsure.Folder)).Append("/</code>; move a portrait and its chip into a person's folder to file it.</p>\n");
+        sb.Append("<ul class=\"review\">\n");
+        foreach (var face in faces)
+        {
+            string why = face.QualityIssues ?? "quality unknown";
+            sb.Append("<li>");
+            if (face.Portrait is not null && fileExists(face.Portrait))
+            {
+                sb.Append("<a href=\"").Append(Href(face.Portrait)).Append("\"><img src=\"").Append(Href(face.Portrait))
+                  .Append("\" alt=\"").Append(Html(face.FaceId)).Append("\" title=\"").Append(Html(why)).Append("\" loading=\"lazy\"></a>");
+            }
+            sb.Append("<span>").Append(Html(why)).Append("</span></li>\n");
+        }
+        sb.Append("</ul>\n");
     }
 
     /// <summary>Escapes the five HTML-special characters; everything else stays as it is (the page is UTF-8).</summary>

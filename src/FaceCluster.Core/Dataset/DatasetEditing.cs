@@ -18,7 +18,7 @@ internal static class DatasetEditing
 
     /// <summary>The person with cluster id <paramref name="clusterId"/> (0 is the unclustered faces).</summary>
     public static DatasetPerson FindPerson(DatasetContents contents, int clusterId) =>
-        contents.People.FirstOrDefault(p => p.ClusterId == clusterId && (clusterId == 0) == p.IsNoise)
+        contents.People.FirstOrDefault(p => p.ClusterId == clusterId && (clusterId is 0 or FaceCluster.UnsureId) == p.IsNoise)
         ?? throw NotFound($"No person with cluster id {clusterId} in the dataset '{contents.Root}'.", clusterId.ToString(System.Globalization.CultureInfo.InvariantCulture));
 
     private static DatasetPerson? Single(List<DatasetPerson> matches, string label) =>
@@ -97,6 +97,7 @@ internal static class DatasetEditing
                 ClusterId = person.ClusterId,
                 Folder = folder,
                 IsNoise = person.IsNoise,
+                IsUnsure = person.IsUnsure,
                 Count = person.Count,
                 YoloClass = yoloClassOf(person),
                 Montage = File.Exists(DatasetLayout.ToFullPath(root, montage)) ? montage : null,

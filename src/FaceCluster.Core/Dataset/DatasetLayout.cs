@@ -11,6 +11,8 @@ public static class DatasetLayout
     public const string IndexFileName = "index.html";
     public const string MontageFileName = "montage.jpg";
     public const string NoiseFolderName = "_unclustered";
+    /// <summary>The quality gate's unsure faces (<see cref="FaceCluster.IsUnsure"/>), exported with IncludeNoise for review.</summary>
+    public const string UnsureFolderName = "_unsure";
     public const string YoloFolderName = "yolo";
     public const string YoloDataFileName = "data.yaml";
     public const string Format = "FaceCluster.Dataset";
@@ -37,6 +39,7 @@ public static class DatasetLayout
         if (label != label.Trim() || label.EndsWith('.')) return "The label cannot start or end with a space or end with a dot.";
         if (WindowsReserved.Contains(label.Split('.')[0])) return $"'{label}' is a reserved device name on Windows.";
         if (string.Equals(label, NoiseFolderName, StringComparison.OrdinalIgnoreCase) ||
+            string.Equals(label, UnsureFolderName, StringComparison.OrdinalIgnoreCase) ||
             string.Equals(label, YoloFolderName, StringComparison.OrdinalIgnoreCase))
             return $"'{label}' is reserved for the dataset's own folders.";
         return null;

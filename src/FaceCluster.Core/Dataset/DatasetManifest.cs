@@ -23,6 +23,8 @@ public sealed class ManifestPerson
     /// <summary>Folder name under the dataset root (the label, or _unclustered for noise).</summary>
     public string Folder { get; set; } = "";
     public bool IsNoise { get; set; }
+    /// <summary>True for the unsure faces of the quality gate (folder _unsure; IsNoise is set too).</summary>
+    public bool IsUnsure { get; set; }
     public int Count { get; set; }
     /// <summary>Class index in yolo/data.yaml; null for noise or when no YOLO dataset was written.</summary>
     public int? YoloClass { get; set; }
@@ -57,6 +59,14 @@ public sealed class ManifestFace
     public float[] Landmarks { get; set; } = [];
     public string Model { get; set; } = "";
     public float[] Descriptor { get; set; } = [];
+    /// <summary>The full-resolution frame the portrait and chip were cut from (null: SourcePath itself), and its size.</summary>
+    public string? FullResolutionPath { get; set; }
+    public int FullResolutionWidth { get; set; }
+    public int FullResolutionHeight { get; set; }
+    /// <summary>The face's measured quality (null for faces encoded before it was measured).</summary>
+    public FaceQuality? Quality { get; set; }
+    /// <summary>Why the face is low quality under the default thresholds ("Blurred, Dark", ...; "None" when it is not; null without a quality).</summary>
+    public string? QualityIssues { get; set; }
 
     internal static ManifestFace From(FaceEncoding face, string label, int clusterId) => new()
     {
@@ -78,6 +88,11 @@ public sealed class ManifestFace
         Landmarks = face.Landmarks.ToArray().SelectMany(p => new[] { p.X, p.Y }).ToArray(),
         Model = face.Model,
         Descriptor = face.Descriptor,
+        FullResolutionPath = face.FullResolutionPath,
+        FullResolutionWidth = face.FullResolutionWidth,
+        FullResolutionHeight = face.FullResolutionHeight,
+        Quality = face.Quality,
+        QualityIssues = face.Quality?.Issues().ToString(),
     };
 
     /// <summary>Back to a <see cref="FaceEncoding"/> (for matching against the dataset without the original store).</summary>
@@ -103,6 +118,10 @@ public sealed class ManifestFace
             Sharpness = Sharpness,
             Descriptor = Descriptor,
             Model = Model,
+            FullResolutionPath = FullResolutionPath,
+            FullResolutionWidth = FullResolutionWidth,
+            FullResolutionHeight = FullResolutionHeight,
+            Quality = Quality,
         };
     }
 }
@@ -167,6 +186,7 @@ internal static class ManifestCsv
         "label", "cluster_id", "face_id", "source_path", "video_path", "frame_index", "timestamp",
         "box_x", "box_y", "box_width", "box_height", "confidence", "sharpness",
         "portrait", "chip", "yolo_image", "yolo_label",
+        "full_resolution_path", "face_size", "brightness", "contrast", "yaw", "pitch", "quality_score", "quality_issues",
     ];
 
     public static string Render(DatasetManifest manifest)
@@ -182,12 +202,15 @@ internal static class ManifestCsv
                 Num(f.BoxX), Num(f.BoxY), Num(f.BoxWidth), Num(f.BoxHeight), Num(f.Confidence),
                 f.Sharpness.ToString("0.###", CultureInfo.InvariantCulture),
                 f.Portrait ?? "", f.Chip ?? "", f.YoloImage ?? "", f.YoloLabel ?? "",
+                f.FullResolutionPath ?? "", Dec(f.Quality?.FaceSize), Dec(f.Quality?.Brightness), Dec(f.Quality?.Contrast),
+                Dec(f.Quality?.Yaw), Dec(f.Quality?.Pitch), Dec(f.Quality?.Score), f.QualityIssues ?? "",
             ];
             sb.AppendJoin(',', cells.Select(Quote)).Append("\r\n");
         }
         return sb.ToString();
     }
 
+    private static string Dec(double? value) => value is double v ? v.ToString("0.###", CultureInfo.InvariantCulture) : "";
     private static string Num(int value) => value.ToString(CultureInfo.InvariantCulture);
     private static string Num(float value) => value.ToString("0.###", CultureInfo.InvariantCulture);
 

@@ -8,6 +8,8 @@ public sealed class DatasetPerson
     /// <summary>The cluster id of the manifest; a folder the user created by hand gets a new id above the others.</summary>
     public required int ClusterId { get; init; }
     public required bool IsNoise { get; init; }
+    /// <summary>The quality gate's unsure faces (folder _unsure); <see cref="IsNoise"/> is set too.</summary>
+    public bool IsUnsure { get; init; }
     /// <summary>Full path of the person folder.</summary>
     public required string Folder { get; init; }
     /// <summary>The label in manifest.json (the label at export or last rename); null for a folder created by hand.</summary>
@@ -24,7 +26,7 @@ public sealed class DatasetPerson
     public int Count => Faces.Count;
 
     /// <summary>As a <see cref="FaceCluster"/> (medoid and distances computed), e.g. as a reference for matching.</summary>
-    public FaceCluster ToFaceCluster() => FaceClusterer.FromFaces(IsNoise ? 0 : ClusterId, Label, Faces, IsNoise);
+    public FaceCluster ToFaceCluster() => FaceClusterer.FromFaces(IsUnsure ? FaceCluster.UnsureId : IsNoise ? 0 : ClusterId, Label, Faces, IsNoise, IsUnsure);
 
     public override string ToString() => $"{Label} ({Count} faces)";
 }
@@ -120,7 +122,8 @@ public static class DatasetReader
         // and exactly one folder nobody accounts for remain, that folder is theirs.
         var unmapped = manifest.People.Where(p => personFolder[p] is null).ToList();
         var claimed = personFolder.Values.OfType<string>().Concat(faceFolder.Values.OfType<string>()).ToHashSet(StringComparer.Ordinal);
-        var unclaimed = folders.Where(f => !claimed.Contains(f) && !string.Equals(f, DatasetLayout.NoiseFolderName, StringComparison.OrdinalIgnoreCase)).ToList();
+        var unclaimed = folders.Where(f => !claimed.Contains(f) && !string.Equals(f, DatasetLayout.NoiseFolderName, StringComparison.OrdinalIgnoreCase)
+            && !string.Equals(f, DatasetLayout.UnsureFolderName, StringComparison.OrdinalIgnoreCase)).ToList();
         if (unmapped.Count == 1 && unclaimed.Count == 1 && !manifest.Faces.Any(r => r.ClusterId == unmapped[0].ClusterId && (r.Portrait ?? r.Chip) is not null))
         {
             personFolder[unmapped[0]] = unclaimed[0];
@@ -142,7 +145,8 @@ public static class DatasetReader
             string folder = group.Key;
             var owners = manifest.People.Where(p => personFolder[p] == folder).OrderBy(p => p.ClusterId).ToList();
             var owner = owners.FirstOrDefault();
-            bool noise = string.Equals(folder, DatasetLayout.NoiseFolderName, StringComparison.OrdinalIgnoreCase);
+            bool unsure = string.Equals(folder, DatasetLayout.UnsureFolderName, StringComparison.OrdinalIgnoreCase);
+            bool noise = unsure || string.Equals(folder, DatasetLayout.NoiseFolderName, StringComparison.OrdinalIgnoreCase);
             if (noise && !includeNoise) continue;
             var rows = group.OrderBy(r => r.FaceId, StringComparer.Ordinal).ToList();
             foreach (var row in rows)
@@ -153,9 +157,10 @@ public static class DatasetReader
             string montage = Path.Combine(root, folder, DatasetLayout.MontageFileName);
             people.Add(new DatasetPerson
             {
-                Label = noise ? FaceCluster.NoiseLabel : folder,
-                ClusterId = noise ? 0 : owner?.ClusterId ?? nextId++,
+                Label = unsure ? FaceCluster.UnsureLabel : noise ? FaceCluster.NoiseLabel : folder,
+                ClusterId = unsure ? FaceCluster.UnsureId : noise ? 0 : owner?.ClusterId ?? nextId++,
                 IsNoise = noise,
+                IsUnsure = unsure,
                 Folder = Path.Combine(root, folder),
                 ManifestLabel = owner?.Label,
                 YoloClass = owner?.YoloClass,

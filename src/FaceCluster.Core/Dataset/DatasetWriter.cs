@@ -9,7 +9,7 @@ namespace FaceCluster.Dataset;
 /// <summary>One person folder written (or, in plan mode, that would be written).</summary>
 /// <param name="Label">The person's label (the folder name; the cluster's label for the unclustered faces).</param>
 /// <param name="ClusterId">The cluster id (0 for the unclustered faces).</param>
-/// <param name="IsNoise">True for the unclustered faces (folder _unclustered).</param>
+/// <param name="IsNoise">True for the unclustered faces (folder _unclustered) and the unsure faces of the quality gate (folder _unsure).</param>
 /// <param name="Folder">Full path of the person folder.</param>
 /// <param name="FaceCount">Faces of the person in the manifest.</param>
 /// <param name="Files">Full paths of the files written in the folder (planned files in plan mode).</param>
@@ -242,7 +242,9 @@ public sealed class DatasetWriter
             // 6. Source images, each loaded once: portraits, chips, montage tiles, YOLO image and labels.
             var bySource = plans
                 .SelectMany(p => p.Faces.Select(f => (Plan: p, Face: f)))
-                .GroupBy(x => x.Face.Path, StringComparer.Ordinal)
+                // The image each face's pixels come from: its full-resolution frame when it has one (PixelBox and
+                // PixelLandmarks are in that image's pixels), so portraits, chips and YOLO images get the full detail.
+                .GroupBy(x => x.Face.PixelPath, StringComparer.Ordinal)
                 .OrderBy(g => g.Key, StringComparer.Ordinal)
                 .ToList();
             var montageIds = plans.Where(p => p.Person.Montage is not null)
@@ -267,11 +269,13 @@ public sealed class DatasetWriter
                     {
                         ct.ThrowIfCancellationRequested();
                         var row = rows[(plan.Person.ClusterId, face.Id)];
-                        if (face.ImageWidth > 0 && face.ImageHeight > 0 && (face.ImageWidth != width || face.ImageHeight != height))
+                        var (expectedWidth, expectedHeight) = face.FullResolutionPath is null ? (face.ImageWidth, face.ImageHeight) : (face.FullResolutionWidth, face.FullResolutionHeight);
+                        if (expectedWidth > 0 && expectedHeight > 0 && (expectedWidth != width || expectedHeight != height))
                         {
-                            reporter?.Warning($"'{face.Path}' is {width}x{height} but face '{face.Id}' was found on a {face.ImageWidth}x{face.ImageHeight} image; its box may be off.");
+                            reporter?.Warning($"'{group.Key}' is {width}x{height} but face '{face.Id}' was described on a {expectedWidth}x{expectedHeight} image; its box may be off.");
                         }
-                        var region = PortraitCrop.Region(face.Box, width, height, options.PortraitMarginX, options.PortraitMarginY);
+                        var box = face.PixelBox;
+                        var region = PortraitCrop.Region(box, width, height, options.PortraitMarginX, options.PortraitMarginY);
                         if (region is null)
                         {
                             reporter?.Warning($"Face '{face.Id}' lies outside '{face.Path}'; no portrait or montage tile.");
@@ -287,7 +291,7 @@ public sealed class DatasetWriter
                             }
                             if (montageIds.Contains((plan.Person.ClusterId, face.Id)))
                             {
-                                var tileRegion = Montage.TileRegion(face.Box, width, height);
+                                var tileRegion = Montage.TileRegion(box, width, height);
                                 using var tileCrop = new Mat(image, tileRegion ?? region.Value);
                                 tiles[(plan.Person.ClusterId, face.Id)] = Montage.MakeTile(tileCrop);
                             }
@@ -297,7 +301,7 @@ public sealed class DatasetWriter
                             Mat? chip = null;
                             try
                             {
-                                chip = options.Aligner!(image, face.Landmarks);
+                                chip = options.Aligner!(image, face.PixelLandmarks);
                             }
                             catch (Exception ex) when (ex is not OperationCanceledException)
                             {
@@ -317,10 +321,13 @@ public sealed class DatasetWriter
                             }
                         }
                     }
-                    if (yoloImages.TryGetValue(group.Key, out var yoloImage))
+                    // The YOLO image is named after the image the faces were found in, and holds the pixels they were cut from
+                    // (the full-resolution frame when there is one; the labels are normalised, so they fit either).
+                    string detected = group.First().Face.Path;
+                    if (yoloImages.TryGetValue(detected, out var yoloImage))
                     {
                         WriteImage(yoloImage.ImageRelative, image);
-                        WriteText(yoloImage.LabelRelative, YoloLabels(yoloFaces[group.Key], width, height));
+                        WriteText(yoloImage.LabelRelative, YoloLabels(yoloFaces[detected], width, height));
                     }
                     done++;
                 }
@@ -404,7 +411,7 @@ public sealed class DatasetWriter
         var plans = new List<PersonPlan>();
         var folders = new Dictionary<string, FaceCluster>(StringComparer.OrdinalIgnoreCase);
         int yoloClass = 0;
-        foreach (var cluster in clusters.OrderBy(c => c.IsNoise || c.Id == 0 ? int.MaxValue : c.Id))
+        foreach (var cluster in clusters.OrderBy(c => c.IsUnsure ? int.MaxValue - 1 : c.IsNoise || c.Id == 0 ? int.MaxValue : c.Id))
         {
             bool noise = cluster.IsNoise || cluster.Id == 0;
             if (noise && !options.IncludeNoise) continue;
@@ -412,7 +419,7 @@ public sealed class DatasetWriter
             string folder;
             if (noise)
             {
-                folder = DatasetLayout.NoiseFolderName;
+                folder = cluster.IsUnsure ? DatasetLayout.UnsureFolderName : DatasetLayout.NoiseFolderName;
             }
             else
             {
@@ -435,6 +442,7 @@ public sealed class DatasetWriter
                 ClusterId = cluster.Id,
                 Folder = folder,
                 IsNoise = noise,
+                IsUnsure = cluster.IsUnsure,
                 Count = faces.Count,
                 YoloClass = noise || !options.Include.HasFlag(DatasetContent.Yolo) ? null : yoloClass++,
             };
@@ -497,8 +505,9 @@ public sealed class DatasetWriter
         var sb = new StringBuilder();
         foreach (var (face, cls, _) in faces)
         {
-            double x0 = Math.Clamp(face.Box.X, 0, width), x1 = Math.Clamp(face.Box.Right, 0, width);
-            double y0 = Math.Clamp(face.Box.Y, 0, height), y1 = Math.Clamp(face.Box.Bottom, 0, height);
+            var box = face.PixelBox; // the YOLO image is the image the face's pixels come from
+            double x0 = Math.Clamp(box.X, 0, width), x1 = Math.Clamp(box.Right, 0, width);
+            double y0 = Math.Clamp(box.Y, 0, height), y1 = Math.Clamp(box.Bottom, 0, height);
             if (x1 - x0 < 1 || y1 - y0 < 1) continue;
             sb.Append(cls.ToString(CultureInfo.InvariantCulture)).Append(' ')
               .Append(F((x0 + x1) / 2 / width)).Append(' ')

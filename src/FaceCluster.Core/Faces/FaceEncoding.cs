@@ -17,6 +17,10 @@ public readonly record struct FaceBox(float X, float Y, float Width, float Heigh
         return union <= 0 ? 0 : intersection / union;
     }
 
+    /// <summary>The box in an image scaled by <paramref name="sx"/> x <paramref name="sy"/> (pixel corners scale, so (0,0) stays put).</summary>
+    public FaceBox Scale(double sx, double sy) => sx == 1 && sy == 1 ? this
+        : new FaceBox((float)(X * sx), (float)(Y * sy), (float)(Width * sx), (float)(Height * sy));
+
     public override string ToString() => $"{X:0},{Y:0} {Width:0}x{Height:0}";
 }
 
@@ -36,6 +40,10 @@ public sealed record FaceLandmarks(
     FacePoint LeftEar)
 {
     public FacePoint[] ToArray() => [RightEye, LeftEye, NoseTip, Mouth, RightEar, LeftEar];
+
+    /// <summary>The keypoints in an image scaled by <paramref name="sx"/> x <paramref name="sy"/>.</summary>
+    public FaceLandmarks Scale(double sx, double sy) => sx == 1 && sy == 1 ? this
+        : FromArray(ToArray().Select(p => new FacePoint((float)(p.X * sx), (float)(p.Y * sy))).ToArray());
 
     public static FaceLandmarks FromArray(IReadOnlyList<FacePoint> points)
     {
@@ -66,8 +74,37 @@ public sealed class FaceEncoding
     /// <summary>The descriptor model that produced <see cref="Descriptor"/>; descriptors of different models never mix.</summary>
     public required string Model { get; init; }
 
+    /// <summary>
+    /// The full-resolution image the chip and descriptor were cut from, when the face was found on a scaled-down copy
+    /// (a video frame capped for detection speed); null when the pixels came from <see cref="Path"/> itself.
+    /// <see cref="Box"/> and <see cref="Landmarks"/> stay in <see cref="Path"/>'s pixels; <see cref="PixelBox"/> and
+    /// <see cref="PixelLandmarks"/> give them in this image's.
+    /// </summary>
+    public string? FullResolutionPath { get; init; }
+    /// <summary>Size of <see cref="FullResolutionPath"/> in pixels (0 when there is none).</summary>
+    public int FullResolutionWidth { get; init; }
+    public int FullResolutionHeight { get; init; }
+
+    /// <summary>How usable the face is for identity (null for faces of stores written before it was measured).</summary>
+    public FaceQuality? Quality { get; init; }
+
+    /// <summary>The image whose pixels describe this face: <see cref="FullResolutionPath"/> when there is one, else <see cref="Path"/>.</summary>
+    public string PixelPath => FullResolutionPath ?? Path;
+
+    /// <summary>Horizontal and vertical scale from <see cref="Path"/>'s pixels to <see cref="PixelPath"/>'s (1 without a full-resolution image).</summary>
+    public (double X, double Y) PixelScale => FullResolutionPath is not null && ImageWidth > 0 && ImageHeight > 0 && FullResolutionWidth > 0 && FullResolutionHeight > 0
+        ? ((double)FullResolutionWidth / ImageWidth, (double)FullResolutionHeight / ImageHeight)
+        : (1, 1);
+
+    /// <summary><see cref="Box"/> in <see cref="PixelPath"/>'s pixels.</summary>
+    public FaceBox PixelBox => Box.Scale(PixelScale.X, PixelScale.Y);
+
+    /// <summary><see cref="Landmarks"/> in <see cref="PixelPath"/>'s pixels.</summary>
+    public FaceLandmarks PixelLandmarks => Landmarks.Scale(PixelScale.X, PixelScale.Y);
+
     /// <summary>The same face under another identity or source: a moved image, or a cached face seen again as a video frame.</summary>
-    public FaceEncoding WithSource(string id, string path, string? videoPath, int? frameIndex, TimeSpan? timestamp) => new()
+    /// <remarks><paramref name="fullResolutionPath"/>, when given, replaces <see cref="FullResolutionPath"/> (a cached face whose frames folder moved); null keeps it.</remarks>
+    public FaceEncoding WithSource(string id, string path, string? videoPath, int? frameIndex, TimeSpan? timestamp, string? fullResolutionPath = null) => new()
     {
         Id = id,
         Path = path,
@@ -82,6 +119,10 @@ public sealed class FaceEncoding
         Sharpness = Sharpness,
         Descriptor = Descriptor,
         Model = Model,
+        FullResolutionPath = fullResolutionPath ?? FullResolutionPath,
+        FullResolutionWidth = FullResolutionWidth,
+        FullResolutionHeight = FullResolutionHeight,
+        Quality = Quality,
     };
 
     public override string ToString() => $"{System.IO.Path.GetFileName(Path)} {Box}";
@@ -96,6 +137,12 @@ public sealed class VideoFrame
     public required string Path { get; init; }
     public required int Width { get; init; }
     public required int Height { get; init; }
+    /// <summary>
+    /// The same frame at the video's own resolution, written when <see cref="Path"/> was scaled down (under <c>full/</c>
+    /// next to it); null when the frame was not scaled or the full-resolution copy was not asked for. Get-FaceEncoding
+    /// detects on <see cref="Path"/> and cuts chips and descriptors from this image.
+    /// </summary>
+    public string? FullResolutionPath { get; init; }
 
     public override string ToString() => Path;
 }

@@ -25,6 +25,11 @@ public sealed record FaceEncoderOptions
     public string? CacheDirectory { get; init; }
     /// <summary>Worker threads that will call <see cref="FaceEncoder.Encode"/> at once; the descriptor network's own threads are sized from it.</summary>
     public int DegreeOfParallelism { get; init; } = 1;
+    /// <summary>
+    /// Cut chips and descriptors from a frame's full-resolution image (<see cref="FrameSource.FullResolutionPath"/>) when
+    /// there is one, detecting on the scaled frame; false describes the scaled frame itself (the behaviour before).
+    /// </summary>
+    public bool UseFullResolution { get; init; } = true;
 
     /// <summary>Everything that changes which faces come out, as one string (the encoding cache keys on it).</summary>
     public string SettingsKey => FormattableString.Invariant(
@@ -42,7 +47,23 @@ public sealed record ImageEncodingResult(
     bool FromCache = false);
 
 /// <summary>Where an image came from when it is a video frame.</summary>
-public sealed record FrameSource(string VideoPath, int FrameIndex, TimeSpan Timestamp);
+/// <param name="FullResolutionPath">The frame at the video's own resolution when the image was scaled down (<see cref="VideoFrame.FullResolutionPath"/>).</param>
+public sealed record FrameSource(string VideoPath, int FrameIndex, TimeSpan Timestamp, string? FullResolutionPath = null);
+
+/// <summary>
+/// The image a face's pixels (chip, descriptor, quality) are taken from when it is not the image the face was found in:
+/// the full-resolution frame of a scaled-down video frame. Any descriptor model cuts its crop from <see cref="Image"/>
+/// with the face mapped by <see cref="Map"/>.
+/// </summary>
+public sealed record PixelSource(Mat Image, string Path)
+{
+    /// <summary>A face found on a <paramref name="detectedWidth"/> x <paramref name="detectedHeight"/> image, in <see cref="Image"/>'s pixels.</summary>
+    public DetectedFace Map(DetectedFace face, int detectedWidth, int detectedHeight)
+    {
+        double sx = (double)Image.Width / detectedWidth, sy = (double)Image.Height / detectedHeight;
+        return face with { Box = face.Box.Scale(sx, sy), Landmarks = face.Landmarks.Scale(sx, sy) };
+    }
+}
 
 /// <summary>
 /// Finds, aligns and describes every face of an image. Safe to call from several threads at once:
@@ -79,29 +100,41 @@ public sealed class FaceEncoder
     {
         string fullPath = System.IO.Path.GetFullPath(path);
         string? contentHash = null;
+        string? pixelsPath = options.UseFullResolution && frame?.FullResolutionPath is { Length: > 0 } fr && File.Exists(fr) ? System.IO.Path.GetFullPath(fr) : null;
+        // Faces described from the full-resolution frame differ from those of the scaled one; faces cached before
+        // quality was measured lack it: both are other cache entries.
+        string settings = options.SettingsKey + "|quality1" + (pixelsPath is null ? "" : "|fullres");
         if (cache is not null)
         {
             if (!File.Exists(fullPath)) throw new FileNotFoundException($"Cannot find '{fullPath}'.", fullPath);
             contentHash = EncodingCache.HashFile(fullPath, cancellation);
-            if (cache.TryGetByHash(fullPath, contentHash, options.SettingsKey, out var cached, cancellation))
+            if (cache.TryGetByHash(fullPath, contentHash, settings, out var cached, cancellation))
             {
-                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp)).ToList();
+                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, pixelsPath)).ToList();
                 int width = faces.Count > 0 ? faces[0].ImageWidth : 0, height = faces.Count > 0 ? faces[0].ImageHeight : 0;
                 return new(fullPath, width, height, faces, TimeSpan.Zero, TimeSpan.Zero, FromCache: true);
             }
         }
         ImageEncodingResult result;
         using (var image = ImageLoader.Load(fullPath))
+        using (var pixels = pixelsPath is null ? null : ImageLoader.Load(pixelsPath))
         {
-            result = Encode(image, fullPath, frame, cancellation);
+            result = Encode(image, fullPath, frame, pixels is null ? null : new PixelSource(pixels, pixelsPath!), cancellation);
         }
         // Written only once the image is fully encoded, so an interrupted run leaves no partial entry.
-        cache?.PutByHash(contentHash!, options.SettingsKey, descriptor.Model.Name, result.Faces, cancellation);
+        cache?.PutByHash(contentHash!, settings, descriptor.Model.Name, result.Faces, cancellation);
         return result;
     }
 
     /// <summary>Encodes the faces of an image already in memory (BGR); <paramref name="path"/> names it in the results.</summary>
-    public ImageEncodingResult Encode(Mat image, string path, FrameSource? frame = null, CancellationToken cancellation = default)
+    public ImageEncodingResult Encode(Mat image, string path, FrameSource? frame = null, CancellationToken cancellation = default) =>
+        Encode(image, path, frame, null, cancellation);
+
+    /// <summary>
+    /// Encodes the faces of an image already in memory (BGR): detects on <paramref name="image"/>, and cuts chips and
+    /// descriptors from <paramref name="pixels"/> (a larger copy of the same picture) when given, else from the image.
+    /// </summary>
+    public ImageEncodingResult Encode(Mat image, string path, FrameSource? frame, PixelSource? pixels, CancellationToken cancellation = default)
     {
         cancellation.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
@@ -114,11 +147,14 @@ public sealed class FaceEncoder
         var chips = new List<Mat>(found.Count);
         try
         {
-            foreach (var face in found) chips.Add(FaceAligner.Align(image, face.Landmarks));
-            var descriptors = descriptor.Describe(image, found.Select(f => f.Box).ToList(), chips);
+            var source = pixels?.Image ?? image;
+            var inSource = pixels is null ? found : found.Select(f => pixels.Map(f, image.Width, image.Height)).ToList();
+            foreach (var face in inSource) chips.Add(FaceAligner.Align(source, face.Landmarks));
+            var descriptors = descriptor.Describe(source, inSource.Select(f => f.Box).ToList(), chips);
             var faces = new FaceEncoding[found.Count];
             for (int i = 0; i < found.Count; i++)
             {
+                var quality = FaceQuality.Measure(chips[i], inSource[i].Landmarks, inSource[i].Box);
                 faces[i] = new FaceEncoding
                 {
                     Id = StableId(path, found[i].Box),
@@ -131,9 +167,13 @@ public sealed class FaceEncoder
                     Box = found[i].Box,
                     Landmarks = found[i].Landmarks,
                     Confidence = found[i].Confidence,
-                    Sharpness = Imaging.Sharpness.VarianceOfLaplacian(chips[i]),
+                    Sharpness = quality.Sharpness,
                     Descriptor = descriptors[i],
                     Model = descriptor.Model.Name,
+                    FullResolutionPath = pixels?.Path,
+                    FullResolutionWidth = pixels?.Image.Width ?? 0,
+                    FullResolutionHeight = pixels?.Image.Height ?? 0,
+                    Quality = quality,
                 };
             }
             return new(path, image.Width, image.Height, faces, detectionTime, clock.Elapsed);

@@ -43,7 +43,7 @@ public static class EncodingStoreFormat
 
     private static readonly HashSet<string> HeaderFields = ["format", "version", "model", "created", "generator", "settings"];
     private static readonly HashSet<string> RecordFields =
-        ["id", "path", "videoPath", "frameIndex", "timestamp", "imageWidth", "imageHeight", "box", "landmarks", "confidence", "sharpness", "descriptor"];
+        ["id", "path", "videoPath", "frameIndex", "timestamp", "imageWidth", "imageHeight", "box", "landmarks", "confidence", "sharpness", "descriptor", "fullResolution", "quality"];
 
     public static void WriteHeader(Utf8JsonWriter w, EncodingStoreHeader header)
     {
@@ -88,6 +88,25 @@ public static class EncodingStoreFormat
         w.WriteStartArray("descriptor");
         foreach (var v in face.Descriptor) w.WriteNumberValue(v);
         w.WriteEndArray();
+        if (face.FullResolutionPath is not null)
+        {
+            w.WriteStartObject("fullResolution");
+            w.WriteString("path", face.FullResolutionPath);
+            w.WriteNumber("width", face.FullResolutionWidth);
+            w.WriteNumber("height", face.FullResolutionHeight);
+            w.WriteEndObject();
+        }
+        if (face.Quality is { } q)
+        {
+            w.WriteStartObject("quality");
+            w.WriteNumber("sharpness", q.Sharpness);
+            w.WriteNumber("faceSize", q.FaceSize);
+            w.WriteNumber("brightness", q.Brightness);
+            w.WriteNumber("contrast", q.Contrast);
+            w.WriteNumber("yaw", q.Yaw);
+            w.WriteNumber("pitch", q.Pitch);
+            w.WriteEndObject();
+        }
         w.WriteEndObject();
     }
 
@@ -176,6 +195,9 @@ public static class EncodingStoreFormat
         float? confidence = null;
         double sharpness = 0;
         float[]? descriptor = null;
+        string? fullPath = null;
+        int fullWidth = 0, fullHeight = 0;
+        FaceQuality? quality = null;
         var seen = new HashSet<string>();
         foreach (var prop in root.EnumerateObject())
         {
@@ -216,6 +238,13 @@ public static class EncodingStoreFormat
                     sharpness = v.ValueKind == JsonValueKind.Number && v.TryGetDouble(out var s) ? s : throw new FormatException("sharpness is not a number");
                     break;
                 case "descriptor": descriptor = Floats(v, "descriptor", Models.DescriptorModels.ExpectedLength(model)); break;
+                case "fullResolution":
+                    if (v.ValueKind == JsonValueKind.Null) break;
+                    (fullPath, fullWidth, fullHeight) = FullResolution(v);
+                    break;
+                case "quality":
+                    if (v.ValueKind != JsonValueKind.Null) quality = Quality(v);
+                    break;
                 default: throw new FormatException($"unknown field '{prop.Name}'");
             }
         }
@@ -240,7 +269,50 @@ public static class EncodingStoreFormat
             Sharpness = sharpness,
             Descriptor = descriptor,
             Model = model,
+            FullResolutionPath = fullPath,
+            FullResolutionWidth = fullWidth,
+            FullResolutionHeight = fullHeight,
+            Quality = quality,
         };
+    }
+
+    private static (string Path, int Width, int Height) FullResolution(JsonElement v)
+    {
+        if (v.ValueKind != JsonValueKind.Object) throw new FormatException("fullResolution must be an object {path, width, height}");
+        string? path = null;
+        int? width = null, height = null;
+        var seen = new HashSet<string>();
+        foreach (var prop in v.EnumerateObject())
+        {
+            if (!seen.Add(prop.Name)) throw new FormatException($"fullResolution.{prop.Name} appears twice");
+            switch (prop.Name)
+            {
+                case "path": path = String(prop.Value, "fullResolution.path"); break;
+                case "width": width = Int(prop.Value, "fullResolution.width"); break;
+                case "height": height = Int(prop.Value, "fullResolution.height"); break;
+                default: throw new FormatException($"unknown field 'fullResolution.{prop.Name}'");
+            }
+        }
+        if (string.IsNullOrEmpty(path) || width is not > 0 || height is not > 0)
+            throw new FormatException("fullResolution needs a non-empty path and a positive width and height");
+        return (path, width.Value, height.Value);
+    }
+
+    private static readonly string[] QualityFields = ["sharpness", "faceSize", "brightness", "contrast", "yaw", "pitch"];
+
+    private static FaceQuality Quality(JsonElement v)
+    {
+        if (v.ValueKind != JsonValueKind.Object) throw new FormatException("quality must be an object");
+        var values = new Dictionary<string, double>(StringComparer.Ordinal);
+        foreach (var prop in v.EnumerateObject())
+        {
+            if (Array.IndexOf(QualityFields, prop.Name) < 0) throw new FormatException($"unknown field 'quality.{prop.Name}'");
+            if (values.ContainsKey(prop.Name)) throw new FormatException($"quality.{prop.Name} appears twice");
+            values[prop.Name] = prop.Value.ValueKind == JsonValueKind.Number && prop.Value.TryGetDouble(out var d) && double.IsFinite(d)
+                ? d : throw new FormatException($"quality.{prop.Name} is not a finite number");
+        }
+        foreach (var name in QualityFields) if (!values.ContainsKey(name)) throw new FormatException($"quality.{name} is missing");
+        return new FaceQuality(values["sharpness"], values["faceSize"], values["brightness"], values["contrast"], values["yaw"], values["pitch"]);
     }
 
     private static FormatException Missing(string name) => new($"required field '{name}' is missing");

@@ -41,6 +41,19 @@ public static class EncodingValidator
         if (!float.IsFinite(face.Confidence) || face.Confidence < 0 || face.Confidence > 1)
             return $"confidence {face.Confidence} is not in [0,1]";
         if (!double.IsFinite(face.Sharpness) || face.Sharpness < 0) return $"sharpness {face.Sharpness} is not a finite non-negative number";
+        if (face.FullResolutionPath is not null)
+        {
+            if (face.FullResolutionPath.Length == 0) return "fullResolution.path is empty";
+            if (face.FullResolutionWidth <= 0 || face.FullResolutionHeight <= 0) return "fullResolution size is not positive";
+            if (face.ImageWidth <= 0 || face.ImageHeight <= 0) return "a face with a full-resolution image needs the image size (to scale its box)";
+        }
+        if (face.Quality is { } q)
+        {
+            if (!double.IsFinite(q.Sharpness) || q.Sharpness < 0 || !double.IsFinite(q.FaceSize) || q.FaceSize < 0
+                || !double.IsFinite(q.Brightness) || q.Brightness is < 0 or > 255 || !double.IsFinite(q.Contrast) || q.Contrast < 0
+                || !double.IsFinite(q.Yaw) || Math.Abs(q.Yaw) > 180 || !double.IsFinite(q.Pitch) || Math.Abs(q.Pitch) > 180)
+                return "quality has a value out of range";
+        }
         return null;
     }
 }

@@ -40,6 +40,13 @@ public sealed class VideoFrameExtractor
         return (w, h);
     }
 
+    /// <summary>Subfolder of the output folder that holds the full-resolution copies of scaled frames (same file names).</summary>
+    public const string FullResolutionFolderName = "full";
+
+    /// <summary>Where the full-resolution copy of the frame at <paramref name="framePath"/> goes: <c>full/&lt;same name&gt;.jpg</c> beside it.</summary>
+    public static string FullResolutionPath(string framePath) => System.IO.Path.Combine(
+        System.IO.Path.GetDirectoryName(framePath)!, FullResolutionFolderName, System.IO.Path.GetFileNameWithoutExtension(framePath) + ".jpg");
+
     /// <summary>Deterministic file name of sample <paramref name="index"/>: <c>&lt;video name&gt;_&lt;index:D6&gt;.jpg</c>.</summary>
     public static string FrameFileName(string videoPath, int index, VideoFrameFormat format) =>
         $"{System.IO.Path.GetFileNameWithoutExtension(videoPath)}_{index:D6}.{(format == VideoFrameFormat.Png ? "png" : "jpg")}";
@@ -91,6 +98,10 @@ public sealed class VideoFrameExtractor
             ? new[] { new ImageEncodingParam(ImwriteFlags.PngCompression, 3) }
             : new[] { new ImageEncodingParam(ImwriteFlags.JpegQuality, o.JpegQuality) };
         var extension = o.Format == VideoFrameFormat.Png ? ".png" : ".jpg";
+        var fullParams = new[] { new ImageEncodingParam(ImwriteFlags.JpegQuality, o.FullResolutionJpegQuality) };
+        // Known from the container for the plan and for reused frames; a written frame decides from its decoded size.
+        bool scaledByInfo = outWidth > 0 && (outWidth != info.Width || outHeight != info.Height);
+        if (o.FullResolution && scaledByInfo && !o.WhatIf) Directory.CreateDirectory(System.IO.Path.Combine(outputDirectory, FullResolutionFolderName));
 
         while (true)
         {
@@ -124,13 +135,18 @@ public sealed class VideoFrameExtractor
             // This frame is sample k (and, if frames are sparser than the sampling rate, also stands for any later
             // samples it covers: those are skipped, the next sample is the first target after this timestamp).
             var path = System.IO.Path.Combine(outputDirectory, FrameFileName(videoPath, k, o.Format));
+            var fullPath = FullResolutionPath(path);
+            bool wantFull = o.FullResolution && scaledByInfo;
+            // A frame is reused when every file it needs exists: a rerun with the full-resolution copies turned on
+            // decodes only to add the missing copies.
+            bool needed = o.Force || !File.Exists(path) || (wantFull && !File.Exists(fullPath));
             FrameAction action;
             int width = outWidth, height = outHeight;
             if (o.WhatIf)
             {
-                action = File.Exists(path) && !o.Force ? FrameAction.Reused : FrameAction.Planned;
+                action = needed ? FrameAction.Planned : FrameAction.Reused;
             }
-            else if (File.Exists(path) && !o.Force)
+            else if (!needed)
             {
                 action = FrameAction.Reused;
             }
@@ -153,12 +169,19 @@ public sealed class VideoFrameExtractor
                 }
                 (width, height) = FitWithin(frame.Width, frame.Height, o.MaxWidth, o.MaxHeight);
                 var image = frame;
-                if (width != frame.Width || height != frame.Height)
+                bool scaled = width != frame.Width || height != frame.Height;
+                if (scaled)
                 {
                     Cv2.Resize(frame, resized, new Size(width, height), 0, 0, InterpolationFlags.Area);
                     image = resized;
                 }
-                WriteAtomic(path, image, extension, encodeParams, videoPath, produced);
+                if (o.Force || !File.Exists(path)) WriteAtomic(path, image, extension, encodeParams, videoPath, produced);
+                wantFull = o.FullResolution && scaled;
+                if (wantFull && (o.Force || !File.Exists(fullPath)))
+                {
+                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
+                    WriteAtomic(fullPath, frame, ".jpg", fullParams, videoPath, produced);
+                }
                 action = FrameAction.Written;
             }
 
@@ -171,6 +194,7 @@ public sealed class VideoFrameExtractor
                 Path = path,
                 Width = width,
                 Height = height,
+                FullResolutionPath = wantFull && (o.WhatIf || File.Exists(fullPath)) ? fullPath : null,
             };
             observer?.OnProgress(new VideoExtractionProgress(videoPath, result.Timestamp, info.Duration, produced));
             yield return new ExtractedFrame(result, action);

@@ -27,6 +27,14 @@ public sealed class VideoFrameExtractorOptions
     public bool Force { get; init; }
     /// <summary>Plan only: decode timestamps and report what would be written (<see cref="FrameAction.Planned"/>), writing nothing.</summary>
     public bool WhatIf { get; init; }
+    /// <summary>
+    /// Also write each scaled-down frame at the video's own resolution, under <see cref="VideoFrameExtractor.FullResolutionFolderName"/>
+    /// (JPEG quality <see cref="FullResolutionJpegQuality"/>), so that chips and portraits can be cut from it while detection
+    /// runs on the small frame. Costs disk space (docs/video-frames.md); frames that are not scaled get no copy.
+    /// </summary>
+    public bool FullResolution { get; init; } = true;
+    /// <summary>JPEG quality of the full-resolution copies: high, since faces are cut from them.</summary>
+    public int FullResolutionJpegQuality { get; init; } = 95;
     /// <summary>FFmpeg decoder threads; 0 = FFmpeg's default (auto).</summary>
     public int DecoderThreads { get; init; }
 
@@ -37,6 +45,8 @@ public sealed class VideoFrameExtractorOptions
         if (MaxWidth < 0) throw new ArgumentOutOfRangeException(nameof(MaxWidth), MaxWidth, "MaxWidth must be >= 0 (0 = no limit).");
         if (MaxHeight < 0) throw new ArgumentOutOfRangeException(nameof(MaxHeight), MaxHeight, "MaxHeight must be >= 0 (0 = no limit).");
         if (string.IsNullOrWhiteSpace(OutputDirectory)) throw new ArgumentException("OutputDirectory is required.", nameof(OutputDirectory));
+        if (FullResolutionJpegQuality is < 1 or > 100)
+            throw new ArgumentOutOfRangeException(nameof(FullResolutionJpegQuality), FullResolutionJpegQuality, "FullResolutionJpegQuality must be 1..100.");
         if (JpegQuality is < 1 or > 100) throw new ArgumentOutOfRangeException(nameof(JpegQuality), JpegQuality, "JpegQuality must be 1..100.");
         if (StartTime < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StartTime), StartTime, "StartTime must not be negative.");
         if (EndTime is { } end && StartTime is { } start && end < start)

@@ -37,6 +37,10 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Do not write the full-resolution copies of scaled frames (under full/); chips are then cut from the scaled frames.</summary>
+    [Parameter]
+    public SwitchParameter NoFullResolution { get; set; }
+
     private int videoNumber;
 
     protected override void ProcessRecord()
@@ -65,6 +69,7 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
             EndTime = EndTime,
             Force = Force,
             WhatIf = whatIf,
+            FullResolution = !NoFullResolution,
         });
         var observer = new ProgressObserver(this, ++videoNumber);
         int written = 0, reused = 0;
@@ -77,6 +82,7 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
                     case FrameAction.Planned:
                         // Under -WhatIf this prints "What if: ..." for each frame that would be written.
                         ShouldProcess(extracted.Frame.Path, "Write video frame");
+                        if (extracted.Frame.FullResolutionPath is { } full) ShouldProcess(full, "Write full-resolution video frame");
                         continue;
                     case FrameAction.Reused:
                         reused++;

@@ -25,6 +25,14 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
     public TimeSpan? Timestamp { get; set; }
 
+    /// <summary>Set by the pipeline from VideoFrame objects: the frame at full resolution, where chips and descriptors are cut.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public string? FullResolutionPath { get; set; }
+
+    /// <summary>Describe faces from the (scaled) frames themselves, not from their full-resolution copies.</summary>
+    [Parameter]
+    public SwitchParameter NoFullResolution { get; set; }
+
     [Parameter]
     public DetectorKind Detector { get; set; } = DetectorKind.FullRange;
 
@@ -73,6 +81,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
             MinConfidence = MinConfidence,
             MinFaceSize = MinFaceSize,
             DegreeOfParallelism = ThrottleLimit,
+            UseFullResolution = !NoFullResolution,
             CacheDirectory = CachePath is null ? null : ResolveOutputPath(CachePath),
         };
         try
@@ -91,7 +100,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
 
     protected override void ProcessRecord()
     {
-        var frame = VideoPath is { Length: > 0 } && FrameIndex is int index ? new FrameSource(VideoPath, index, Timestamp ?? TimeSpan.Zero) : null;
+        var frame = VideoPath is { Length: > 0 } && FrameIndex is int index ? new FrameSource(VideoPath, index, Timestamp ?? TimeSpan.Zero, FullResolutionPath) : null;
         var files = InputFiles().ToList();
         // The total is known only when every input came on the command line, not down the pipeline.
         if (!MyInvocation.ExpectingInput) knownTotal = files.Count;

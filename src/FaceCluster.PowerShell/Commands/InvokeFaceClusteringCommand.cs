@@ -6,6 +6,15 @@ using FaceCluster.Store;
 
 namespace FaceCluster.PowerShell.Commands;
 
+/// <summary>The -QualityGate choices of Invoke-FaceClustering.</summary>
+public enum QualityGateMode
+{
+    /// <summary>Every face clusters alike.</summary>
+    None,
+    /// <summary>Low-quality faces under <see cref="FaceQualityThresholds.Default"/> neither seed nor bridge clusters.</summary>
+    Default,
+}
+
 /// <summary>Groups faces into people without supervision.</summary>
 [Cmdlet(VerbsLifecycle.Invoke, "FaceClustering", DefaultParameterSetName = InputSet)]
 [OutputType(typeof(FaceCluster))]
@@ -54,6 +63,13 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     [Parameter]
     public SwitchParameter IncludeNoise { get; set; }
+
+    /// <summary>
+    /// Default: low-quality faces (dark, blurred, profile, tiny) do not seed or bridge clusters; they join a person only
+    /// when clearly nearer to them than to anyone else, else they are unsure (emitted with -IncludeNoise). None: every face clusters alike.
+    /// </summary>
+    [Parameter]
+    public QualityGateMode QualityGate { get; set; } = QualityGateMode.Default;
 
     /// <summary>Earlier, named people (FaceCluster objects or a dataset folder): clusters that match them keep their names.</summary>
     [Parameter]
@@ -116,6 +132,7 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
             UseCannotLink = !AllowSameImage,
             IncludeNoise = IncludeNoise,
             DegreeOfParallelism = ThrottleLimit,
+            QualityGate = QualityGate == QualityGateMode.None ? null : FaceQualityThresholds.Default,
         };
         const string activity = "Invoke-FaceClustering";
         IReadOnlyList<FaceCluster> clusters;
@@ -146,6 +163,11 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
         int people = clusters.Count(c => !c.IsNoise);
         int noise = unique.Count - clusters.Where(c => !c.IsNoise).Sum(c => c.Count);
         WriteVerbose($"{unique.Count} faces: {people} people, {noise} faces in no cluster ({Algorithm}).");
+        if (options.QualityGate is { } gate)
+        {
+            int low = unique.Count(f => f.Quality is { } q && q.Issues(gate) != FaceQualityIssue.None);
+            if (low > 0) WriteVerbose($"{low} low-quality faces were attached to a person only when clearly nearest to them; the others are unsure (-IncludeNoise emits them, Id -1).");
+        }
         foreach (var cluster in clusters) WriteObject(cluster);
     }
 

@@ -22,6 +22,8 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
             FrameIndex    = 'Set by the pipeline from VideoFrame objects (their Index). Not normally typed.'
             Timestamp     = 'Set by the pipeline from VideoFrame objects: the frame''s time in the video. Not normally typed.'
             Model         = 'The descriptor model: Dlib (default; 128-d, dlib face-recognition ResNet, CC0) or FaceRes (1024-d, HSE FaceRes, Apache-2.0; better on children and Asian faces, slower per face). Stored in each face''s Model property; the encoding cache keeps the two apart.'
+            FullResolutionPath = 'Set by the pipeline from VideoFrame objects: the frame at the video''s own resolution (under full/). Faces are detected on the scaled frame and their chips and descriptors are cut from this one. Not normally typed.'
+            NoFullResolution = 'Cuts chips and descriptors from the scaled frames themselves, ignoring their full-resolution copies (the behaviour of earlier versions).'
             Detector      = 'FullRange (default) finds faces up to about 5 m from the camera, as in footage and group photos; ShortRange is tuned for close-ups within about 2 m, such as webcam frames and portraits.'
             MinConfidence = 'Detections scoring below this (0 to 1) are ignored. Default 0.5; raise it to drop doubtful faces, lower it to find more at the cost of false faces.'
             MinFaceSize   = 'Faces narrower than this many pixels in the source image are ignored. Default 20; descriptors of faces under about 40 pixels are less reliable.'
@@ -69,6 +71,7 @@ Nothing is ever deleted. Frames that already exist with the same name are reused
             StartTime       = 'The first sample time (inclusive), for example 00:01:30. Default: the start of the video.'
             EndTime         = 'The last sample time (inclusive). Default: the end of the video.'
             Force           = 'Rewrites frame images that already exist instead of reusing them.'
+            NoFullResolution = 'Does not write the full-resolution copy of each scaled frame. By default a frame that had to be scaled down is also written at the video''s own size as full/<video name>_<index>.jpg (JPEG quality 95), so that Get-FaceEncoding and Export-FaceDataset cut faces from it (a 720p face is about 1.8 times wider there); it costs about 12 MB per minute of 720p at 1 frame per second, against 4 MB for the scaled frames.'
         }
         Examples    = @(
             @{
@@ -183,7 +186,8 @@ Two faces of one image are different people: the clusterer never puts them toget
             MinClusterSize     = 'Clusters with fewer faces are treated as noise (default 1: every person counts, even if seen once).'
             Iterations         = 'ChineseWhispers: the most passes over the faces (default 100; it stops early when nothing changes).'
             AllowSameImage     = 'Lets two faces of the same image or frame join one cluster. Off by default, because they are different people.'
-            IncludeNoise       = 'Also emits the faces that belong to no person, as one cluster with Id 0 and IsNoise set.'
+            IncludeNoise       = 'Also emits the faces that belong to no person, as one cluster with Id 0 and IsNoise set, and the unsure faces of the quality gate as one cluster with Id -1 (IsUnsure and IsNoise set; Export-FaceDataset writes them to _unsure/ and lists them on index.html for review).'
+            QualityGate        = 'Default: faces the quality measures call low quality (blurred, dark, low contrast, turned far away, tiny: FaceEncoding.Quality, thresholds in docs/accuracy.md) neither start nor link clusters. The other faces are clustered first; then each low-quality face joins the person of its nearest face when that face is within the clustering distance and every other person is at least 0.1 further away, and is otherwise unsure. None: every face is clustered alike (faces from stores without a quality always are).'
             Reference          = 'Earlier, named people: FaceCluster objects or a dataset folder from Export-FaceDataset. Clusters that match them keep their labels.'
             ReferenceThreshold = 'How close (distance) a face must be to a known person to count as a match for -Reference. Default as for Find-FaceCluster: 0.5 for dlib faces, 0.8 for FaceRes.'
             ThrottleLimit      = 'Threads for the distance computations (1 to 64). Default: the number of processors. The result does not depend on it.'
