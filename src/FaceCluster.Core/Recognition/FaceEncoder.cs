@@ -40,7 +40,8 @@ public sealed record ImageEncodingResult(
     bool FromCache = false);
 
 /// <summary>Where an image came from when it is a video frame.</summary>
-public sealed record FrameSource(string VideoPath, int FrameIndex, TimeSpan Timestamp);
+/// <param name="Shot">The frame's <see cref="VideoFrame.Shot"/>, when known.</param>
+public sealed record FrameSource(string VideoPath, int FrameIndex, TimeSpan Timestamp, int? Shot = null);
 
 /// <summary>
 /// Finds, aligns and describes every face of an image. Safe to call from several threads at once:
@@ -83,7 +84,7 @@ public sealed class FaceEncoder
             contentHash = EncodingCache.HashFile(fullPath, cancellation);
             if (cache.TryGetByHash(fullPath, contentHash, options.SettingsKey, out var cached, cancellation))
             {
-                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp)).ToList();
+                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, frame?.Shot)).ToList();
                 int width = faces.Count > 0 ? faces[0].ImageWidth : 0, height = faces.Count > 0 ? faces[0].ImageHeight : 0;
                 return new(fullPath, width, height, faces, TimeSpan.Zero, TimeSpan.Zero, FromCache: true);
             }
@@ -124,6 +125,7 @@ public sealed class FaceEncoder
                     VideoPath = frame?.VideoPath,
                     FrameIndex = frame?.FrameIndex,
                     Timestamp = frame?.Timestamp,
+                    Shot = frame?.Shot,
                     ImageWidth = image.Width,
                     ImageHeight = image.Height,
                     Box = found[i].Box,

@@ -29,6 +29,15 @@ public sealed class VideoFrameExtractorOptions
     public bool WhatIf { get; init; }
     /// <summary>FFmpeg decoder threads; 0 = FFmpeg's default (auto).</summary>
     public int DecoderThreads { get; init; }
+    /// <summary>
+    /// Number the shots (<see cref="VideoFrame.Shot"/>): every decoded frame is compared with the previous one, and a
+    /// colour histogram difference above <see cref="ShotThreshold"/> is a cut. Off: every frame is shot 0. Not done
+    /// under WhatIf (planning only; frames are shot 0).
+    /// </summary>
+    public bool DetectShots { get; init; } = true;
+    /// <summary>Histogram difference (0..1, the share of the picture that changed colour) above which two consecutive decoded frames are a cut.</summary>
+    public double ShotThreshold { get; init; } = DefaultShotThreshold;
+    public const double DefaultShotThreshold = 0.3;
 
     internal void Validate()
     {
@@ -41,6 +50,8 @@ public sealed class VideoFrameExtractorOptions
         if (StartTime < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StartTime), StartTime, "StartTime must not be negative.");
         if (EndTime is { } end && StartTime is { } start && end < start)
             throw new ArgumentOutOfRangeException(nameof(EndTime), EndTime, "EndTime is before StartTime.");
+        if (!(ShotThreshold > 0 && ShotThreshold < 1))
+            throw new ArgumentOutOfRangeException(nameof(ShotThreshold), ShotThreshold, "ShotThreshold must lie between 0 and 1.");
         if (DecoderThreads < 0) throw new ArgumentOutOfRangeException(nameof(DecoderThreads), DecoderThreads, "DecoderThreads must be >= 0.");
     }
 }

@@ -37,6 +37,11 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
     [Parameter]
     public SwitchParameter Force { get; set; }
 
+    /// <summary>Colour histogram difference (0..1) between consecutive decoded frames above which a new shot starts (VideoFrame.Shot).</summary>
+    [Parameter]
+    [ValidateRange(0.01, 0.99)]
+    public double ShotThreshold { get; set; } = VideoFrameExtractorOptions.DefaultShotThreshold;
+
     private int videoNumber;
 
     protected override void ProcessRecord()
@@ -65,6 +70,7 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
             EndTime = EndTime,
             Force = Force,
             WhatIf = whatIf,
+            ShotThreshold = ShotThreshold,
         });
         var observer = new ProgressObserver(this, ++videoNumber);
         int written = 0, reused = 0;
