@@ -78,6 +78,28 @@ internal sealed class CannotLink
         return new CannotLink(groupsOf, groups.ToArray());
     }
 
+    /// <summary>
+    /// The same constraints between items that each stand for several faces (tracks): two items conflict when any of
+    /// their faces do. <paramref name="itemOf"/> maps each face to its item; groups keep their order.
+    /// </summary>
+    public CannotLink Collapse(int[] itemOf, int itemCount)
+    {
+        var groups = new List<int[]>();
+        foreach (var members in _members)
+        {
+            var items = members.Select(i => itemOf[i]).Distinct().Order().ToArray();
+            if (items.Length > 1) groups.Add(items);
+        }
+        var lists = new List<int>?[itemCount];
+        for (int g = 0; g < groups.Count; g++)
+        {
+            foreach (int i in groups[g]) (lists[i] ??= []).Add(g);
+        }
+        var groupsOf = new int[itemCount][];
+        for (int i = 0; i < itemCount; i++) groupsOf[i] = lists[i]?.ToArray() ?? None;
+        return new CannotLink(groupsOf, groups.ToArray());
+    }
+
     private static void Add(Dictionary<string, List<int>> byKey, string key, int i)
     {
         if (!byKey.TryGetValue(key, out var list)) byKey[key] = list = [];
