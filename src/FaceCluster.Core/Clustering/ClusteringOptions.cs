@@ -61,8 +61,12 @@ public sealed class ClusteringOptions
     /// </summary>
     public bool UseTracks { get; set; } = true;
 
-    /// <summary>How a track enters clustering (measured in bench footage-eval; internal while it is being compared).</summary>
-    internal Clustering.TrackCollapse TrackCollapse { get; set; } = Clustering.TrackCollapse.Mean;
+    /// <summary>How a track enters clustering; null = the algorithm's measured choice (internal: for bench footage-eval).</summary>
+    internal Clustering.TrackCollapse? TrackCollapse { get; set; }
+
+    internal Clustering.TrackCollapse EffectiveTrackCollapse => TrackCollapse ?? (Algorithm == ClusteringAlgorithm.Agglomerative
+        ? Clustering.TrackCollapse.Members
+        : Clustering.TrackCollapse.Mean);
 
     /// <summary>Clusters with fewer faces than this are treated as noise (DBSCAN noise is always noise).</summary>
     public int MinClusterSize { get; set; } = 1;

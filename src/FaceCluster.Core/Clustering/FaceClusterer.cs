@@ -93,8 +93,15 @@ public static class FaceClusterer
     {
         var cannotLink = options.UseCannotLink ? CannotLink.Build(sorted) : CannotLink.Empty(sorted.Length);
         if (tracks is not { Any: true }) return Labels(matrix, cannotLink, null, null, options, progress, ct);
+        var collapse = options.EffectiveTrackCollapse;
+        if (collapse == TrackCollapse.Members && options.Algorithm == ClusteringAlgorithm.Agglomerative)
+        {
+            // Average linkage starts from the tracks as clusters: exact averages over face pairs, no stand-in descriptor.
+            var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, false, options.EffectiveDegreeOfParallelism, progress, ct);
+            return AverageLinkage.Run(matrix, graph, options.EffectiveThreshold, cannotLink, options.EffectiveDegreeOfParallelism, progress, ct, tracks.ItemOf);
+        }
         var itemLinks = cannotLink.Collapse(tracks.ItemOf, tracks.Items.Length);
-        var itemLabels = options.TrackCollapse == TrackCollapse.AnyMember && options.Algorithm != ClusteringAlgorithm.Agglomerative
+        var itemLabels = collapse == TrackCollapse.Members
             ? Labels(matrix, itemLinks, tracks.Weights(), tracks.Contract, options, progress, ct)
             : Labels(tracks.MeanDescriptors(matrix), itemLinks, tracks.Weights(), null, options, progress, ct);
         return tracks.Expand(itemLabels);

@@ -37,7 +37,10 @@ public sealed class VideoFrameExtractorOptions
     public bool DetectShots { get; init; } = true;
     /// <summary>Histogram difference (0..1, the share of the picture that changed colour) above which two consecutive decoded frames are a cut.</summary>
     public double ShotThreshold { get; init; } = DefaultShotThreshold;
-    public const double DefaultShotThreshold = 0.3;
+    // Measured on the footage of the labelled and demo photos (bench footage-eval): consecutive decoded frames of one
+    // Ken Burns shot differ by at most 0.071, the 65 cuts by 0.243 to 0.9 (two photos of one person back to back are
+    // the closest); 0.3 missed two of them.
+    public const double DefaultShotThreshold = 0.2;
 
     internal void Validate()
     {

@@ -48,9 +48,9 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
     'Export-VideoFrames' = @{
         Synopsis    = 'Samples frames from videos (by default one per second, at most 700x500) and writes them as images.'
         Description = @'
-Export-VideoFrames reads a video with OpenCV's FFmpeg backend and keeps frame k at the first frame whose presentation time is at or after k / FramesPerSecond seconds, so variable frame rates and containers that report a wrong frame count come out right, and the end of the stream always ends the loop. Frames are scaled down (never up), keeping the aspect ratio, until they fit MaxWidth x MaxHeight, and written as <video name>_<index>.jpg (or .png) into -OutputPath, by default ./Frames/<video name>/. Skipped frames are only grabbed, not converted, so sampling one frame per second costs less than decoding every frame.
+Export-VideoFrames reads a video with OpenCV's FFmpeg backend and keeps frame k at the first frame whose presentation time is at or after k / FramesPerSecond seconds, so variable frame rates and containers that report a wrong frame count come out right, and the end of the stream always ends the loop. Frames are scaled down (never up), keeping the aspect ratio, until they fit MaxWidth x MaxHeight, and written as <video name>_<index>.jpg (or .png) into -OutputPath, by default ./Frames/<video name>/. Every decoded frame is also scaled to 96 px wide and its colour histogram compared with the previous frame's, to number the shots (Shot: 0 from the first sample, one more after every cut).
 
-Each frame is emitted as a FaceCluster.VideoFrame (VideoPath, Index, Timestamp, Path, Width, Height) as soon as it is written, so piping into Get-FaceEncoding overlaps decoding and encoding.
+Each frame is emitted as a FaceCluster.VideoFrame (VideoPath, Index, Timestamp, Path, Width, Height, Shot) as soon as it is written, so piping into Get-FaceEncoding overlaps decoding and encoding.
 
 Nothing is ever deleted. Frames that already exist with the same name are reused, so a run that was interrupted resumes where it stopped; -Force rewrites them. -WhatIf lists the frames that would be written. Writes are atomic (temporary file, then rename). A missing file, something that is not a video, or an unsupported codec gives an error (VideoNotFound, VideoOpenFailed, VideoCodecUnsupported); a stream that breaks in the middle gives VideoReadFailed and keeps the frames already extracted; a stream that ends early gives a VideoTruncated warning.
 '@
@@ -66,6 +66,7 @@ Nothing is ever deleted. Frames that already exist with the same name are reused
             StartTime       = 'The first sample time (inclusive), for example 00:01:30. Default: the start of the video.'
             EndTime         = 'The last sample time (inclusive). Default: the end of the video.'
             Force           = 'Rewrites frame images that already exist instead of reusing them.'
+            ShotThreshold   = 'A new shot starts where the colour histogram of a decoded frame differs from the previous frame''s by more than this share of the picture (0.01 to 0.99, default 0.2). Every decoded frame is compared, so cuts between two samples are found; faces of different shots are never linked into one track.'
         }
         Examples    = @(
             @{
@@ -179,6 +180,7 @@ Two faces of one image are different people: the clusterer never puts them toget
             Iterations         = 'ChineseWhispers: the most passes over the faces (default 100; it stops early when nothing changes).'
             AllowSameImage     = 'Lets two faces of the same image or frame join one cluster. Off by default, because they are different people.'
             IncludeNoise       = 'Also emits the faces that belong to no person, as one cluster with Id 0 and IsNoise set.'
+            UseTracks          = 'Links faces of consecutive video frames of one shot that are the same face (boxes overlap after allowing for motion, descriptors closer than 0.4) into tracks and clusters whole tracks, so a person is never split inside a shot; faces of one frame stay apart. On by default (-UseTracks:$false turns it off); photos are never linked. The faces come out with TrackId set.'
             Reference          = 'Earlier, named people: FaceCluster objects or a dataset folder from Export-FaceDataset. Clusters that match them keep their labels.'
             ReferenceThreshold = 'How close (distance) a face must be to a known person to count as a match for -Reference. Default 0.5, as for Find-FaceCluster.'
             ThrottleLimit      = 'Threads for the distance computations (1 to 64). Default: the number of processors. The result does not depend on it.'
