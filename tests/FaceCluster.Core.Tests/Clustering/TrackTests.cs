@@ -1,3 +1,4 @@
+using FaceCluster.Dataset;
 using FaceCluster.Clustering;
 
 namespace FaceCluster.Tests.Clustering;
@@ -72,5 +73,25 @@ public sealed partial class FootageAccuracyTests
                 Assert.StartsWith("demo#", track.Key);
             }
         }
+    }
+
+    [Fact]
+    public void Shots_and_tracks_reach_the_dataset_manifest_and_come_back()
+    {
+        var clusters = FaceClusterer.Cluster(fx.Faces, new ClusteringOptions { DegreeOfParallelism = 2 });
+        var output = Path.Combine(fx.Directory, "dataset-tracks");
+        new DatasetWriter(new DatasetWriterOptions { OutputDirectory = output, Include = DatasetContent.Portraits }).Write(clusters);
+        var clustered = clusters.SelectMany(c => c.Faces).ToDictionary(f => f.Id);
+        var read = DatasetReader.Read(output);
+        Assert.Equal(clustered.Count, read.Manifest.Faces.Count);
+        foreach (var m in read.Manifest.Faces)
+        {
+            Assert.Equal(clustered[m.FaceId].Shot, m.Shot);
+            Assert.Equal(clustered[m.FaceId].TrackId, m.TrackId);
+            Assert.Equal(m.TrackId, m.ToEncoding().TrackId);
+        }
+        Assert.Contains(read.Manifest.Faces, m => m.TrackId is not null);
+        var header = File.ReadLines(Path.Combine(output, "manifest.csv")).First();
+        Assert.Contains("frame_index,timestamp,shot,track_id", header);
     }
 }
