@@ -273,7 +273,6 @@ public static class FootageEvalBench
         var byFrame = faces.GroupBy(f => (f.VideoPath, f.Shot, f.FrameIndex)).ToDictionary(g => g.Key, g => g.ToList());
         var same = new List<(float IoU, float Grown, float D)>();
         var different = new List<(float IoU, float Grown, float D)>();
-        static FaceBox Grow(FaceBox b) => new(b.CenterX - b.Width * Tracks.BoxGrowth / 2, b.CenterY - b.Height * Tracks.BoxGrowth / 2, b.Width * Tracks.BoxGrowth, b.Height * Tracks.BoxGrowth);
         foreach (var ((video, shot, frame), here) in byFrame)
         {
             if (!byFrame.TryGetValue((video, shot, frame + 1), out var next)) continue;
@@ -281,7 +280,7 @@ public static class FootageEvalBench
             {
                 foreach (var b in next)
                 {
-                    var pair = (a.Box.IntersectionOverUnion(b.Box), Grow(a.Box).IntersectionOverUnion(Grow(b.Box)), FaceDistance.Euclidean(a.Descriptor, b.Descriptor));
+                    var pair = (a.Box.IntersectionOverUnion(b.Box), Tracks.Grown(a.Box).IntersectionOverUnion(Tracks.Grown(b.Box)), FaceDistance.Euclidean(a.Descriptor, b.Descriptor));
                     string pa = personOf[a.Id], pb = personOf[b.Id];
                     if (pa == pb && !pa.StartsWith('?')) same.Add(((float)pair.Item1, (float)pair.Item2, (float)pair.Item3));
                     else if (pa != pb) different.Add(((float)pair.Item1, (float)pair.Item2, (float)pair.Item3));

@@ -68,14 +68,7 @@ internal sealed class CannotLink
             }
             return x.Length.CompareTo(y.Length);
         });
-        var lists = new List<int>?[n];
-        for (int g = 0; g < groups.Count; g++)
-        {
-            foreach (int i in groups[g]) (lists[i] ??= []).Add(g);
-        }
-        var groupsOf = new int[n][];
-        for (int i = 0; i < n; i++) groupsOf[i] = lists[i]?.ToArray() ?? None;
-        return new CannotLink(groupsOf, groups.ToArray());
+        return FromGroups(groups, n);
     }
 
     /// <summary>
@@ -90,13 +83,19 @@ internal sealed class CannotLink
             var items = members.Select(i => itemOf[i]).Distinct().Order().ToArray();
             if (items.Length > 1) groups.Add(items);
         }
-        var lists = new List<int>?[itemCount];
+        return FromGroups(groups, itemCount);
+    }
+
+    /// <summary>The constraints of numbered groups (each sorted, 2+ members) over <paramref name="n"/> faces or items.</summary>
+    private static CannotLink FromGroups(List<int[]> groups, int n)
+    {
+        var lists = new List<int>?[n];
         for (int g = 0; g < groups.Count; g++)
         {
             foreach (int i in groups[g]) (lists[i] ??= []).Add(g);
         }
-        var groupsOf = new int[itemCount][];
-        for (int i = 0; i < itemCount; i++) groupsOf[i] = lists[i]?.ToArray() ?? None;
+        var groupsOf = new int[n][];
+        for (int i = 0; i < n; i++) groupsOf[i] = lists[i]?.ToArray() ?? None;
         return new CannotLink(groupsOf, groups.ToArray());
     }
 

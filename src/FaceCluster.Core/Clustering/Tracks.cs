@@ -124,7 +124,8 @@ internal sealed class Tracks
         return System.IO.Path.GetFileNameWithoutExtension(videoPath) + "#" + Convert.ToHexString(hash, 0, 4).ToLowerInvariant();
     }
 
-    private static FaceBox Grown(FaceBox b)
+    /// <summary>The box grown <see cref="BoxGrowth"/> times about its centre.</summary>
+    internal static FaceBox Grown(FaceBox b)
     {
         float w = b.Width * BoxGrowth, h = b.Height * BoxGrowth;
         return new FaceBox(b.CenterX - w / 2, b.CenterY - h / 2, w, h);
