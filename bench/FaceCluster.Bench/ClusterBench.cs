@@ -26,6 +26,8 @@ public static class ClusterBench
         int seed = int.Parse(o.GetValueOrDefault("seed") ?? "1", Inv);
         if (o.TryGetValue("spread", out var spread)) (SpreadLow, SpreadHigh) = Pair(spread);
         if (o.TryGetValue("beta", out var beta)) (BetaLow, BetaHigh) = Pair(beta);
+        Dim = int.Parse(o.GetValueOrDefault("dim") ?? "128", Inv);
+        Data = o.GetValueOrDefault("data") ?? (Dim == 128 ? "dlib" : "unit");
         int dop = int.Parse(o.GetValueOrDefault("dop") ?? Environment.ProcessorCount.ToString(Inv), Inv);
         var tuning = new ClusteringOptions
         {
@@ -35,7 +37,7 @@ public static class ClusterBench
         };
         if (o.TryGetValue("graph-check", out var gc)) return GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1");
         if (o.TryGetValue("child", out var child)) return Child(int.Parse(child, Inv), o["algorithm"], dop, seed, tuning);
-        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
+        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta" or "dim" or "data").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
 
         var sizes = (o.GetValueOrDefault("sizes") ?? "1000,10000,100000").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
         var algorithms = (o.GetValueOrDefault("algorithms") ?? "Agglomerative,DBSCAN,ChineseWhispers").Split(',')
@@ -46,17 +48,19 @@ public static class ClusterBench
         var work = o.GetValueOrDefault("work") ?? Path.Combine(Path.GetTempPath(), "facecluster-bench");
         Directory.CreateDirectory(work);
 
+        BenchEnv.Header("cluster");
         Console.WriteLine($"clustering benchmark: {Environment.ProcessorCount} logical cores, dop {dop}, seed {seed}, .NET {Environment.Version}; " +
-            $"face spread {SpreadLow}-{SpreadHigh}, centre beta^2 {BetaLow}-{BetaHigh}; {string.Join(" ", tuningArgs)}");
-        Console.WriteLine($"{"n",8} {"algorithm",-16} {"seconds",8} {"cpu s",8} {"graph s",8} {"peak MB",8} {"clusters",8} {"noise",6} {"pairF1",7} {"B3 P",7} {"B3 R",7} {"B3 F1",7}");
+            $"{Dim}-d {Data} data; " + (Data == "dlib" ? $"face spread {SpreadLow}-{SpreadHigh}, centre beta^2 {BetaLow}-{BetaHigh}; " : "") + string.Join(" ", tuningArgs));
+        Console.WriteLine($"{"n",8} {"algorithm",-16} {"seconds",8} {"cpu s",8} {"graph s",8} {"peak MB",8} {"clusters",8} {"noise",6} {"pairF1",7} {"B3 P",7} {"B3 R",7} {"B3 F1",7}  load before");
         foreach (int n in sizes)
         {
             foreach (var algorithm in algorithms)
             {
+                string load = File.Exists("/proc/loadavg") ? string.Join(' ', File.ReadAllText("/proc/loadavg").Split(' ').Take(3)) : "n/a";
                 var line = RunChild(["--child", n.ToString(Inv), "--algorithm", algorithm.ToString(), "--dop", dop.ToString(Inv), "--seed", seed.ToString(Inv), .. tuningArgs]);
                 if (line is null) { Console.WriteLine($"{n,8} {algorithm,-16} failed"); continue; }
                 var r = JsonSerializer.Deserialize<ChildResult>(line)!;
-                Console.WriteLine($"{n,8} {algorithm,-16} {r.Seconds,8:0.000} {r.CpuSeconds,8:0.000} {r.GraphSeconds,8:0.000} {r.PeakMB,8:0} {r.Clusters,8} {r.Noise,6} {r.PairF1,7:0.0000} {r.BCubedP,7:0.0000} {r.BCubedR,7:0.0000} {r.BCubedF1,7:0.0000}");
+                Console.WriteLine($"{n,8} {algorithm,-16} {r.Seconds,8:0.000} {r.CpuSeconds,8:0.000} {r.GraphSeconds,8:0.000} {r.PeakMB,8:0} {r.Clusters,8} {r.Noise,6} {r.PairF1,7:0.0000} {r.BCubedP,7:0.0000} {r.BCubedR,7:0.0000} {r.BCubedF1,7:0.0000}  {load}");
             }
         }
 
@@ -65,8 +69,9 @@ public static class ClusterBench
         {
             var python = FindSklearnPython();
             if (python is null) Console.WriteLine("\nscikit-learn not found (apt-get install -y python3-sklearn); DBSCAN comparison skipped.");
-            else foreach (int n in sizes.Where(s => s <= sklearnMax)) CompareSklearn(python, n, seed, dop, work);
+            else foreach (int n in sizes.Where(s => s <= sklearnMax)) CompareSklearn(python, n, seed, dop, work, tuning);
         }
+        BenchEnv.Footer();
         return 0;
     }
 
@@ -152,7 +157,8 @@ public static class ClusterBench
         options.Algorithm = algorithm;
         options.DegreeOfParallelism = dop;
         options.IncludeNoise = true;
-        var clusters = FaceClusterer.Cluster(faces, options, progress, CancellationToken.None);
+        // The engine directly: FaceClusterer.Validate knows only the dlib length.
+        var clusters = FaceClusterer.ClusterValidated(faces, options, progress, CancellationToken.None);
         double seconds = sw.Elapsed.TotalSeconds;
         var scores = ClusteringMetrics.Evaluate(clusters, f => truthOf[f.Id].ToString(Inv));
         using var self = Process.GetCurrentProcess();
@@ -216,21 +222,21 @@ public static class ClusterBench
         return null;
     }
 
-    private static void CompareSklearn(string python, int n, int seed, int dop, string work)
+    private static void CompareSklearn(string python, int n, int seed, int dop, string work, ClusteringOptions tuning)
     {
-        const double eps = ClusteringOptions.DefaultEpsilon;
-        const int minSamples = ClusteringOptions.DefaultMinSamples;
+        double eps = tuning.Epsilon;
+        int minSamples = tuning.MinSamples;
         var (faces, _) = Generate(n, seed);
         // Rows in canonical (Id) order so that indices agree.
         var sorted = faces.OrderBy(f => f.Id, StringComparer.Ordinal).ToArray();
-        var vectors = Path.Combine(work, $"vectors-{n}.f32");
+        var vectors = Path.Combine(work, $"vectors-{Data}-{Dim}-{n}.f32");
         using (var fs = File.Create(vectors))
         {
             foreach (var f in sorted) fs.Write(System.Runtime.InteropServices.MemoryMarshal.AsBytes(f.Descriptor.AsSpan()));
         }
-        var outPath = Path.Combine(work, $"sklearn-{n}.txt");
+        var outPath = Path.Combine(work, $"sklearn-{Data}-{Dim}-{n}.txt");
         var script = Path.Combine(FindRoot(), "bench", "sklearn_dbscan.py");
-        var psi = new ProcessStartInfo(python, [script, vectors, n.ToString(Inv), eps.ToString("R", Inv), minSamples.ToString(Inv), outPath])
+        var psi = new ProcessStartInfo(python, [script, vectors, n.ToString(Inv), eps.ToString("R", Inv), minSamples.ToString(Inv), outPath, Dim.ToString(Inv)])
         {
             RedirectStandardOutput = true, UseShellExecute = false,
         };
@@ -247,17 +253,16 @@ public static class ClusterBench
         var skCore = lines.Select(l => l.Split(' ')[1] == "1").ToArray();
 
         var sw = Stopwatch.StartNew();
-        var clusters = FaceClusterer.Cluster(sorted, new ClusteringOptions
+        var clusters = FaceClusterer.ClusterValidated(sorted, new ClusteringOptions
         {
             Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = eps, MinSamples = minSamples, UseCannotLink = false, IncludeNoise = true,
             DegreeOfParallelism = dop,
-        });
+        }, null, default);
         double ours = sw.Elapsed.TotalSeconds;
         var index = sorted.Select((f, i) => (f.Id, i)).ToDictionary(x => x.Id, x => x.i, StringComparer.Ordinal);
         var label = new int[n];
         foreach (var c in clusters) foreach (var f in c.Faces) label[index[f.Id]] = c.IsNoise ? -1 : c.Id;
-        var graph = RadiusIndex.BuildGraph(new DescriptorMatrix(sorted), (float)eps, true, dop, null, default);
-        var core = Dbscan.CoreFlags(graph, minSamples);
+        Dbscan.RunWithoutGraph(new DescriptorMatrix(sorted), (float)eps, minSamples, dop, null, default, out var core);
 
         int coreDiff = Enumerable.Range(0, n).Count(i => core[i] != skCore[i]);
         int noiseDiff = Enumerable.Range(0, n).Count(i => (label[i] < 0) != (skLabel[i] < 0));
@@ -291,32 +296,57 @@ public static class ClusterBench
         return (double.Parse(parts[0], Inv), double.Parse(parts[1], Inv));
     }
 
+    /// <summary>--dim (128) and --data: dlib (128-d dlib-like people), unit (people as unit vectors), one (a single person).</summary>
+    private static int Dim = 128;
+    private static string Data = "dlib";
+
     /// <summary>The synthetic data set: faces (Ids shuffled so people are not contiguous) and the true person of each.</summary>
     public static (List<FaceEncoding> Faces, int[] Truth) Generate(int n, int seed)
     {
         var rnd = new Random(seed);
-        int oneOff = n * 5 / 100, clustered = n - oneOff;
-        int people = Math.Max(1, clustered / 40);
+        int dim = Dim;
+        int oneOff = Data == "one" ? 0 : n * 5 / 100, clustered = n - oneOff;
+        int people = Data == "one" ? 1 : Math.Max(1, clustered / 40);
         var w = Enumerable.Range(1, people).Select(k => 1.0 / (k + 10)).ToArray();
         double sum = w.Sum();
         var sizes = w.Select(x => Math.Max(1, (int)(clustered * x / sum))).ToArray();
         for (int k = 0, left = clustered - sizes.Sum(); left > 0; k = (k + 1) % people, left--) sizes[k]++;
-        var common = Unit(rnd);
+        var common = Unit(rnd, dim);
         var descriptors = new List<float[]>(n);
         var truth = new List<int>(n);
         void Person(int id, int count)
         {
-            double beta2 = BetaLow + (BetaHigh - BetaLow) * rnd.NextDouble();
-            var u = Unit(rnd);
-            var c = new double[128];
-            for (int i = 0; i < 128; i++) c[i] = Math.Sqrt(1 - beta2) * common[i] + Math.Sqrt(beta2) * u[i];
-            double norm = Math.Sqrt(c.Sum(x => x * x));
-            double sigma = (SpreadLow + (SpreadHigh - SpreadLow) * rnd.NextDouble()) / Math.Sqrt(128);
+            if (Data == "dlib" || Data == "one" && dim == 128)
+            {
+                double beta2 = BetaLow + (BetaHigh - BetaLow) * rnd.NextDouble();
+                var u = Unit(rnd, dim);
+                var c = new double[dim];
+                for (int i = 0; i < dim; i++) c[i] = Math.Sqrt(1 - beta2) * common[i] + Math.Sqrt(beta2) * u[i];
+                double norm = Math.Sqrt(c.Sum(x => x * x));
+                double sigma = (SpreadLow + (SpreadHigh - SpreadLow) * rnd.NextDouble()) / Math.Sqrt(dim);
+                for (int k = 0; k < count && descriptors.Count < n; k++)
+                {
+                    var d = new float[dim];
+                    for (int i = 0; i < dim; i++) d[i] = (float)(c[i] * 1.45 / norm + sigma * Gaussian(rnd));
+                    descriptors.Add(d);
+                    truth.Add(id);
+                }
+                return;
+            }
+            // L2-normalised model (e.g. 1024-d): centres share a common direction (weight 1 - beta^2, beta^2 = 0.55..1), so
+            // different people are about 1.17-1.41 apart; faces are the centre plus isotropic noise of norm s = 0.45..0.75,
+            // renormalised, so two faces of one person are sqrt(2 s^2 / (1 + s^2)) = 0.58-0.85 apart.
+            double b2 = 0.55 + 0.45 * rnd.NextDouble();
+            var v = Unit(rnd, dim);
+            var centre = new double[dim];
+            for (int i = 0; i < dim; i++) centre[i] = Math.Sqrt(1 - b2) * common[i] + Math.Sqrt(b2) * v[i];
+            double s = Data == "one" ? 0.6 : 0.45 + 0.3 * rnd.NextDouble();
             for (int k = 0; k < count && descriptors.Count < n; k++)
             {
-                var d = new float[128];
-                for (int i = 0; i < 128; i++) d[i] = (float)(c[i] * 1.45 / norm + sigma * Gaussian(rnd));
-                descriptors.Add(d);
+                var x = new double[dim];
+                for (int i = 0; i < dim; i++) x[i] = centre[i] + s / Math.Sqrt(dim) * Gaussian(rnd);
+                double norm = Math.Sqrt(x.Sum(t => t * t));
+                descriptors.Add(x.Select(t => (float)(t / norm)).ToArray());
                 truth.Add(id);
             }
         }
@@ -333,19 +363,19 @@ public static class ClusterBench
             faces.Add(new FaceEncoding
             {
                 Id = $"f{i:D7}", Path = $"/frames/{i:D7}.jpg", Box = new FaceBox(0, 0, 100, 100), Landmarks = marks,
-                Descriptor = descriptors[src], Model = "dlib_face_recognition_resnet_model_v1",
+                Descriptor = descriptors[src], Model = dim == 128 ? "dlib_face_recognition_resnet_model_v1" : $"synthetic-{dim}",
             });
             t[i] = truth[src];
         }
         return (faces, t);
     }
 
-    private static double[] Unit(Random rnd)
+    private static double[] Unit(Random rnd, int dim)
     {
-        var v = new double[128];
-        for (int i = 0; i < 128; i++) v[i] = Gaussian(rnd);
+        var v = new double[dim];
+        for (int i = 0; i < dim; i++) v[i] = Gaussian(rnd);
         double n = Math.Sqrt(v.Sum(x => x * x));
-        for (int i = 0; i < 128; i++) v[i] /= n;
+        for (int i = 0; i < dim; i++) v[i] /= n;
         return v;
     }
 

@@ -70,4 +70,277 @@ internal static class Dbscan
         }
         return labels;
     }
+
+    /// <summary>
+    /// The labels of <see cref="Run"/> without cannot-link constraints, without building the neighbour graph, whose size
+    /// grows with the square of a cluster's: a dense cluster of 100,000 faces has 10^10 neighbour pairs. The
+    /// definition read in three passes over the tree, each exact:
+    /// 1. core flags: a face's neighbours are counted only until there are minSamples - 1 of them;
+    /// 2. clusters: core faces within eps of each other are joined in a union-find whose roots are the smallest
+    ///    member. A tree node whose core faces are already all in the query face's set is skipped, which leaves the
+    ///    partition unchanged (it only skips unions that would change nothing) and makes a dense cluster cost about
+    ///    one traversal per face instead of one distance per pair;
+    /// 3. border faces (not core, some neighbour): the cluster with the smallest root among their core neighbours.
+    /// Roots are the smallest core index of each cluster, so numbering the clusters by root is the discovery order of
+    /// <see cref="Run"/> (and of scikit-learn); a border face joins the first cluster that reaches it there too.
+    /// The partition of core faces is the connected components of the core graph, whatever the order of the unions, so
+    /// the result depends neither on threads nor timing.
+    /// </summary>
+    public static int[] RunWithoutGraph(DescriptorMatrix m, float eps, int minSamples, int degreeOfParallelism,
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags) =>
+        RunWithoutGraph(new RadiusIndex(m, degreeOfParallelism, ct), eps, minSamples, degreeOfParallelism, progress, ct, out coreFlags);
+
+    /// <summary>
+    /// Without cannot-link constraints: the graph algorithm while the neighbour graph has at most
+    /// <see cref="GraphPairBudget"/> pairs (it is the faster of the two), the graph-free one beyond. Both are exact, so
+    /// which one ran never shows in the labels.
+    /// </summary>
+    public static int[] RunUnconstrained(DescriptorMatrix m, float eps, int minSamples, int degreeOfParallelism,
+        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        var index = new RadiusIndex(m, degreeOfParallelism, ct);
+        if (m.Count > 0 && index.BlockGraph(eps, true, degreeOfParallelism, progress, ct, GraphPairBudget) is { } graph)
+        {
+            return Run(graph, minSamples, CannotLink.Empty(m.Count), ct);
+        }
+        return RunWithoutGraph(index, eps, minSamples, degreeOfParallelism, progress, ct, out _);
+    }
+
+    /// <summary>
+    /// 16 million neighbour pairs: about 260 MB of graph while it is built. 10,000 near-identical faces (5 * 10^7 pairs)
+    /// took 1 GB as a graph; the graph-free run needs a few bytes per face.
+    /// </summary>
+    public const long GraphPairBudget = 1L << 24;
+
+    /// <inheritdoc cref="RunWithoutGraph(DescriptorMatrix, float, int, int, IProgress{ClusteringProgress}?, CancellationToken, out bool[])"/>
+    internal static int[] RunWithoutGraph(RadiusIndex index, float eps, int minSamples, int degreeOfParallelism,
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags)
+    {
+        int n = index.Count;
+        var labels = new int[n];
+        Array.Fill(labels, Noise);
+        coreFlags = new bool[n];
+        if (n == 0) return labels;
+        var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
+        const int chunk = 256;
+        int chunks = (n + chunk - 1) / chunk;
+        long done = 0;
+
+        // 1. Core flags (and whether a non-core face has any neighbour at all).
+        int need = minSamples - 1;
+        var count = new int[n];
+        var core = coreFlags;
+        void Report(int c) => progress?.Report(new ClusteringProgress("Neighbours", Interlocked.Add(ref done, Math.Min(n, c * chunk + chunk) - c * chunk), 3L * n));
+        Parallel.For(0, chunks, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
+        {
+            for (int p = c * chunk; p < Math.Min(n, c * chunk + chunk); p++)
+            {
+                if (need <= 0) { core[p] = true; continue; }
+                var counter = new CountVisitor(index, p, need);
+                index.Traverse(p, eps, inclusive: true, forwardOnly: false, ref counter, scratch.Item1, scratch.Item2);
+                count[p] = counter.Count;
+                core[p] = counter.Count >= need;
+            }
+            Report(c);
+            return scratch;
+        }, _ => { });
+
+        // 2. Clusters of core faces.
+        var sets = new ConcurrentUnionFind(n);
+        var rep = new int[index.NodeCount];       // per node: Unknown, NoCore, or a core face whose set holds all the node's core faces
+        Array.Fill(rep, Unknown);
+        Parallel.For(0, chunks, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
+        {
+            for (int p = c * chunk; p < Math.Min(n, c * chunk + chunk); p++)
+            {
+                if (!core[p]) continue;
+                var joiner = new JoinVisitor(index, sets, core, rep, p);
+                index.Traverse(p, eps, inclusive: true, forwardOnly: true, ref joiner, scratch.Item1, scratch.Item2);
+            }
+            Report(c);
+            return scratch;
+        }, _ => { });
+
+        // Cluster numbers: roots in ascending order (the discovery order).
+        var number = new int[n];
+        int next = 0;
+        for (int p = 0; p < n; p++) if (core[p] && sets.Find(p) == p) number[p] = next++;
+        for (int p = 0; p < n; p++) if (core[p]) labels[p] = number[sets.Find(p)];
+
+        // 3. Border faces.
+        Parallel.For(0, chunks, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
+        {
+            for (int p = c * chunk; p < Math.Min(n, c * chunk + chunk); p++)
+            {
+                if (core[p] || count[p] == 0) continue;
+                var border = new BorderVisitor(index, sets, core, rep, p);
+                index.Traverse(p, eps, inclusive: true, forwardOnly: false, ref border, scratch.Item1, scratch.Item2);
+                if (border.Best < int.MaxValue) labels[p] = number[border.Best];
+            }
+            Report(c);
+            return scratch;
+        }, _ => { });
+        return labels;
+    }
+
+    private const int Unknown = -2, NoCore = -1;
+
+    /// <summary>Counts neighbours up to a cap.</summary>
+    private struct CountVisitor(RadiusIndex index, int p, int cap) : INeighbourVisitor
+    {
+        public int Count;
+
+        public readonly bool Skip(int node) => false;
+
+        public bool All(int node, int start, int end)
+        {
+            Count += end - start - (index.Holds(start, end, p) ? 1 : 0);
+            return Count >= cap;
+        }
+
+        public bool One(int q) => ++Count >= cap;
+
+        public readonly void LeafDone(int node) { }
+    }
+
+    /// <summary>Joins core face p with its core neighbours, skipping nodes whose core faces are all in p's set already.</summary>
+    private struct JoinVisitor(RadiusIndex index, ConcurrentUnionFind sets, bool[] core, int[] rep, int p) : INeighbourVisitor
+    {
+        public readonly bool Skip(int node)
+        {
+            int r = Volatile.Read(ref rep[node]);
+            if (r == Unknown) r = TryUnify(node);
+            return r == NoCore || r >= 0 && sets.Same(r, p);
+        }
+
+        /// <summary>An inner node is unified when its children are and their core faces share a set.</summary>
+        private readonly int TryUnify(int node)
+        {
+            var children = index.ChildrenOf(node);
+            if (children.Length == 0) return Unknown;
+            int found = NoCore;
+            foreach (int c in children)
+            {
+                int r = Volatile.Read(ref rep[c]);
+                if (r == Unknown) return Unknown;
+                if (r == NoCore) continue;
+                if (found == NoCore) found = r;
+                else if (!sets.Same(found, r)) return Unknown;
+            }
+            Volatile.Write(ref rep[node], found);
+            return found;
+        }
+
+        public readonly bool All(int node, int start, int end)
+        {
+            int r = Volatile.Read(ref rep[node]);
+            if (r >= 0) { sets.Union(p, r); return false; }
+            if (r == NoCore) return false;
+            var order = index.Order;
+            int any = NoCore;
+            for (int k = start; k < end; k++)
+            {
+                int q = order[k];
+                if (!core[q]) continue;
+                sets.Union(p, q);
+                any = q;
+            }
+            // Every core face of the node is now in p's set, and sets only grow.
+            Volatile.Write(ref rep[node], any);
+            return false;
+        }
+
+        public readonly bool One(int q)
+        {
+            if (core[q]) sets.Union(p, q);
+            return false;
+        }
+
+        public readonly void LeafDone(int node)
+        {
+            if (Volatile.Read(ref rep[node]) != Unknown) return;
+            var (start, end) = index.RangeOf(node);
+            var order = index.Order;
+            int found = NoCore;
+            for (int k = start; k < end; k++)
+            {
+                int q = order[k];
+                if (!core[q]) continue;
+                if (found == NoCore) found = q;
+                else if (!sets.Same(found, q)) return;
+            }
+            Volatile.Write(ref rep[node], found);
+        }
+    }
+
+    /// <summary>The smallest root among the core neighbours of a border face.</summary>
+    private struct BorderVisitor(RadiusIndex index, ConcurrentUnionFind sets, bool[] core, int[] rep, int p) : INeighbourVisitor
+    {
+        public int Best = int.MaxValue;
+
+        public readonly bool Skip(int node) => rep[node] == NoCore;
+
+        public bool All(int node, int start, int end)
+        {
+            var order = index.Order;
+            for (int k = start; k < end; k++)
+            {
+                int q = order[k];
+                if (q != p && core[q]) Best = Math.Min(Best, sets.Find(q));
+            }
+            return false;
+        }
+
+        public bool One(int q)
+        {
+            if (core[q]) Best = Math.Min(Best, sets.Find(q));
+            return false;
+        }
+
+        public readonly void LeafDone(int node) { }
+    }
+}
+
+/// <summary>
+/// Union-find that many threads may join at once (compare-and-swap links). A root is always linked under a smaller
+/// root, so the root of a set is its smallest member, and the final sets are those of all the unions made, in any order.
+/// </summary>
+internal sealed class ConcurrentUnionFind
+{
+    private readonly int[] _parent;
+
+    public ConcurrentUnionFind(int n)
+    {
+        _parent = new int[n];
+        for (int i = 0; i < n; i++) _parent[i] = i;
+    }
+
+    public int Find(int x)
+    {
+        while (true)
+        {
+            int parent = Volatile.Read(ref _parent[x]);
+            if (parent == x) return x;
+            int grand = Volatile.Read(ref _parent[parent]);
+            // Path halving; losing the race only leaves a longer path (parents only ever move towards the root).
+            if (grand != parent) Interlocked.CompareExchange(ref _parent[x], grand, parent);
+            x = grand;
+        }
+    }
+
+    /// <summary>True only when a and b are in one set (sets only merge, so a true answer stays true); a concurrent union may make it miss one.</summary>
+    public bool Same(int a, int b) => Find(a) == Find(b);
+
+    public void Union(int a, int b)
+    {
+        while (true)
+        {
+            a = Find(a);
+            b = Find(b);
+            if (a == b) return;
+            if (a > b) (a, b) = (b, a);
+            // Link the larger root b under a, if b is still a root.
+            if (Interlocked.CompareExchange(ref _parent[b], a, b) == b) return;
+        }
+    }
 }

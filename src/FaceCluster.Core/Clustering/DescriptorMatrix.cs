@@ -4,28 +4,54 @@ using System.Runtime.InteropServices;
 
 namespace FaceCluster.Clustering;
 
-/// <summary>Descriptors copied into one contiguous array, in canonical order. All clustering decisions use <see cref="Distance(int, int)"/>.</summary>
+/// <summary>
+/// Descriptors copied into one contiguous float32 array, in canonical order. All clustering decisions use
+/// <see cref="Distance(int, int)"/>. The dimension comes from the descriptors (128 for dlib, 1024 for a larger model):
+/// every row must have the same length, and nothing below assumes a particular one.
+/// </summary>
 internal sealed class DescriptorMatrix
 {
-    public const int Dim = FaceEncoding.DescriptorLength;
-
-    public DescriptorMatrix(int count)
+    public DescriptorMatrix(int count, int dim)
     {
+        if (dim < 1) throw new ArgumentOutOfRangeException(nameof(dim), dim, "Descriptors need at least one value.");
         Count = count;
-        Data = new float[(long)count * Dim];
+        Dim = dim;
+        Data = new float[(long)count * dim];
     }
 
-    public DescriptorMatrix(IReadOnlyList<FaceEncoding> faces) : this(faces.Count)
+    public DescriptorMatrix(IReadOnlyList<FaceEncoding> faces)
+        : this(faces.Count, DimensionOf(faces.Count, i => faces[i].Descriptor, i => $"Face '{faces[i].Id}'"))
     {
         for (int i = 0; i < faces.Count; i++) faces[i].Descriptor.AsSpan().CopyTo(Data.AsSpan(i * Dim, Dim));
     }
 
-    public DescriptorMatrix(IReadOnlyList<float[]> vectors) : this(vectors.Count)
+    public DescriptorMatrix(IReadOnlyList<float[]> vectors)
+        : this(vectors.Count, DimensionOf(vectors.Count, i => vectors[i], i => $"Vector #{i}"))
     {
         for (int i = 0; i < vectors.Count; i++) vectors[i].AsSpan().CopyTo(Data.AsSpan(i * Dim, Dim));
     }
 
+    /// <summary>The common length of the rows (the dlib length when there are none); throws when lengths differ.</summary>
+    private static int DimensionOf(int count, Func<int, float[]> row, Func<int, string> name)
+    {
+        if (count == 0) return FaceEncoding.DescriptorLength;
+        int dim = row(0).Length;
+        for (int i = 1; i < count; i++)
+        {
+            if (row(i).Length != dim)
+            {
+                throw new ArgumentException($"{name(i)} has a descriptor of length {row(i).Length} but {name(0)} one of length {dim}; " +
+                    "descriptors of different lengths cannot be compared.");
+            }
+        }
+        return dim;
+    }
+
     public int Count { get; }
+
+    /// <summary>Values per descriptor.</summary>
+    public int Dim { get; }
+
     public float[] Data { get; }
 
     public ReadOnlySpan<float> Row(int i) => new(Data, i * Dim, Dim);

@@ -16,8 +16,14 @@ public static class FaceClusterer
         options ??= new ClusteringOptions();
         options.Validate();
         Validate(faces);
-        if (faces.Count == 0) return [];
+        return ClusterValidated(faces, options, progress, cancellationToken);
+    }
 
+    /// <summary><see cref="Cluster"/> after <see cref="Validate"/> (the engine itself takes descriptors of any common length).</summary>
+    internal static IReadOnlyList<FaceCluster> ClusterValidated(IReadOnlyList<FaceEncoding> faces, ClusteringOptions options,
+        IProgress<ClusteringProgress>? progress, CancellationToken cancellationToken)
+    {
+        if (faces.Count == 0) return [];
         var sorted = Canonical(faces);
         var matrix = new DescriptorMatrix(sorted);
         var tracks = options.UseTracks ? Tracks.Build(sorted, matrix, cancellationToken) : null;
@@ -121,7 +127,13 @@ public static class FaceClusterer
         switch (options.Algorithm)
         {
             case ClusteringAlgorithm.DBSCAN:
+            {
+                // Without constraints (and one face per item) the neighbour graph is not needed, and a dense cluster's
+                // would grow with its size squared.
+                if (!cannotLink.Any && weights is null && contract is null)
+                    return Dbscan.RunUnconstrained(matrix, (float)options.Epsilon, options.MinSamples, dop, progress, ct);
                 return Dbscan.Run(Graph((float)options.Epsilon, inclusive: true), options.MinSamples, cannotLink, ct, weights);
+            }
             case ClusteringAlgorithm.ChineseWhispers:
                 return ChineseWhispers.Run(Graph((float)options.EffectiveThreshold, inclusive: false), options.Iterations, cannotLink, dop, ct);
             default:
@@ -214,32 +226,62 @@ public static class FaceClusterer
         };
     }
 
-    /// <summary>Medoid (least total distance, ties: smallest index) and mean/max distance from it to the others.</summary>
+    /// <summary>Clusters up to this size get the exact medoid (size^2 distances: 67 million here, about a second at 1024-d).</summary>
+    internal const int ExactMedoidLimit = 8192;
+
+    /// <summary>Larger clusters: the members every sample-th of which the candidates' summed distances are estimated from.</summary>
+    internal const int MedoidSample = 256;
+
+    /// <summary>Larger clusters: how many of the best estimated faces get their exact summed distance.</summary>
+    internal const int MedoidCandidates = 32;
+
+    /// <summary>
+    /// Medoid (least total distance, ties: smallest index) and mean/max distance from it to the others. Exact up to
+    /// <see cref="ExactMedoidLimit"/> faces. Beyond, the exact medoid costs size^2 distances (10^10 for one person seen
+    /// 100,000 times), so it is a bounded approximation: every face's summed distance is estimated against
+    /// <see cref="MedoidSample"/> evenly spaced members, and the medoid is the best by exact summed distance of the
+    /// <see cref="MedoidCandidates"/> best estimates. Its mean and max distances are exact, and it is deterministic.
+    /// </summary>
     internal static (int Medoid, double Mean, double Max) Medoid(DescriptorMatrix m, IReadOnlyList<int> members, ParallelOptions? po)
     {
         int size = members.Count;
         if (size == 1) return (members[0], 0, 0);
-        var totals = new double[size];
         var ids = members as int[] ?? members.ToArray();
-        if (po is null) TotalDistances(m, ids, 0, size, totals);
-        else Parallel.For(0, (size + 63) / 64, po, chunk => TotalDistances(m, ids, chunk * 64, Math.Min(size, chunk * 64 + 64), totals));
-        int best = 0;
-        for (int i = 1; i < size; i++) if (totals[i] < totals[best]) best = i;
+        var totals = new double[size];
+        int[] candidates;
+        if (size <= ExactMedoidLimit)
+        {
+            if (po is null) TotalDistances(m, ids, ids, 0, size, totals);
+            else Parallel.For(0, (size + 63) / 64, po, chunk => TotalDistances(m, ids, ids, chunk * 64, Math.Min(size, chunk * 64 + 64), totals));
+            candidates = Enumerable.Range(0, size).ToArray();
+        }
+        else
+        {
+            var sample = Enumerable.Range(0, MedoidSample).Select(k => ids[(int)((long)k * size / MedoidSample)]).ToArray();
+            var estimate = new double[size];
+            Parallel.For(0, (size + 63) / 64, po ?? new ParallelOptions(), chunk => TotalDistances(m, ids, sample, chunk * 64, Math.Min(size, chunk * 64 + 64), estimate));
+            candidates = Enumerable.Range(0, size).OrderBy(i => estimate[i]).ThenBy(i => i).Take(MedoidCandidates).Order().ToArray();
+            Parallel.ForEach(candidates, po ?? new ParallelOptions(), i => totals[i] = TotalDistance(m, ids[i], ids));
+        }
+        int best = candidates[0];
+        foreach (int i in candidates) if (totals[i] < totals[best]) best = i;
         double max = 0;
         var medoidRow = m.Row(members[best]);
         for (int j = 0; j < size; j++) max = Math.Max(max, DescriptorMatrix.Distance(medoidRow, m.Row(members[j])));
         return (members[best], totals[best] / (size - 1), max);
     }
 
-    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    private static void TotalDistances(DescriptorMatrix m, int[] members, int from, int to, double[] totals)
+    private static double TotalDistance(DescriptorMatrix m, int face, int[] others)
     {
-        for (int i = from; i < to; i++)
-        {
-            var row = m.Row(members[i]);
-            double s = 0;
-            for (int j = 0; j < members.Length; j++) s += DescriptorMatrix.Distance(row, m.Row(members[j]));
-            totals[i] = s;
-        }
+        var row = m.Row(face);
+        double s = 0;
+        foreach (int j in others) s += DescriptorMatrix.Distance(row, m.Row(j));
+        return s;
+    }
+
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    private static void TotalDistances(DescriptorMatrix m, int[] members, int[] others, int from, int to, double[] totals)
+    {
+        for (int i = from; i < to; i++) totals[i] = TotalDistance(m, members[i], others);
     }
 }

@@ -22,20 +22,28 @@ internal sealed partial class RadiusIndex
     internal static long BlockCentreEvaluations, BlockPairEstimates, BlockRechecks;
 
     /// <summary>
-    /// Relative margin on squared distances. The estimate's error is below about 2e-5 * (||a||^2 + ||b||^2)
-    /// (float dot products of 128 terms: gamma_128 * ||a|| ||b||, plus the two norms), the canonical sum's below
-    /// 1e-5 * d^2; 2e-4 leaves a factor of ten.
+    /// Relative margin on squared distances at 128 values per descriptor. The estimate's error is below about
+    /// 2e-5 * (||a||^2 + ||b||^2) (float dot products of 128 terms: gamma_128 * ||a|| ||b||, plus the two norms), the
+    /// canonical sum's below 1e-5 * d^2; 2e-4 leaves a factor of ten. Both worst-case bounds grow linearly with the number
+    /// of terms, so longer descriptors get a proportionally wider margin (<see cref="MarginFor"/>).
     /// </summary>
     private const float Margin = 2e-4f;
 
-    private NeighborGraph BlockGraph(float r, bool inclusive, int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    internal static float MarginFor(int dim) => Margin * Math.Max(1f, dim / 128f);
+
+    /// <summary>Pairs whose two edges fit one array (Array.MaxLength).</summary>
+    private const long MaxPairs = 0x7FFFFFC7 / 2;
+
+    /// <summary>The neighbour graph, or null as soon as it has more than <paramref name="maxPairs"/> pairs (neighbours counted once).</summary>
+    internal NeighborGraph? BlockGraph(float r, bool inclusive, int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct,
+        long maxPairs = MaxPairs)
     {
         int n = _m.Count;
         var norms = new float[n];
         for (int k = 0; k < n; k++)
         {
-            var row = new ReadOnlySpan<float>(_rows, k * Dim, Dim);
-            norms[k] = Dot(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(row));
+            var row = new ReadOnlySpan<float>(_rows, k * _dim, _dim);
+            norms[k] = Dot(ref MemoryMarshal.GetReference(row), ref MemoryMarshal.GetReference(row), _dim);
         }
         // Blocks: leaves cut into runs of at most BlockSize positions, in position order.
         var blocks = new List<(int Start, int End)>();
@@ -44,10 +52,11 @@ internal sealed partial class RadiusIndex
             for (int s = node.Start; s < node.End; s += BlockSize) blocks.Add((s, Math.Min(node.End, s + BlockSize)));
         }
         var blockPairs = new int[blocks.Count][];
-        long done = 0;
+        long done = 0, pairCount = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
-        var ctx = new BlockContext(this, norms, r, inclusive);
-        Parallel.For(0, blocks.Count, po, () => new BlockScratch(), (b, _, scratch) =>
+        var ctx = new BlockContext(this, norms, r, inclusive, MarginFor(_dim));
+        bool tooMany = false;
+        Parallel.For(0, blocks.Count, po, () => new BlockScratch(), (b, state, scratch) =>
         {
             var (s, e) = blocks[b];
             scratch.Pairs.Clear();
@@ -56,11 +65,19 @@ internal sealed partial class RadiusIndex
             Interlocked.Add(ref BlockPairEstimates, scratch.Estimates);
             Interlocked.Add(ref BlockRechecks, scratch.Rechecks);
             scratch.Centres = scratch.Estimates = scratch.Rechecks = 0;
+            // Give up as soon as the graph is over budget rather than after collecting all of it.
+            if (Interlocked.Add(ref pairCount, scratch.Pairs.Count / 2) > maxPairs)
+            {
+                tooMany = true;
+                state.Stop();
+                return scratch;
+            }
             blockPairs[b] = scratch.Pairs.ToArray();
             long now = Interlocked.Add(ref done, e - s);
             progress?.Report(new ClusteringProgress("Neighbours", now, n));
             return scratch;
         }, _ => { });
+        if (tooMany) return null;
 
         // Symmetric CSR rows, then each row sorted (the set of pairs does not depend on threads, so neither does the graph).
         var degree = new long[n];
@@ -98,8 +115,9 @@ internal sealed partial class RadiusIndex
         public long Centres, Estimates, Rechecks;
     }
 
-    private sealed class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive)
+    private sealed class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive, float relativeMargin)
     {
+        private readonly int _dim = index._dim;
         private readonly float _r = r;
         private readonly float _reach = r + Slack;
         private readonly float _r2 = r * r;
@@ -135,7 +153,7 @@ internal sealed partial class RadiusIndex
                 }
                 if (skip) continue;
                 scratch.Centres++;
-                float dpc = DescriptorMatrix.DistanceUpTo(new ReadOnlySpan<float>(rows, p * Dim, Dim), node.Centre, node.Radius + reach);
+                float dpc = DescriptorMatrix.DistanceUpTo(new ReadOnlySpan<float>(rows, p * _dim, _dim), node.Centre, node.Radius + reach);
                 if (dpc - node.Radius > reach) continue;
                 if (dpc + node.Radius + Slack < _r)
                 {
@@ -182,19 +200,20 @@ internal sealed partial class RadiusIndex
             scratch.Estimates += hi - lo;
             var rows = index._rows;
             var order = index._order;
-            ref float a = ref rows[p * Dim];
+            ref float a = ref rows[p * _dim];
+            int dim = _dim;
             float na = norms[p];
             int pid = order[p];
             int k = lo;
             for (; k + 4 <= hi; k += 4)
             {
-                Dot4(ref a, ref rows[k * Dim], out float d0, out float d1, out float d2, out float d3);
+                Dot4(ref a, ref rows[k * dim], dim, out float d0, out float d1, out float d2, out float d3);
                 Decide(pid, p, na, k, d0, output);
                 Decide(pid, p, na, k + 1, d1, output);
                 Decide(pid, p, na, k + 2, d2, output);
                 Decide(pid, p, na, k + 3, d3, output);
             }
-            for (; k < hi; k++) Decide(pid, p, na, k, Dot(ref a, ref rows[k * Dim]), output);
+            for (; k < hi; k++) Decide(pid, p, na, k, Dot(ref a, ref rows[k * dim], dim), output);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -202,7 +221,7 @@ internal sealed partial class RadiusIndex
         {
             float nb = norms[q];
             float estimate = na + nb - 2 * dot;
-            float margin = Margin * (na + nb + _r2) + 1e-30f;
+            float margin = relativeMargin * (na + nb + _r2) + 1e-30f;
             bool take;
             if (estimate < _r2 - margin) take = true;
             else if (estimate > _r2 + margin) take = false;
@@ -210,8 +229,8 @@ internal sealed partial class RadiusIndex
             {
                 // Near the threshold (or not a number): the canonical distance decides.
                 Interlocked.Increment(ref BlockRechecks);
-                take = DescriptorMatrix.Within(new ReadOnlySpan<float>(index._rows, p * Dim, Dim),
-                    new ReadOnlySpan<float>(index._rows, q * Dim, Dim), _r, inclusive);
+                take = DescriptorMatrix.Within(new ReadOnlySpan<float>(index._rows, p * _dim, _dim),
+                    new ReadOnlySpan<float>(index._rows, q * _dim, _dim), _r, inclusive);
             }
             if (take)
             {
@@ -221,40 +240,53 @@ internal sealed partial class RadiusIndex
         }
     }
 
+    /// <summary>Dot product of two rows of <paramref name="length"/> values (any length: a scalar tail after the vectors).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static float Dot(ref float a, ref float b)
+    internal static float Dot(ref float a, ref float b, int length)
     {
         int w = Vector<float>.Count;
         var s0 = Vector<float>.Zero;
         var s1 = Vector<float>.Zero;
-        for (int i = 0; i < Dim; i += 2 * w)
+        int i = 0;
+        for (; i <= length - 2 * w; i += 2 * w)
         {
             s0 += Vector.LoadUnsafe(ref a, (nuint)i) * Vector.LoadUnsafe(ref b, (nuint)i);
             s1 += Vector.LoadUnsafe(ref a, (nuint)(i + w)) * Vector.LoadUnsafe(ref b, (nuint)(i + w));
         }
-        return Vector.Sum(s0 + s1);
+        float sum = Vector.Sum(s0 + s1);
+        for (; i < length; i++) sum += Unsafe.Add(ref a, i) * Unsafe.Add(ref b, i);
+        return sum;
     }
 
-    /// <summary>Dot products of a with four consecutive rows starting at b.</summary>
+    /// <summary>Dot products of a with four consecutive rows (of <paramref name="length"/> values) starting at b.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Dot4(ref float a, ref float b, out float d0, out float d1, out float d2, out float d3)
+    internal static void Dot4(ref float a, ref float b, int length, out float d0, out float d1, out float d2, out float d3)
     {
         int w = Vector<float>.Count;
         var s0 = Vector<float>.Zero;
         var s1 = Vector<float>.Zero;
         var s2 = Vector<float>.Zero;
         var s3 = Vector<float>.Zero;
-        for (int i = 0; i < Dim; i += w)
+        int i = 0;
+        for (; i <= length - w; i += w)
         {
             var va = Vector.LoadUnsafe(ref a, (nuint)i);
             s0 += va * Vector.LoadUnsafe(ref b, (nuint)i);
-            s1 += va * Vector.LoadUnsafe(ref b, (nuint)(Dim + i));
-            s2 += va * Vector.LoadUnsafe(ref b, (nuint)(2 * Dim + i));
-            s3 += va * Vector.LoadUnsafe(ref b, (nuint)(3 * Dim + i));
+            s1 += va * Vector.LoadUnsafe(ref b, (nuint)(length + i));
+            s2 += va * Vector.LoadUnsafe(ref b, (nuint)(2 * length + i));
+            s3 += va * Vector.LoadUnsafe(ref b, (nuint)(3 * length + i));
         }
         d0 = Vector.Sum(s0);
         d1 = Vector.Sum(s1);
         d2 = Vector.Sum(s2);
         d3 = Vector.Sum(s3);
+        for (; i < length; i++)
+        {
+            float x = Unsafe.Add(ref a, i);
+            d0 += x * Unsafe.Add(ref b, i);
+            d1 += x * Unsafe.Add(ref b, length + i);
+            d2 += x * Unsafe.Add(ref b, 2 * length + i);
+            d3 += x * Unsafe.Add(ref b, 3 * length + i);
+        }
     }
 }

@@ -12,12 +12,12 @@ namespace FaceCluster.Clustering;
 internal sealed partial class RadiusIndex
 {
     private const float Slack = 1e-3f;
-    private const int Dim = DescriptorMatrix.Dim;
     private const int LeafSize = 16;
     private const int Branching = 8;
     private const int LloydIterations = 4;
 
     private readonly DescriptorMatrix _m;
+    private readonly int _dim;           // values per descriptor (the matrix's)
     private readonly List<Node> _nodes = [];
     private readonly int[] _order;       // points, each subtree contiguous
     private readonly float[] _leafDist;  // distance of _order[k] to its leaf centre, ascending within a leaf
@@ -42,6 +42,7 @@ internal sealed partial class RadiusIndex
     public RadiusIndex(DescriptorMatrix m, int degreeOfParallelism, CancellationToken ct)
     {
         _m = m;
+        _dim = m.Dim;
         _order = new int[m.Count];
         for (int i = 0; i < _order.Length; i++) _order[i] = i;
         _leafDist = new float[m.Count];
@@ -49,14 +50,16 @@ internal sealed partial class RadiusIndex
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         _ancByPoint = new float[(long)m.Count * MaxDepth];
         Build(0, m.Count, 0, po, ct);
-        _rows = new float[(long)m.Count * Dim];
+        _rows = new float[(long)m.Count * _dim];
         _anc = new float[(long)m.Count * MaxDepth];
         for (int k = 0; k < _order.Length; k++)
         {
-            m.Row(_order[k]).CopyTo(_rows.AsSpan(k * Dim, Dim));
+            m.Row(_order[k]).CopyTo(_rows.AsSpan(k * _dim, _dim));
             _ancByPoint.AsSpan(_order[k] * MaxDepth, MaxDepth).CopyTo(_anc.AsSpan(k * MaxDepth, MaxDepth));
         }
         _ancByPoint = [];
+        _positionOf = new int[m.Count];
+        for (int k = 0; k < _order.Length; k++) _positionOf[_order[k]] = k;
     }
 
     private int AddNode(Node node)
@@ -132,14 +135,14 @@ internal sealed partial class RadiusIndex
 
     private float[] Mean(int start, int end)
     {
-        var sum = new double[Dim];
+        var sum = new double[_dim];
         for (int k = start; k < end; k++)
         {
             var row = _m.Row(_order[k]);
-            for (int d = 0; d < Dim; d++) sum[d] += row[d];
+            for (int d = 0; d < _dim; d++) sum[d] += row[d];
         }
-        var mean = new float[Dim];
-        for (int d = 0; d < Dim; d++) mean[d] = (float)(sum[d] / (end - start));
+        var mean = new float[_dim];
+        for (int d = 0; d < _dim; d++) mean[d] = (float)(sum[d] / (end - start));
         return mean;
     }
 
@@ -167,19 +170,19 @@ internal sealed partial class RadiusIndex
             if (count > 8192) Parallel.For(0, count, po, Assign);
             else for (int k = 0; k < count; k++) Assign(k);
             if (iter == LloydIterations) break;
-            var sums = new double[groups, Dim];
+            var sums = new double[groups, _dim];
             var counts = new int[groups];
             for (int k = 0; k < count; k++)
             {
                 int g = assign[k];
                 counts[g]++;
                 var row = _m.Row(_order[start + k]);
-                for (int d = 0; d < Dim; d++) sums[g, d] += row[d];
+                for (int d = 0; d < _dim; d++) sums[g, d] += row[d];
             }
             for (int g = 0; g < groups; g++)
             {
                 if (counts[g] == 0) continue;
-                for (int d = 0; d < Dim; d++) centres[g][d] = (float)(sums[g, d] / counts[g]);
+                for (int d = 0; d < _dim; d++) centres[g][d] = (float)(sums[g, d] / counts[g]);
             }
         }
         int first = assign[0];
@@ -235,7 +238,7 @@ internal sealed partial class RadiusIndex
                 }
                 if (far) continue;
                 evaluations++;
-                if (DescriptorMatrix.Within(row, new ReadOnlySpan<float>(_rows, k * Dim, Dim), r, inclusive)) output.Add(q);
+                if (DescriptorMatrix.Within(row, new ReadOnlySpan<float>(_rows, k * _dim, _dim), r, inclusive)) output.Add(q);
             }
         }
         Interlocked.Add(ref Evaluations, evaluations);
@@ -264,7 +267,7 @@ internal sealed partial class RadiusIndex
         int n = m.Count;
         if (n == 0) return new NeighborGraph([0], []);
         var index = new RadiusIndex(m, degreeOfParallelism, ct);
-        return index.BlockGraph(r, inclusive, degreeOfParallelism, progress, ct);
+        return index.BlockGraph(r, inclusive, degreeOfParallelism, progress, ct) ?? throw TooManyEdges();
     }
 
     /// <summary>The same graph from one tree query per face (the former method; kept as a reference for checks).</summary>
@@ -334,6 +337,10 @@ internal sealed partial class RadiusIndex
         return new NeighborGraph(offsets, targets);
     }
 
+    private static InvalidOperationException TooManyEdges() => new(
+        $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces " +
+        "(DBSCAN without cannot-link constraints needs no graph).");
+
     /// <summary>CSR row offsets from per-face degrees; refuses a graph larger than one array can hold.</summary>
     private static int[] RowOffsets(long[] degree, out long total)
     {
@@ -342,8 +349,7 @@ internal sealed partial class RadiusIndex
         for (int i = 0; i < degree.Length; i++)
         {
             total += degree[i];
-            if (total > Array.MaxLength) throw new InvalidOperationException(
-                $"The neighbour graph has more than {Array.MaxLength} edges; use a smaller threshold or fewer faces.");
+            if (total > Array.MaxLength) throw TooManyEdges();
             offsets[i + 1] = (int)total;
         }
         return offsets;

@@ -134,8 +134,8 @@ internal sealed class Tracks
     /// <summary>The mean descriptor of every item (a lone face keeps its own).</summary>
     public DescriptorMatrix MeanDescriptors(DescriptorMatrix m)
     {
-        var result = new DescriptorMatrix(Items.Length);
-        int dim = DescriptorMatrix.Dim;
+        int dim = m.Dim;
+        var result = new DescriptorMatrix(Items.Length, dim);
         for (int k = 0; k < Items.Length; k++)
         {
             var row = result.Data.AsSpan(k * dim, dim);

@@ -94,19 +94,7 @@ public class AlgorithmTests
     {
         var (faces, _) = GaussianPeople(30, 20, 0.35, 5);
         faces.AddRange(LowDimensional(300, 3, 9));
-        var m = new DescriptorMatrix(faces);
-        var graph = RadiusIndex.BuildGraph(m, (float)r, inclusive, 2, null, default);
-        for (int p = 0; p < m.Count; p++)
-        {
-            var expected = new List<int>();
-            for (int q = 0; q < m.Count; q++)
-            {
-                if (q == p) continue;
-                float d = m.Distance(p, q);
-                if (inclusive ? d <= r : d < r) expected.Add(q);
-            }
-            Assert.Equal(expected, graph.Neighbors(p).ToArray());
-        }
+        AssertRadiusGraphIsBruteForce(new DescriptorMatrix(faces), r, inclusive);
     }
 
     [Fact]

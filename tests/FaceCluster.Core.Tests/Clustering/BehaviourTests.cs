@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using FaceCluster.Clustering;
 using static FaceCluster.Tests.Clustering.ClusterTestData;
 
@@ -91,15 +90,13 @@ public class BehaviourTests
         var d = GaussianPeople(1, 1, 0.3, 2).Faces[0].Descriptor;
         var faces = Enumerable.Range(0, 10_000).Select(i => Face($"same{i:D5}", d)).ToList();
         // Every pair is an edge, so the work is quadratic by nature (10^8 pairs for DBSCAN, a 3000^2 matrix for
-        // average linkage); this checks it stays a matter of seconds and memory stays sane.
+        // average linkage); how long it takes is measured in bench/ (ClusterBench), not here.
         foreach (var (algorithm, count) in new[] { (ClusteringAlgorithm.DBSCAN, 10_000), (ClusteringAlgorithm.Agglomerative, 3_000) })
         {
-            var watch = Stopwatch.StartNew();
             var c = Assert.Single(FaceClusterer.Cluster(faces.Take(count).ToList(), new ClusteringOptions { Algorithm = algorithm }));
             Assert.Equal(count, c.Count);
             Assert.Equal("same00000", c.Medoid.Id);
             Assert.Equal(0, c.MaxDistance);
-            Assert.True(watch.Elapsed < TimeSpan.FromSeconds(120), $"{algorithm} took {watch.Elapsed}");
         }
         var cw = FaceClusterer.Cluster(faces.Take(2000).ToList(), new ClusteringOptions { Algorithm = ClusteringAlgorithm.ChineseWhispers });
         Assert.Equal(2000, Assert.Single(cw).Count);

@@ -1,3 +1,5 @@
+using FaceCluster.Clustering;
+
 namespace FaceCluster.Tests.Clustering;
 
 /// <summary>Synthetic faces for the clustering tests.</summary>
@@ -128,6 +130,24 @@ internal static class ClusterTestData
     /// <summary>A readable fingerprint of a clustering result: ids, labels, faces, medoids, stats.</summary>
     public static string Fingerprint(IReadOnlyList<FaceCluster> clusters) => string.Join("\n", clusters.Select(c =>
         $"{c.Id}|{c.Label}|{c.IsNoise}|{c.Count}|{c.Medoid.Id}|{c.MeanDistance:R}|{c.MaxDistance:R}|{string.Join(",", c.Faces.Select(f => f.Id))}"));
+
+    /// <summary>Checks the radius graph (2 threads) row by row against every pair's canonical distance; returns its edge count.</summary>
+    public static long AssertRadiusGraphIsBruteForce(DescriptorMatrix m, double r, bool inclusive)
+    {
+        var graph = RadiusIndex.BuildGraph(m, (float)r, inclusive, 2, null, default);
+        for (int p = 0; p < m.Count; p++)
+        {
+            var expected = new List<int>();
+            for (int q = 0; q < m.Count; q++)
+            {
+                if (q == p) continue;
+                float d = m.Distance(p, q);
+                if (inclusive ? d <= r : d < r) expected.Add(q);
+            }
+            Assert.Equal(expected, graph.Neighbors(p).ToArray());
+        }
+        return graph.EdgeCount;
+    }
 
     /// <summary>Cluster index of each face id (noise = -1).</summary>
     public static Dictionary<string, int> LabelOf(IReadOnlyList<FaceCluster> clusters)
