@@ -235,7 +235,7 @@ public static class EvalBench
         return Math.Sqrt(s);
     }
 
-    private static IEnumerable<Dictionary<string, string>> ReadCsv(string path)
+    internal static IEnumerable<Dictionary<string, string>> ReadCsv(string path)
     {
         using var reader = new StreamReader(path);
         var header = reader.ReadLine()?.Split(',').Select(h => h.Trim().Trim('"').TrimStart('\uFEFF')).ToArray() ?? [];

@@ -11,6 +11,7 @@ var commands = new Dictionary<string, (Func<string[], int> Run, string Help)>(St
     ["memory"] = (MemoryBench.Run, "peak working set and GC heap over 2,000 inputs through the bounded pipeline"),
     ["eval"] = (EvalBench.Run, "accuracy on ../shared/eval/labelled-photos: clusters, pairwise and BCubed scores, pair verification"),
     ["quality"] = (QualityBench.Run, "full-resolution vs capped crops on 1280x720 footage (margins, BCubed); quality gates on each set; planted low-quality faces"),
+    ["footage-eval"] = (FootageEvalBench.Run, "clustering accuracy on footage of the labelled and the demo photos (truth by construction): settings grid, with and without tracks"),
     ["cluster"] = (ClusterBench.Run, "clustering time and memory at 1k/10k/100k faces; scikit-learn DBSCAN side by side when available"),
 };
 commands["all"] = (AllBench, "the cheap version of every command, in sequence");

@@ -60,6 +60,23 @@ public class ClusteringCmdletTests(DatasetFootageFixture fixture)
     }
 
     [Fact]
+    public void FacesOfThePipelineCarryTheirShotAndClusteringLinksThemIntoTracks()
+    {
+        // Export-VideoFrames | Get-FaceEncoding: one 3 s shot per photo, so the shot is the frame index / 3.
+        Assert.All(fixture.Faces, f => Assert.Equal(f.FrameIndex / 3, f.Shot));
+        using var session = new ModuleSession();
+        var with = session.Run("$args[0] | Invoke-FaceClustering", (object)fixture.Faces.ToArray());
+        var without = session.Run("$args[0] | Invoke-FaceClustering -UseTracks:$false", (object)fixture.Faces.ToArray());
+        Assert.Empty(with.Errors);
+        Assert.Empty(without.Errors);
+        var tracked = with.Objects<Person>().SelectMany(c => c.Faces.Select(f => (f.TrackId, c.Id))).Where(x => x.TrackId is not null).ToList();
+        Assert.True(tracked.Count >= fixture.Faces.Count / 2, $"{tracked.Count} of {fixture.Faces.Count} faces in tracks");
+        // A track is one person: all its faces in one cluster.
+        Assert.All(tracked.GroupBy(x => x.TrackId), t => Assert.Single(t.Select(x => x.Id).Distinct()));
+        Assert.All(without.Objects<Person>().SelectMany(c => c.Faces), f => Assert.Null(f.TrackId));
+    }
+
+    [Fact]
     public void ABadDescriptorIsAnErrorRecordAndTheRestIsStillClustered()
     {
         using var session = new ModuleSession();

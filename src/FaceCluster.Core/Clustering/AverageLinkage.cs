@@ -15,13 +15,17 @@ internal static class AverageLinkage
     public const int MaxComponentSize = 16_384;
 
     /// <summary>Labels: each face's label is the smallest canonical index in its cluster.</summary>
+    /// <param name="itemOf">
+    /// Must-links (tracks): faces with the same item start as one cluster, so the linkage between two tracks is the
+    /// average over all their face pairs. Null: every face starts alone.
+    /// </param>
     public static int[] Run(DescriptorMatrix m, NeighborGraph graph, double threshold, CannotLink cannotLink,
-        int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct)
+        int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct, int[]? itemOf = null)
     {
         int n = m.Count;
         var labels = new int[n];
         for (int i = 0; i < n; i++) labels[i] = i;
-        var components = graph.Components().Where(c => c.Length > 1).OrderByDescending(c => c.Length).ToArray();
+        var components = Components(graph, itemOf).Where(c => c.Length > 1).OrderByDescending(c => c.Length).ToArray();
         if (components.Length > 0 && components[0].Length > MaxComponentSize)
         {
             throw new InvalidOperationException(
@@ -33,16 +37,31 @@ internal static class AverageLinkage
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         Parallel.ForEach(components, po, component =>
         {
-            var local = ClusterComponent(m, component, threshold, cannotLink, ct);
+            var local = ClusterComponent(m, component, threshold, cannotLink, ct, itemOf);
             for (int k = 0; k < component.Length; k++) labels[component[k]] = component[local[k]];
             progress?.Report(new ClusteringProgress("Clustering", Interlocked.Add(ref done, component.Length), total));
         });
         return labels;
     }
 
+    /// <summary>Components of the graph with the faces of one item joined (a track whose faces are no neighbours stays whole).</summary>
+    private static List<int[]> Components(NeighborGraph graph, int[]? itemOf)
+    {
+        if (itemOf is null) return graph.Components();
+        var uf = new UnionFind(graph.Count);
+        var first = new Dictionary<int, int>();
+        for (int i = 0; i < graph.Count; i++)
+        {
+            foreach (int j in graph.Neighbors(i)) if (j > i) uf.Union(i, j);
+            if (first.TryGetValue(itemOf[i], out int f)) uf.Union(f, i);
+            else first[itemOf[i]] = i;
+        }
+        return uf.Groups();
+    }
+
     /// <summary>For each local face, the smallest local index of its cluster.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    internal static int[] ClusterComponent(DescriptorMatrix m, int[] members, double threshold, CannotLink cannotLink, CancellationToken ct)
+    internal static int[] ClusterComponent(DescriptorMatrix m, int[] members, double threshold, CannotLink cannotLink, CancellationToken ct, int[]? itemOf = null)
     {
         int size = members.Length;
         // Full symmetric matrix (row scans are contiguous); merged clusters live at the smaller index.
@@ -85,6 +104,22 @@ internal static class AverageLinkage
         var parent = new int[size];
         for (int i = 0; i < size; i++) parent[i] = i;
         int remaining = size;
+        if (itemOf is not null)
+        {
+            // Start from the tracks: each face merges into the first face of its item (the smaller index, as merges require).
+            var keepOf = new Dictionary<int, int>();
+            for (int i = 0; i < size; i++)
+            {
+                if (!keepOf.TryGetValue(itemOf[members[i]], out int keep))
+                {
+                    keepOf[itemOf[members[i]]] = i;
+                    continue;
+                }
+                MergeInto(d, size, keep, i, weight, active);
+                parent[i] = keep;
+                remaining--;
+            }
+        }
         var chain = new List<int>();
         int scanFrom = 0;
         float t = (float)threshold;

@@ -63,6 +63,27 @@ internal sealed class CannotLink
             }
             return x.Length.CompareTo(y.Length);
         });
+        return FromGroups(groups, n);
+    }
+
+    /// <summary>
+    /// The same constraints between items that each stand for several faces (tracks): two items conflict when any of
+    /// their faces do. <paramref name="itemOf"/> maps each face to its item; groups keep their order.
+    /// </summary>
+    public CannotLink Collapse(int[] itemOf, int itemCount)
+    {
+        var groups = new List<int[]>();
+        foreach (var members in _members)
+        {
+            var items = members.Select(i => itemOf[i]).Distinct().Order().ToArray();
+            if (items.Length > 1) groups.Add(items);
+        }
+        return FromGroups(groups, itemCount);
+    }
+
+    /// <summary>The constraints of numbered groups (each sorted, 2+ members) over <paramref name="n"/> faces or items.</summary>
+    private static CannotLink FromGroups(List<int[]> groups, int n)
+    {
         var lists = new List<int>?[n];
         for (int g = 0; g < groups.Count; g++)
         {

@@ -56,6 +56,20 @@ public sealed class ClusteringOptions
     /// <summary>Two faces of the same image (same Path, or same VideoPath and FrameIndex) are different people and never share a cluster.</summary>
     public bool UseCannotLink { get; set; } = true;
 
+    /// <summary>
+    /// Link the faces of consecutive frames of one shot that are the same face into tracks and cluster the tracks
+    /// (must-links; <see cref="Clustering.Tracks"/>); the faces come out with <see cref="FaceEncoding.TrackId"/> set.
+    /// Faces without VideoPath and FrameIndex (photos) are never linked, so this changes nothing for them.
+    /// </summary>
+    public bool UseTracks { get; set; } = true;
+
+    /// <summary>How a track enters clustering; null = the algorithm's measured choice (internal: for bench footage-eval).</summary>
+    internal Clustering.TrackCollapse? TrackCollapse { get; set; }
+
+    internal Clustering.TrackCollapse EffectiveTrackCollapse => TrackCollapse ?? (Algorithm == ClusteringAlgorithm.Agglomerative
+        ? Clustering.TrackCollapse.Members
+        : Clustering.TrackCollapse.Mean);
+
     /// <summary>Clusters with fewer faces than this are treated as noise (DBSCAN noise is always noise).</summary>
     public int MinClusterSize { get; set; } = 1;
 

@@ -11,19 +11,30 @@ internal static class Dbscan
 {
     public const int Noise = -1;
 
-    public static bool[] CoreFlags(NeighborGraph graph, int minSamples)
+    /// <param name="weights">Faces each node stands for (tracks), null for one each: a node is core when the faces of its neighbourhood, itself included, are at least minSamples.</param>
+    public static bool[] CoreFlags(NeighborGraph graph, int minSamples, int[]? weights = null)
     {
         var core = new bool[graph.Count];
-        for (int i = 0; i < core.Length; i++) core[i] = graph.Degree(i) + 1 >= minSamples;
+        for (int i = 0; i < core.Length; i++)
+        {
+            if (weights is null)
+            {
+                core[i] = graph.Degree(i) + 1 >= minSamples;
+                continue;
+            }
+            long total = weights[i];
+            foreach (int q in graph.Neighbors(i)) total += weights[q];
+            core[i] = total >= minSamples;
+        }
         return core;
     }
 
     /// <summary>Labels 0..k-1 in discovery order, or <see cref="Noise"/>.</summary>
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
-    public static int[] Run(NeighborGraph graph, int minSamples, CannotLink cannotLink, CancellationToken ct)
+    public static int[] Run(NeighborGraph graph, int minSamples, CannotLink cannotLink, CancellationToken ct, int[]? weights = null)
     {
         int n = graph.Count;
-        var core = CoreFlags(graph, minSamples);
+        var core = CoreFlags(graph, minSamples, weights);
         var labels = new int[n];
         Array.Fill(labels, Noise);
         var queue = new Queue<int>();

@@ -26,10 +26,26 @@ public static class FaceClusterer
         if (faces.Count == 0) return [];
         var sorted = Canonical(faces);
         var matrix = new DescriptorMatrix(sorted);
+        var tracks = options.UseTracks ? Tracks.Build(sorted, matrix, cancellationToken) : null;
         var low = QualityGate.LowQuality(sorted, options.QualityGate);
+        // With the gate, only the good faces are clustered, so their tracks are rebuilt among themselves: a track never
+        // carries a low-quality face into a cluster it could not join on its own.
         var labels = low.Any(l => l)
-            ? QualityGate.Labels(sorted, low, options, good => Labels(new DescriptorMatrix(good), good, options, progress, cancellationToken), cancellationToken)
-            : Labels(matrix, sorted, options, progress, cancellationToken);
+            ? QualityGate.Labels(sorted, low, options, good =>
+                {
+                    var goodMatrix = new DescriptorMatrix(good);
+                    var goodTracks = options.UseTracks ? Tracks.Build(good, goodMatrix, cancellationToken) : null;
+                    return Labels(goodMatrix, good, options, progress, cancellationToken, goodTracks);
+                }, cancellationToken)
+            : Labels(matrix, sorted, options, progress, cancellationToken, tracks);
+        if (tracks is not null)
+        {
+            // The faces come out carrying the tracks they were clustered by (Export-FaceDataset writes them).
+            for (int i = 0; i < sorted.Length; i++)
+            {
+                if (sorted[i].TrackId != tracks.TrackIds[i]) sorted[i] = sorted[i].WithTrack(tracks.TrackIds[i]);
+            }
+        }
         return Build(matrix, sorted, labels, options, progress, cancellationToken);
     }
 
@@ -84,31 +100,55 @@ public static class FaceClusterer
         return sorted;
     }
 
-    /// <summary>Per canonical face: a cluster key (any int; equal keys = same cluster) or -1 for noise.</summary>
+    /// <summary>
+    /// Per canonical face: a cluster key (any int; equal keys = same cluster) or -1 for noise. With tracks, the tracks
+    /// are clustered instead of loose faces (a track is a must-link; see <see cref="Tracks"/>), and a track conflicts
+    /// with another when any of their faces share an image.
+    /// </summary>
     internal static int[] Labels(DescriptorMatrix matrix, FaceEncoding[] sorted, ClusteringOptions options,
-        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, Tracks? tracks = null)
     {
         var cannotLink = options.UseCannotLink ? CannotLink.Build(sorted) : CannotLink.Empty(sorted.Length);
+        if (tracks is not { Any: true }) return Labels(matrix, cannotLink, null, null, options, progress, ct);
+        var collapse = options.EffectiveTrackCollapse;
+        if (collapse == TrackCollapse.Members && options.Algorithm == ClusteringAlgorithm.Agglomerative)
+        {
+            // Average linkage starts from the tracks as clusters: exact averages over face pairs, no stand-in descriptor.
+            var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, false, options.EffectiveDegreeOfParallelism, progress, ct);
+            return AverageLinkage.Run(matrix, graph, options.EffectiveThreshold, cannotLink, options.EffectiveDegreeOfParallelism, progress, ct, tracks.ItemOf);
+        }
+        var itemLinks = cannotLink.Collapse(tracks.ItemOf, tracks.Items.Length);
+        var itemLabels = collapse == TrackCollapse.Members
+            ? Labels(matrix, itemLinks, tracks.Weights(), tracks.Contract, options, progress, ct)
+            : Labels(tracks.MeanDescriptors(matrix), itemLinks, tracks.Weights(), null, options, progress, ct);
+        return tracks.Expand(itemLabels);
+    }
+
+    /// <param name="weights">Faces per item (null: one each).</param>
+    /// <param name="contract">Turns the neighbour graph of <paramref name="matrix"/>'s rows into the graph of the items clustered (null: the rows are the items).</param>
+    private static int[] Labels(DescriptorMatrix matrix, CannotLink cannotLink, int[]? weights, Func<NeighborGraph, NeighborGraph>? contract,
+        ClusteringOptions options, IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
         int dop = options.EffectiveDegreeOfParallelism;
+        NeighborGraph Graph(float radius, bool inclusive)
+        {
+            var graph = RadiusIndex.BuildGraph(matrix, radius, inclusive, dop, progress, ct);
+            return contract is null ? graph : contract(graph);
+        }
         switch (options.Algorithm)
         {
             case ClusteringAlgorithm.DBSCAN:
             {
-                // Without constraints the neighbour graph is not needed, and a dense cluster's would grow with its size squared.
-                if (!cannotLink.Any) return Dbscan.RunUnconstrained(matrix, (float)options.Epsilon, options.MinSamples, dop, progress, ct);
-                var graph = RadiusIndex.BuildGraph(matrix, (float)options.Epsilon, inclusive: true, dop, progress, ct);
-                return Dbscan.Run(graph, options.MinSamples, cannotLink, ct);
+                // Without constraints (and one face per item) the neighbour graph is not needed, and a dense cluster's
+                // would grow with its size squared.
+                if (!cannotLink.Any && weights is null && contract is null)
+                    return Dbscan.RunUnconstrained(matrix, (float)options.Epsilon, options.MinSamples, dop, progress, ct);
+                return Dbscan.Run(Graph((float)options.Epsilon, inclusive: true), options.MinSamples, cannotLink, ct, weights);
             }
             case ClusteringAlgorithm.ChineseWhispers:
-            {
-                var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, inclusive: false, dop, progress, ct);
-                return ChineseWhispers.Run(graph, options.Iterations, cannotLink, dop, ct);
-            }
+                return ChineseWhispers.Run(Graph((float)options.EffectiveThreshold, inclusive: false), options.Iterations, cannotLink, dop, ct);
             default:
-            {
-                var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, inclusive: false, dop, progress, ct);
-                return AverageLinkage.Run(matrix, graph, options.EffectiveThreshold, cannotLink, dop, progress, ct);
-            }
+                return AverageLinkage.Run(matrix, Graph((float)options.EffectiveThreshold, inclusive: false), options.EffectiveThreshold, cannotLink, dop, progress, ct);
         }
     }
 

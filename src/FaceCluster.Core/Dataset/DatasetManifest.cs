@@ -42,6 +42,10 @@ public sealed class ManifestFace
     public int? FrameIndex { get; set; }
     /// <summary>Seconds into the video.</summary>
     public double? Timestamp { get; set; }
+    /// <summary>Shot of the video (FaceEncoding.Shot); null for photos and older runs.</summary>
+    public int? Shot { get; set; }
+    /// <summary>Track of the face (FaceEncoding.TrackId): the faces of one track are one person seen in consecutive frames.</summary>
+    public string? TrackId { get; set; }
     public int ImageWidth { get; set; }
     public int ImageHeight { get; set; }
     public float BoxX { get; set; }
@@ -77,6 +81,8 @@ public sealed class ManifestFace
         VideoPath = face.VideoPath,
         FrameIndex = face.FrameIndex,
         Timestamp = face.Timestamp?.TotalSeconds,
+        Shot = face.Shot,
+        TrackId = face.TrackId,
         ImageWidth = face.ImageWidth,
         ImageHeight = face.ImageHeight,
         BoxX = face.Box.X,
@@ -110,6 +116,8 @@ public sealed class ManifestFace
             VideoPath = VideoPath,
             FrameIndex = FrameIndex,
             Timestamp = Timestamp is double s ? TimeSpan.FromSeconds(s) : null,
+            Shot = Shot,
+            TrackId = TrackId,
             ImageWidth = ImageWidth,
             ImageHeight = ImageHeight,
             Box = new FaceBox(BoxX, BoxY, BoxWidth, BoxHeight),
@@ -183,7 +191,7 @@ internal static class ManifestCsv
 {
     private static readonly string[] Header =
     [
-        "label", "cluster_id", "face_id", "source_path", "video_path", "frame_index", "timestamp",
+        "label", "cluster_id", "face_id", "source_path", "video_path", "frame_index", "timestamp", "shot", "track_id",
         "box_x", "box_y", "box_width", "box_height", "confidence", "sharpness",
         "portrait", "chip", "yolo_image", "yolo_label",
         "full_resolution_path", "face_size", "brightness", "contrast", "yaw", "pitch", "quality_score", "quality_issues",
@@ -199,6 +207,7 @@ internal static class ManifestCsv
             [
                 f.Label, Num(f.ClusterId), f.FaceId, f.SourcePath, f.VideoPath ?? "", f.FrameIndex is int i ? Num(i) : "",
                 f.Timestamp is double t ? t.ToString("0.###", CultureInfo.InvariantCulture) : "",
+                f.Shot is int shot ? Num(shot) : "", f.TrackId ?? "",
                 Num(f.BoxX), Num(f.BoxY), Num(f.BoxWidth), Num(f.BoxHeight), Num(f.Confidence),
                 f.Sharpness.ToString("0.###", CultureInfo.InvariantCulture),
                 f.Portrait ?? "", f.Chip ?? "", f.YoloImage ?? "", f.YoloLabel ?? "",

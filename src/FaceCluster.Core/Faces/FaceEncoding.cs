@@ -63,6 +63,18 @@ public sealed class FaceEncoding
     public string? VideoPath { get; init; }
     public int? FrameIndex { get; init; }
     public TimeSpan? Timestamp { get; init; }
+    /// <summary>
+    /// Shot of the video the frame belongs to (<see cref="VideoFrame.Shot"/>: shots are numbered 0, 1, ... from the
+    /// first sampled frame, a new one at every cut). Null for photos and for frames of older runs.
+    /// </summary>
+    public int? Shot { get; init; }
+    /// <summary>
+    /// The track the face belongs to: faces of consecutive frames of one shot that are the same face (boxes overlap,
+    /// descriptors agree), set by clustering with tracks (<see cref="ClusteringOptions.UseTracks"/>,
+    /// <see cref="Clustering.Tracks"/>). Null for a face seen in no neighbouring frame, and before clustering.
+    /// </summary>
+    public string? TrackId { get => trackId; init => trackId = value; }
+    private string? trackId;
     public int ImageWidth { get; init; }
     public int ImageHeight { get; init; }
     public required FaceBox Box { get; init; }
@@ -104,13 +116,15 @@ public sealed class FaceEncoding
 
     /// <summary>The same face under another identity or source: a moved image, or a cached face seen again as a video frame.</summary>
     /// <remarks><paramref name="fullResolutionPath"/>, when given, replaces <see cref="FullResolutionPath"/> (a cached face whose frames folder moved); null keeps it.</remarks>
-    public FaceEncoding WithSource(string id, string path, string? videoPath, int? frameIndex, TimeSpan? timestamp, string? fullResolutionPath = null) => new()
+    public FaceEncoding WithSource(string id, string path, string? videoPath, int? frameIndex, TimeSpan? timestamp, string? fullResolutionPath = null, int? shot = null) => new()
     {
         Id = id,
         Path = path,
         VideoPath = videoPath,
         FrameIndex = frameIndex,
         Timestamp = timestamp,
+        Shot = shot,
+        TrackId = TrackId,
         ImageWidth = ImageWidth,
         ImageHeight = ImageHeight,
         Box = Box,
@@ -124,6 +138,14 @@ public sealed class FaceEncoding
         FullResolutionHeight = FullResolutionHeight,
         Quality = Quality,
     };
+
+    /// <summary>The same face with another <see cref="TrackId"/> (every other field, present and future, copied as is).</summary>
+    public FaceEncoding WithTrack(string? trackId)
+    {
+        var copy = (FaceEncoding)MemberwiseClone();
+        copy.trackId = trackId;
+        return copy;
+    }
 
     public override string ToString() => $"{System.IO.Path.GetFileName(Path)} {Box}";
 }
@@ -143,6 +165,12 @@ public sealed class VideoFrame
     /// detects on <see cref="Path"/> and cuts chips and descriptors from this image.
     /// </summary>
     public string? FullResolutionPath { get; init; }
+    /// <summary>
+    /// Shot number within this extraction of the video: 0 from the first sampled frame, one more after every cut found
+    /// between decoded frames (<see cref="Video.VideoFrameExtractorOptions.ShotThreshold"/>). Faces of different shots are
+    /// never linked into one track. With a StartTime the count starts there.
+    /// </summary>
+    public int Shot { get; init; }
 
     public override string ToString() => Path;
 }

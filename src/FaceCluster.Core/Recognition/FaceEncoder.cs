@@ -48,7 +48,8 @@ public sealed record ImageEncodingResult(
 
 /// <summary>Where an image came from when it is a video frame.</summary>
 /// <param name="FullResolutionPath">The frame at the video's own resolution when the image was scaled down (<see cref="VideoFrame.FullResolutionPath"/>).</param>
-public sealed record FrameSource(string VideoPath, int FrameIndex, TimeSpan Timestamp, string? FullResolutionPath = null);
+/// <param name="Shot">The frame's <see cref="VideoFrame.Shot"/>, when known.</param>
+public sealed record FrameSource(string VideoPath, int FrameIndex, TimeSpan Timestamp, string? FullResolutionPath = null, int? Shot = null);
 
 /// <summary>
 /// The image a face's pixels (chip, descriptor, quality) are taken from when it is not the image the face was found in:
@@ -110,7 +111,7 @@ public sealed class FaceEncoder
             contentHash = EncodingCache.HashFile(fullPath, cancellation);
             if (cache.TryGetByHash(fullPath, contentHash, settings, out var cached, cancellation))
             {
-                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, pixelsPath)).ToList();
+                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, pixelsPath, frame?.Shot)).ToList();
                 int width = faces.Count > 0 ? faces[0].ImageWidth : 0, height = faces.Count > 0 ? faces[0].ImageHeight : 0;
                 return new(fullPath, width, height, faces, TimeSpan.Zero, TimeSpan.Zero, FromCache: true);
             }
@@ -162,6 +163,7 @@ public sealed class FaceEncoder
                     VideoPath = frame?.VideoPath,
                     FrameIndex = frame?.FrameIndex,
                     Timestamp = frame?.Timestamp,
+                    Shot = frame?.Shot,
                     ImageWidth = image.Width,
                     ImageHeight = image.Height,
                     Box = found[i].Box,

@@ -113,5 +113,5 @@ public sealed class EncodingCache
         return _idFactory is null ? moved : With(moved, _idFactory(moved), path);
     }
 
-    private static FaceEncoding With(FaceEncoding f, string id, string path) => f.WithSource(id, path, f.VideoPath, f.FrameIndex, f.Timestamp);
+    private static FaceEncoding With(FaceEncoding f, string id, string path) => f.WithSource(id, path, f.VideoPath, f.FrameIndex, f.Timestamp, shot: f.Shot);
 }

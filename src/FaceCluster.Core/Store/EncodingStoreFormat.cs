@@ -43,7 +43,7 @@ public static class EncodingStoreFormat
 
     private static readonly HashSet<string> HeaderFields = ["format", "version", "model", "created", "generator", "settings"];
     private static readonly HashSet<string> RecordFields =
-        ["id", "path", "videoPath", "frameIndex", "timestamp", "imageWidth", "imageHeight", "box", "landmarks", "confidence", "sharpness", "descriptor", "fullResolution", "quality"];
+        ["id", "path", "videoPath", "frameIndex", "timestamp", "shot", "trackId", "imageWidth", "imageHeight", "box", "landmarks", "confidence", "sharpness", "descriptor", "fullResolution", "quality"];
 
     public static void WriteHeader(Utf8JsonWriter w, EncodingStoreHeader header)
     {
@@ -66,6 +66,8 @@ public static class EncodingStoreFormat
         if (face.VideoPath is not null) w.WriteString("videoPath", face.VideoPath);
         if (face.FrameIndex is { } fi) w.WriteNumber("frameIndex", fi);
         if (face.Timestamp is { } ts) w.WriteString("timestamp", ts.ToString(TimestampFormat, CultureInfo.InvariantCulture));
+        if (face.Shot is { } shot) w.WriteNumber("shot", shot);
+        if (face.TrackId is not null) w.WriteString("trackId", face.TrackId);
         w.WriteNumber("imageWidth", face.ImageWidth);
         w.WriteNumber("imageHeight", face.ImageHeight);
         w.WriteStartArray("box");
@@ -187,7 +189,8 @@ public static class EncodingStoreFormat
     {
         if (root.ValueKind != JsonValueKind.Object) throw new FormatException("a record must be a JSON object");
         string? id = null, path = null, videoPath = null;
-        int? frameIndex = null;
+        int? frameIndex = null, shot = null;
+        string? trackId = null;
         TimeSpan? timestamp = null;
         int imageWidth = 0, imageHeight = 0;
         FaceBox? box = null;
@@ -209,6 +212,8 @@ public static class EncodingStoreFormat
                 case "path": path = String(v, "path"); break;
                 case "videoPath": videoPath = v.ValueKind == JsonValueKind.Null ? null : String(v, "videoPath"); break;
                 case "frameIndex": frameIndex = v.ValueKind == JsonValueKind.Null ? null : Int(v, "frameIndex"); break;
+                case "shot": shot = v.ValueKind == JsonValueKind.Null ? null : Int(v, "shot"); break;
+                case "trackId": trackId = v.ValueKind == JsonValueKind.Null ? null : String(v, "trackId"); break;
                 case "timestamp":
                     if (v.ValueKind != JsonValueKind.Null)
                     {
@@ -261,6 +266,8 @@ public static class EncodingStoreFormat
             VideoPath = videoPath,
             FrameIndex = frameIndex,
             Timestamp = timestamp,
+            Shot = shot,
+            TrackId = trackId,
             ImageWidth = imageWidth,
             ImageHeight = imageHeight,
             Box = box.Value,

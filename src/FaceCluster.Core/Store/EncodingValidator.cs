@@ -23,6 +23,8 @@ public static class EncodingValidator
         }
         if (face.FrameIndex is < 0) return "frameIndex is negative";
         if (face.Timestamp is { } ts && ts < TimeSpan.Zero) return "timestamp is negative";
+        if (face.Shot is < 0) return "shot is negative";
+        if (face.TrackId is { Length: 0 }) return "trackId is empty";
         if (face.ImageWidth < 0 || face.ImageHeight < 0) return "image size is negative";
         var b = face.Box;
         if (!float.IsFinite(b.X) || !float.IsFinite(b.Y) || !float.IsFinite(b.Width) || !float.IsFinite(b.Height))

@@ -8,8 +8,9 @@ public sealed record VideoInfo(string Path, int Width, int Height, double Frames
 /// <summary>
 /// Samples frames from a video by presentation time and writes them as images.
 /// Frame k is the first decoded frame whose timestamp is at or after k / FramesPerSecond seconds.
-/// Skipped frames are only grabbed (demuxed and decoded, never converted to BGR), and the loop always runs to
-/// the real end of the stream, whatever the container claims its frame count is.
+/// Skipped frames are only grabbed (demuxed and decoded, not converted to BGR) unless shots are numbered, which looks at
+/// every decoded frame (<see cref="ShotDetector"/>), and the loop always runs to the real end of the stream, whatever
+/// the container claims its frame count is.
 /// </summary>
 public sealed class VideoFrameExtractor
 {
@@ -91,6 +92,9 @@ public sealed class VideoFrameExtractor
 
         using var frame = new Mat();
         using var resized = new Mat();
+        using var shots = o.DetectShots && !o.WhatIf ? new ShotDetector(o.ShotThreshold) : null;
+        int cuts = 0;
+        int? firstSampleCuts = null;
         int grabbed = 0, produced = 0;
         double positionMs = 0;
         bool endedByRange = false;
@@ -125,12 +129,21 @@ public sealed class VideoFrameExtractor
             grabbed++;
             positionMs = capture.Get(VideoCaptureProperties.PosMsec);
             if (grabbed % 50 == 0) observer?.OnProgress(new VideoExtractionProgress(videoPath, TimeSpan.FromMilliseconds(positionMs), info.Duration, produced));
+            bool retrieved = false;
+            if (shots is not null)
+            {
+                // Every decoded frame, so that a cut anywhere between two samples is seen (skipped frames are otherwise only grabbed).
+                retrieved = Retrieve(capture, frame, videoPath, positionMs, produced);
+                if (shots.IsCut(frame)) cuts++;
+            }
             if (positionMs < targetMs - EpsilonMs) continue;
             if (positionMs > endMs + EpsilonMs)
             {
                 endedByRange = true;
                 break;
             }
+            // Shots count from the first sample: a cut before it (lead-in, seek) is no new shot.
+            firstSampleCuts ??= cuts;
 
             // This frame is sample k (and, if frames are sparser than the sampling rate, also stands for any later
             // samples it covers: those are skipped, the next sample is the first target after this timestamp).
@@ -152,21 +165,7 @@ public sealed class VideoFrameExtractor
             }
             else
             {
-                bool retrieved;
-                try
-                {
-                    retrieved = capture.Retrieve(frame) && !frame.Empty();
-                }
-                catch (OpenCVException ex)
-                {
-                    throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
-                        $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}: {ex.Message}. The {produced} frames before are kept.", produced, ex);
-                }
-                if (!retrieved)
-                {
-                    throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
-                        $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}. The {produced} frames before are kept.", produced);
-                }
+                if (!retrieved) Retrieve(capture, frame, videoPath, positionMs, produced);
                 (width, height) = FitWithin(frame.Width, frame.Height, o.MaxWidth, o.MaxHeight);
                 var image = frame;
                 bool scaled = width != frame.Width || height != frame.Height;
@@ -195,6 +194,7 @@ public sealed class VideoFrameExtractor
                 Width = width,
                 Height = height,
                 FullResolutionPath = wantFull && (o.WhatIf || File.Exists(fullPath)) ? fullPath : null,
+                Shot = cuts - firstSampleCuts.Value,
             };
             observer?.OnProgress(new VideoExtractionProgress(videoPath, result.Timestamp, info.Duration, produced));
             yield return new ExtractedFrame(result, action);
@@ -220,6 +220,27 @@ public sealed class VideoFrameExtractor
                 (info.Duration is { } dur ? $" ({dur})" : "") + "; the file may be truncated or corrupt. The frames found were kept.");
         }
         observer?.OnProgress(new VideoExtractionProgress(videoPath, TimeSpan.FromMilliseconds(positionMs), info.Duration, produced));
+    }
+
+    /// <summary>Converts the grabbed frame into <paramref name="frame"/>; a frame that cannot be converted is a read failure.</summary>
+    private static bool Retrieve(VideoCapture capture, Mat frame, string videoPath, double positionMs, int produced)
+    {
+        bool retrieved;
+        try
+        {
+            retrieved = capture.Retrieve(frame) && !frame.Empty();
+        }
+        catch (OpenCVException ex)
+        {
+            throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
+                $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}: {ex.Message}. The {produced} frames before are kept.", produced, ex);
+        }
+        if (!retrieved)
+        {
+            throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
+                $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}. The {produced} frames before are kept.", produced);
+        }
+        return true;
     }
 
     private static void WriteAtomic(string path, Mat image, string extension, ImageEncodingParam[] encodeParams, string videoPath, int produced)

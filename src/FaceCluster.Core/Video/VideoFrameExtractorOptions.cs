@@ -37,6 +37,18 @@ public sealed class VideoFrameExtractorOptions
     public int FullResolutionJpegQuality { get; init; } = 95;
     /// <summary>FFmpeg decoder threads; 0 = FFmpeg's default (auto).</summary>
     public int DecoderThreads { get; init; }
+    /// <summary>
+    /// Number the shots (<see cref="VideoFrame.Shot"/>): every decoded frame is compared with the previous one, and a
+    /// colour histogram difference above <see cref="ShotThreshold"/> is a cut. Off: every frame is shot 0. Not done
+    /// under WhatIf (planning only; frames are shot 0).
+    /// </summary>
+    public bool DetectShots { get; init; } = true;
+    /// <summary>Histogram difference (0..1, the share of the picture that changed colour) above which two consecutive decoded frames are a cut.</summary>
+    public double ShotThreshold { get; init; } = DefaultShotThreshold;
+    // Measured on the footage of the labelled and demo photos (bench footage-eval): consecutive decoded frames of one
+    // Ken Burns shot differ by at most 0.071, the 65 cuts by 0.243 to 0.9 (two photos of one person back to back are
+    // the closest); 0.3 missed two of them.
+    public const double DefaultShotThreshold = 0.2;
 
     internal void Validate()
     {
@@ -51,6 +63,8 @@ public sealed class VideoFrameExtractorOptions
         if (StartTime < TimeSpan.Zero) throw new ArgumentOutOfRangeException(nameof(StartTime), StartTime, "StartTime must not be negative.");
         if (EndTime is { } end && StartTime is { } start && end < start)
             throw new ArgumentOutOfRangeException(nameof(EndTime), EndTime, "EndTime is before StartTime.");
+        if (!(ShotThreshold > 0 && ShotThreshold < 1))
+            throw new ArgumentOutOfRangeException(nameof(ShotThreshold), ShotThreshold, "ShotThreshold must lie between 0 and 1.");
         if (DecoderThreads < 0) throw new ArgumentOutOfRangeException(nameof(DecoderThreads), DecoderThreads, "DecoderThreads must be >= 0.");
     }
 }

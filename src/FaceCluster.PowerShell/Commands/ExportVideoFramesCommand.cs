@@ -41,6 +41,11 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
     [Parameter]
     public SwitchParameter NoFullResolution { get; set; }
 
+    /// <summary>Colour histogram difference (0..1) between consecutive decoded frames above which a new shot starts (VideoFrame.Shot).</summary>
+    [Parameter]
+    [ValidateRange(0.01, 0.99)]
+    public double ShotThreshold { get; set; } = VideoFrameExtractorOptions.DefaultShotThreshold;
+
     private int videoNumber;
 
     protected override void ProcessRecord()
@@ -70,6 +75,7 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
             Force = Force,
             WhatIf = whatIf,
             FullResolution = !NoFullResolution,
+            ShotThreshold = ShotThreshold,
         });
         var observer = new ProgressObserver(this, ++videoNumber);
         int written = 0, reused = 0;

@@ -33,6 +33,10 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     [Parameter]
     public SwitchParameter NoFullResolution { get; set; }
 
+    /// <summary>Set by the pipeline from VideoFrame objects: the shot of the frame, so that clustering links faces into tracks only within a shot.</summary>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    public int? Shot { get; set; }
+
     [Parameter]
     public DetectorKind Detector { get; set; } = DetectorKind.FullRange;
 
@@ -100,7 +104,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
 
     protected override void ProcessRecord()
     {
-        var frame = VideoPath is { Length: > 0 } && FrameIndex is int index ? new FrameSource(VideoPath, index, Timestamp ?? TimeSpan.Zero, FullResolutionPath) : null;
+        var frame = VideoPath is { Length: > 0 } && FrameIndex is int index ? new FrameSource(VideoPath, index, Timestamp ?? TimeSpan.Zero, FullResolutionPath, Shot) : null;
         var files = InputFiles().ToList();
         // The total is known only when every input came on the command line, not down the pipeline.
         if (!MyInvocation.ExpectingInput) knownTotal = files.Count;

@@ -71,6 +71,13 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
     [Parameter]
     public QualityGateMode QualityGate { get; set; } = QualityGateMode.Default;
 
+    /// <summary>
+    /// Links faces of consecutive frames of one shot that are the same face into tracks and clusters the tracks (on by
+    /// default; -UseTracks:$false turns it off). Photos are never linked.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter UseTracks { get; set; } = true;
+
     /// <summary>Earlier, named people (FaceCluster objects or a dataset folder): clusters that match them keep their names.</summary>
     [Parameter]
     public object[]? Reference { get; set; }
@@ -130,6 +137,7 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
             MinClusterSize = MinClusterSize,
             Iterations = Iterations,
             UseCannotLink = !AllowSameImage,
+            UseTracks = UseTracks,
             IncludeNoise = IncludeNoise,
             DegreeOfParallelism = ThrottleLimit,
             QualityGate = QualityGate == QualityGateMode.None ? null : FaceQualityThresholds.Default,

@@ -61,7 +61,7 @@ public sealed class FootageFixture : IDisposable
         var encoder = new FaceEncoder(new FaceEncoderOptions { ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
         // One frame at a time (the descriptor network still uses 2 threads). 71 faces; before SampleFootage's per-process
         // seed was fixed the footage differed between runs (68-83 faces), and the assertions hold over that range too.
-        var results = Frames.Select(f => encoder.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp))).ToArray();
+        var results = Frames.Select(f => encoder.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp, Shot: f.Shot))).ToArray();
         Faces = results.SelectMany(r => r.Faces).ToList();
         StillFaces = Enumerable.Range(1, 6)
             .SelectMany(p => encoder.Encode(TestEnvironment.DemoPhoto(p)).Faces.Select(f => (f, p, NameOf(p, f.Box))))
@@ -105,7 +105,7 @@ public sealed class FootageFixture : IDisposable
     }
 }
 
-public sealed class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper output) : IClassFixture<FootageFixture>
+public sealed partial class FootageAccuracyTests(FootageFixture fx, ITestOutputHelper output) : IClassFixture<FootageFixture>
 {
     private static readonly ClusteringOptions[] Algorithms =
     [

@@ -22,6 +22,9 @@ internal static class StoreTestData
             VideoPath = seed % 2 == 0 ? "/videos/clip.mp4" : null,
             FrameIndex = seed % 2 == 0 ? seed : null,
             Timestamp = seed % 2 == 0 ? TimeSpan.FromTicks(12_345_678_901 + seed) : null,
+            // Shot and track are optional: odd seeds have neither, as records of stores written before them.
+            Shot = seed % 2 == 0 ? seed / 4 : null,
+            TrackId = seed % 4 == 0 ? $"clip#0a1b2c3d/s{seed / 4}/f{seed}/0" : null,
             ImageWidth = 640,
             ImageHeight = 480,
             Box = new FaceBox(10.25f + seed % 7, 20.1f, 100.333f, 120.7f),
@@ -40,6 +43,8 @@ internal static class StoreTestData
         Assert.Equal(expected.VideoPath, actual.VideoPath);
         Assert.Equal(expected.FrameIndex, actual.FrameIndex);
         Assert.Equal(expected.Timestamp, actual.Timestamp);
+        Assert.Equal(expected.Shot, actual.Shot);
+        Assert.Equal(expected.TrackId, actual.TrackId);
         Assert.Equal(expected.ImageWidth, actual.ImageWidth);
         Assert.Equal(expected.ImageHeight, actual.ImageHeight);
         Assert.Equal(expected.Box, actual.Box);

@@ -1,0 +1,77 @@
+using OpenCvSharp;
+
+namespace FaceCluster.Video;
+
+/// <summary>
+/// Finds hard cuts in a stream of decoded frames: each frame's colour histogram (HSV, 16 hue x 4 saturation x 4 value
+/// bins, over the frame scaled down to <see cref="AnalysisWidth"/> px wide) is compared with the previous frame's,
+/// and a difference above the threshold is a cut. The difference is the total variation distance of the two
+/// normalised histograms, 0.5 * sum |a - b|: the share of the picture whose colour changed bin, 0 (same) to 1.
+/// Every decoded frame is compared, not only the sampled ones: at 1 sample per second two samples of one shot can
+/// differ a lot (a pan, a zoom, someone walking in), while consecutive decoded frames of one shot differ little.
+/// Dissolves and fades spread the change over many frames and are not cuts here.
+/// </summary>
+internal sealed class ShotDetector : IDisposable
+{
+    /// <summary>Width the frame is scaled to before the histogram: enough for colours, cheap at any resolution.</summary>
+    public const int AnalysisWidth = 96;
+    private const int HueBins = 16, SaturationBins = 4, ValueBins = 4;
+    private const int Bins = HueBins * SaturationBins * ValueBins;
+
+    private readonly double threshold;
+    private readonly Mat small = new();
+    private readonly Mat hsv = new();
+    private float[] previous = [];
+    private float[] current = new float[Bins];
+    private byte[] pixelBuffer = [];
+
+    public ShotDetector(double threshold) => this.threshold = threshold;
+
+    /// <summary>Difference from the previous frame (NaN for the first frame) of the last <see cref="IsCut"/> call.</summary>
+    public double LastDifference { get; private set; } = double.NaN;
+
+    /// <summary>Whether <paramref name="bgr"/> starts a new shot (the first frame does not).</summary>
+    public bool IsCut(Mat bgr)
+    {
+        int height = Math.Max(1, (int)Math.Round((double)bgr.Height * AnalysisWidth / Math.Max(1, bgr.Width)));
+        Cv2.Resize(bgr, small, new Size(AnalysisWidth, height), 0, 0, InterpolationFlags.Area);
+        Cv2.CvtColor(small, hsv, ColorConversionCodes.BGR2HSV);
+        Histogram(hsv, current);
+        if (previous.Length == 0)
+        {
+            previous = current;
+            current = new float[Bins];
+            LastDifference = double.NaN;
+            return false;
+        }
+        double d = 0;
+        for (int i = 0; i < Bins; i++) d += Math.Abs(current[i] - previous[i]);
+        d *= 0.5;
+        (previous, current) = (current, previous);
+        LastDifference = d;
+        return d > threshold;
+    }
+
+    private void Histogram(Mat hsv, float[] h)
+    {
+        Array.Clear(h);
+        int pixels = hsv.Rows * hsv.Cols;
+        if (pixelBuffer.Length < pixels * 3) pixelBuffer = new byte[pixels * 3];
+        // CvtColor's output is continuous: one copy of the whole image.
+        System.Runtime.InteropServices.Marshal.Copy(hsv.Data, pixelBuffer, 0, pixels * 3);
+        for (int p = 0; p < pixels * 3; p += 3)
+        {
+            // OpenCV's 8-bit hue is 0..179.
+            int hb = Math.Min(HueBins - 1, pixelBuffer[p] * HueBins / 180);
+            int sb = pixelBuffer[p + 1] * SaturationBins / 256, vb = pixelBuffer[p + 2] * ValueBins / 256;
+            h[(hb * SaturationBins + sb) * ValueBins + vb]++;
+        }
+        for (int i = 0; i < h.Length; i++) h[i] /= pixels;
+    }
+
+    public void Dispose()
+    {
+        small.Dispose();
+        hsv.Dispose();
+    }
+}
