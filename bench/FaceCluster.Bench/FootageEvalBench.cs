@@ -1,3 +1,4 @@
+using FaceCluster.Models;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
@@ -35,15 +36,13 @@ public static class FootageEvalBench
         var (o, flags) = BenchEnv.Parse(args, "force", "detail", "time-shots");
         string which = o.GetValueOrDefault("set") ?? "both";
         int dop = BenchEnv.Int(o, "dop", Math.Min(2, Environment.ProcessorCount));
-        // The descriptor model: only dlib exists on this branch. When FaceEncoderOptions gets a Model, parse --model
-        // into it here (one line: `Model = Enum.Parse<DescriptorModel>(model, ignoreCase: true)` in EncoderOptions).
-        string model = o.GetValueOrDefault("model") ?? "Dlib";
-        if (!model.Equals("Dlib", StringComparison.OrdinalIgnoreCase))
+        if (!Enum.TryParse<DescriptorModelKind>(o.GetValueOrDefault("model") ?? DescriptorModels.DefaultKind.ToString(), ignoreCase: true, out var kind))
         {
-            Console.Error.WriteLine($"footage-eval: unknown --model '{model}' (this build has Dlib only).");
+            Console.Error.WriteLine($"footage-eval: unknown --model '{o["model"]}' (Dlib or FaceRes).");
             return 2;
         }
-        var encoderOptions = new FaceEncoderOptions { ModelDirectory = BenchEnv.ModelDirectory(o), DegreeOfParallelism = dop };
+        string model = kind.ToString();
+        var encoderOptions = new FaceEncoderOptions { ModelDirectory = BenchEnv.ModelDirectory(o), DegreeOfParallelism = dop, Model = kind };
         var workDir = Path.Combine(BenchEnv.WorkDirectory, "footage-eval");
         Directory.CreateDirectory(workDir);
         BenchEnv.Header($"footage-eval ({model})");
@@ -298,9 +297,9 @@ public static class FootageEvalBench
         Console.WriteLine($"                distance {Stats(same.Select(p => p.D))}");
         Console.WriteLine($"  different:    grown x{Tracks.BoxGrowth} IoU {Stats(different.Select(p => p.Grown))}");
         Console.WriteLine($"                distance {Stats(different.Select(p => p.D))}");
-        int passDifferent = different.Count(p => p.Grown >= Tracks.MinIoU && p.D < Tracks.MaxDistance);
-        int passSame = same.Count(p => p.Grown >= Tracks.MinIoU && p.D < Tracks.MaxDistance);
-        Console.WriteLine($"  pass both gates (grown IoU >= {Tracks.MinIoU}, distance < {Tracks.MaxDistance}): same {passSame}/{same.Count}, different {passDifferent}/{different.Count}");
+        int passDifferent = different.Count(p => p.Grown >= Tracks.MinIoU && p.D < Tracks.MaxDistanceFor(faces.Count > 0 ? faces[0].Model : null));
+        int passSame = same.Count(p => p.Grown >= Tracks.MinIoU && p.D < Tracks.MaxDistanceFor(faces.Count > 0 ? faces[0].Model : null));
+        Console.WriteLine($"  pass both gates (grown IoU >= {Tracks.MinIoU}, distance < {Tracks.MaxDistanceFor(faces.Count > 0 ? faces[0].Model : null):0.00}): same {passSame}/{same.Count}, different {passDifferent}/{different.Count}");
     }
 
     private static void ReportTracks(IReadOnlyList<FaceEncoding> faces, IReadOnlyDictionary<string, string> personOf)
@@ -318,9 +317,12 @@ public static class FootageEvalBench
     private static void Grid(IReadOnlyList<FaceEncoding> faces, IReadOnlyDictionary<string, string> personOf, int people, int dop, bool detail)
     {
         var settings = new List<ClusteringOptions>();
-        foreach (double t in new[] { 0.45, 0.5, 0.55, 0.6 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = t });
-        foreach (double t in new[] { 0.5, 0.55, 0.6, 0.65 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = t });
-        foreach (double e in new[] { 0.45, 0.5 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = e, MinSamples = 2 });
+        // Around the model's calibrated values, on its own distance scale (dlib's grid: CW 0.45-0.6, AL 0.5-0.65, DBSCAN 0.45/0.5).
+        var calibrated = DescriptorModels.ForName(faces.Count > 0 ? faces[0].Model : null);
+        double scale = calibrated.ClusterThreshold / DescriptorModels.Dlib.ClusterThreshold;
+        foreach (double t in new[] { 0.45, 0.5, 0.55, 0.6, 0.65 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = Math.Round(t * scale, 3) });
+        foreach (double t in new[] { 0.5, 0.55, 0.6, 0.65, 0.7 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = Math.Round(t * scale, 3) });
+        foreach (double e in new[] { 0.45, 0.5, 0.55 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = Math.Round(e * scale, 3), MinSamples = 2 });
         Console.WriteLine();
         Console.WriteLine($"{"setting",-26} {"tracks",-9} {"clusters",9} {"BCub F1",7} {"pair P",7} {"pair R",7} {"mixed",5} {"noise",5}");
         foreach (var template in settings)
@@ -341,7 +343,7 @@ public static class FootageEvalBench
                     ? $"DBSCAN {options.Epsilon:0.00}/{options.MinSamples}"
                     : $"{options.Algorithm} {options.EffectiveThreshold:0.00}";
                 Console.WriteLine($"{name,-26} {mode,-9} {real.Length,4} /{people,3} {s.BCubedF1,7:0.000} {s.PairwisePrecision,7:0.000} {s.PairwiseRecall,7:0.000} {mixed,5} {noise,5}");
-                if (detail && options.Algorithm == ClusteringAlgorithm.ChineseWhispers && options.EffectiveThreshold == ClusteringOptions.DefaultChineseWhispersThreshold)
+                if (detail && options.Algorithm == ClusteringAlgorithm.ChineseWhispers && options.EffectiveThreshold == calibrated.ClusterThreshold)
                 {
                     foreach (var c in real.Where(c => c.Faces.Select(f => personOf[f.Id]).Distinct().Count() > 1))
                     {

@@ -191,7 +191,7 @@ public static class QualityBench
                               $"brightness max {g.Max(x => x.Face.Quality!.Brightness):0}, contrast max {g.Max(x => x.Face.Quality!.Contrast):0}, size max {g.Max(x => x.Face.Quality!.FaceSize):0} px");
         // Clusters of the clean demo faces (each person once), then attach outcomes for the planted faces by margin.
         var clean = demo.Where(f => personOf.ContainsKey(f.Id)).ToList();
-        foreach (double margin in new[] { 0.0, 0.05, 0.1, 0.15, 0.2 })
+        foreach (double margin in new[] { 0.0, 0.1, 0.2, 0.3, 0.4 }) // shares of the clustering distance (0.5)
         {
             int right = 0, wrong = 0, unsure = 0;
             foreach (var (face, person, _) in planted.Where(x => x.Face.Quality!.IsLowQuality))

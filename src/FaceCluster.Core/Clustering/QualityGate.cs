@@ -59,7 +59,7 @@ internal static class QualityGate
             if (!low[i]) continue;
             ct.ThrowIfCancellationRequested();
             var (best, d1, d2) = Nearest(sorted, i, keys, members, images, options.UseCannotLink);
-            if (best is { } label && d1 <= limit && d2 - d1 >= options.QualityAttachMargin)
+            if (best is { } label && d1 <= limit && d2 - d1 >= options.QualityAttachMargin * limit)
             {
                 labels[i] = label;
                 foreach (var key in CannotLink.ImageKeys(sorted[i])) images[label].Add(key);

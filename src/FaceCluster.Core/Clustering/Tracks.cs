@@ -24,7 +24,7 @@ internal enum TrackCollapse
 /// Tracks: the faces of consecutive sampled frames of one shot of one video that are the same face. Two faces of
 /// frames k and k+1 (same VideoPath, same Shot, or both without a shot) are linked when their boxes, each enlarged
 /// <see cref="BoxGrowth"/> times about its centre to allow for a second of motion, overlap with IoU at least
-/// <see cref="MinIoU"/>, and their descriptors are closer than <see cref="MaxDistance"/> (well under the clustering
+/// <see cref="MinIoU"/>, and their descriptors are closer than <see cref="MaxDistanceFor"/> (well under the clustering
 /// thresholds: a link is a claim that both are one person). Each face links at most one face of the next frame
 /// (closest descriptor first, ties by canonical order), so a track holds at most one face per frame, never two faces
 /// of one image. Computed from the faces alone, so stores of any run benefit; deterministic.
@@ -34,8 +34,16 @@ internal sealed class Tracks
     /// <summary>Boxes are grown this many times about their centres before the IoU test (motion over one sample period).</summary>
     public const float BoxGrowth = 2f;
     public const float MinIoU = 0.3f;
-    /// <summary>Descriptor distance below which two faces of consecutive frames are the same face.</summary>
-    public const float MaxDistance = 0.4f;
+    /// <summary>
+    /// Descriptor distance below which two faces of consecutive frames are the same face, as a share of the model's
+    /// calibrated clustering threshold: 0.4 on dlib's scale (0.5), where it passed 156/166 same-person and 0/134
+    /// different-person consecutive pairs of the development footage (docs/accuracy.md); the share carries the gate to
+    /// another model's scale.
+    /// </summary>
+    public const float MaxDistanceShare = 0.8f;
+
+    /// <summary>The track distance gate on the scale of the model that made <paramref name="model"/>'s descriptors.</summary>
+    public static float MaxDistanceFor(string? model) => (float)(Models.DescriptorModels.ForName(model).ClusterThreshold * MaxDistanceShare);
 
     private Tracks(int[] itemOf, int[][] items, string?[] trackIds)
     {
@@ -68,6 +76,7 @@ internal sealed class Tracks
             if (!byFrame.TryGetValue(key, out var list)) byFrame[key] = list = [];
             list.Add(i);
         }
+        float maxDistance = MaxDistanceFor(n > 0 ? faces[0].Model : null);
         var pairs = new List<(float Distance, int A, int B)>();
         foreach (var ((video, shot, frame), here) in byFrame)
         {
@@ -81,7 +90,7 @@ internal sealed class Tracks
                 {
                     if (boxA.IntersectionOverUnion(Grown(faces[b].Box)) < MinIoU) continue;
                     float d = m.Distance(a, b);
-                    if (d < MaxDistance) pairs.Add((d, a, b));
+                    if (d < maxDistance) pairs.Add((d, a, b));
                 }
             }
             pairs.Sort((x, y) => x.Distance != y.Distance ? x.Distance.CompareTo(y.Distance) : x.A != y.A ? x.A.CompareTo(y.A) : x.B.CompareTo(y.B));
