@@ -41,15 +41,7 @@ public sealed class FaceDescriptorNetwork : IDescriptorNetwork, IDisposable
         var input = new float[chips.Count * 3 * PlaneSize];
         for (int i = 0; i < chips.Count; i++) CopyToPlanes(chips[i], input.AsSpan(i * 3 * PlaneSize, 3 * PlaneSize), ChipSize, rgb: true, i);
 
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [chips.Count, 3, ChipSize, ChipSize]);
-        using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, _inputNames, [inputValue], _outputNames);
-        var data = outputs[0].GetTensorDataAsSpan<float>();
-        if (data.Length != chips.Count * DescriptorLength)
-            throw new InvalidOperationException($"The descriptor model returned {data.Length} values for {chips.Count} chips.");
-        var result = new float[chips.Count][];
-        for (int i = 0; i < chips.Count; i++) result[i] = data.Slice(i * DescriptorLength, DescriptorLength).ToArray();
-        return result;
+        return OnnxSessions.RunBatch(_session, _inputNames, _outputNames, input, ChipSize, chips.Count, DescriptorLength);
     }
 
     public float[][] Describe(Mat image, IReadOnlyList<FaceBox> boxes, IReadOnlyList<Mat> alignedChips) => Compute(alignedChips);
@@ -105,5 +97,20 @@ internal static class OnnxSessions
         // Idle worker threads sleep instead of spinning: the pipeline runs detection and decoding next to this on few cores.
         options.AddSessionConfigEntry("session.intra_op.allow_spinning", "0");
         return new InferenceSession(onnxPath, options);
+    }
+
+    /// <summary>Runs a batch of <paramref name="count"/> square 3-channel images (NCHW floats) and splits the output into
+    /// one vector of <paramref name="length"/> values per image.</summary>
+    public static float[][] RunBatch(InferenceSession session, string[] inputNames, string[] outputNames, float[] input, int size, int count, int length)
+    {
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [count, 3, size, size]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, inputNames, [inputValue], outputNames);
+        var data = outputs[0].GetTensorDataAsSpan<float>();
+        if (data.Length != count * length)
+            throw new InvalidOperationException($"The model {outputNames[0]} returned {data.Length} values for {count} images, expected {count * length}.");
+        var result = new float[count][];
+        for (int i = 0; i < count; i++) result[i] = data.Slice(i * length, length).ToArray();
+        return result;
     }
 }

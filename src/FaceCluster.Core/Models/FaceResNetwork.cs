@@ -92,15 +92,7 @@ public sealed class FaceResNetwork : IDescriptorNetwork, IDisposable
         for (int i = 0; i < crops.Count; i++)
             FaceDescriptorNetwork.CopyToPlanes(crops[i], input.AsSpan(i * 3 * PlaneSize, 3 * PlaneSize), InputSize, rgb: false, i);
 
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [crops.Count, 3, InputSize, InputSize]);
-        using var runOptions = new RunOptions();
-        using var outputs = _session.Run(runOptions, _inputNames, [inputValue], _outputNames);
-        var data = outputs[0].GetTensorDataAsSpan<float>();
-        if (data.Length != crops.Count * DescriptorLength)
-            throw new InvalidOperationException($"The FaceRes model returned {data.Length} values for {crops.Count} faces.");
-        var result = new float[crops.Count][];
-        for (int i = 0; i < crops.Count; i++) result[i] = data.Slice(i * DescriptorLength, DescriptorLength).ToArray();
-        return result;
+        return OnnxSessions.RunBatch(_session, _inputNames, _outputNames, input, InputSize, crops.Count, DescriptorLength);
     }
 
     private static void Normalise(float[] d)

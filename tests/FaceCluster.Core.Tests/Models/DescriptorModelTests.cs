@@ -35,16 +35,26 @@ public sealed record GoldenChip(string File, float[] Descriptor)
 
 public static class GoldenSet
 {
-    /// <summary>tests/data/golden/descriptors.json, written by tools/golden-descriptors/make-golden.mjs (face-api itself).</summary>
-    public static IReadOnlyList<GoldenChip> Load()
+    /// <summary>tests/data/golden/descriptors.json, written by tools/golden-descriptors/make-golden.mjs (face-api itself);
+    /// with <paramref name="folder"/>, that subfolder's descriptors.json (its images and reference outputs).</summary>
+    public static IReadOnlyList<GoldenChip> Load(string? folder = null, string list = "chips")
     {
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(TestEnvironment.Data("golden", "descriptors.json")));
-        return doc.RootElement.GetProperty("chips").EnumerateArray()
+        string[] json = folder is null ? ["golden", "descriptors.json"] : ["golden", folder, "descriptors.json"];
+        using var doc = JsonDocument.Parse(File.ReadAllBytes(TestEnvironment.Data(json)));
+        return doc.RootElement.GetProperty(list).EnumerateArray()
             .Select(c => new GoldenChip(
-                c.GetProperty("file").GetString()!,
+                folder is null ? c.GetProperty("file").GetString()! : Path.Combine(folder, c.GetProperty("file").GetString()!),
                 c.GetProperty("descriptor").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray()))
             .ToList();
     }
+
+    /// <summary>All images of a golden set, disposed together.</summary>
+    public static GoldenImages ReadAll(IEnumerable<GoldenChip> golden) => new(golden.Select(g => g.Read()));
+}
+
+public sealed class GoldenImages(IEnumerable<Mat> images) : List<Mat>(images), IDisposable
+{
+    public void Dispose() => ForEach(m => m.Dispose());
 }
 
 public sealed class DescriptorModelTests(DescriptorNetworkFixture fixture, ITestOutputHelper output) : IClassFixture<DescriptorNetworkFixture>

@@ -12,12 +12,7 @@ public sealed class FaceResNetworkFixture : IDisposable
     public FaceResNetworkFixture()
     {
         Network = new FaceResNetwork(ModelCatalog.GetVerifiedPath(ModelCatalog.FaceRes, TestEnvironment.ModelDirectory), intraOpThreads: 1);
-        using var doc = JsonDocument.Parse(File.ReadAllBytes(TestEnvironment.Data("golden", "faceres", "descriptors.json")));
-        Golden = doc.RootElement.GetProperty("crops").EnumerateArray()
-            .Select(c => new GoldenChip(
-                Path.Combine("faceres", c.GetProperty("file").GetString()!),
-                c.GetProperty("descriptor").EnumerateArray().Select(v => (float)v.GetDouble()).ToArray()))
-            .ToList();
+        Golden = GoldenSet.Load("faceres", "crops");
     }
 
     public FaceResNetwork Network { get; }
@@ -50,11 +45,6 @@ public sealed class FaceResModelTests(FaceResNetworkFixture fixture, ITestOutput
         // float16 weights dequantised; the Mean's axes are the graph's one int32 constant.
         Assert.Equal(new[] { 3, 3, 3, 32 }, model.Weights["conv1/convolution/merged_input"].Shape);
         Assert.Equal(new[] { 1, 2 }, model.Weights["global_pooling/Mean/reduction_indices"].Int32Values);
-    }
-
-    [Fact]
-    public void GoldenSetHasEnoughCrops()
-    {
         Assert.True(fixture.Golden.Count >= 6, $"only {fixture.Golden.Count} golden crops");
         Assert.All(fixture.Golden, g => Assert.Equal(FaceResNetwork.DescriptorLength, g.Descriptor.Length));
     }
@@ -62,25 +52,18 @@ public sealed class FaceResModelTests(FaceResNetworkFixture fixture, ITestOutput
     [Fact]
     public void DescriptorsMatchTheTfjsGraph()
     {
-        var crops = fixture.Golden.Select(g => g.Read()).ToList();
-        try
+        using var crops = GoldenSet.ReadAll(fixture.Golden);
+        var raw = fixture.Network.ComputeRaw(crops);
+        var unit = fixture.Network.Compute(crops);
+        for (int i = 0; i < crops.Count; i++)
         {
-            var raw = fixture.Network.ComputeRaw(crops);
-            var unit = fixture.Network.Compute(crops);
-            for (int i = 0; i < crops.Count; i++)
-            {
-                var reference = fixture.Golden[i].Descriptor;
-                float rawDistance = FaceDistance.Euclidean(raw[i], reference);
-                float norm = FaceDistance.Euclidean(reference, new float[reference.Length]);
-                float distance = FaceDistance.Euclidean(unit[i], Normalised(reference));
-                output.WriteLine($"{fixture.Golden[i].File}: |tfjs| {norm:0.000}, raw L2 difference {rawDistance:E3}, unit L2 difference {distance:E3}");
-                Assert.True(distance < GoldenTolerance, $"{fixture.Golden[i].File}: L2 difference {distance:E3} to the TF.js graph exceeds {GoldenTolerance:E0}");
-                Assert.True(rawDistance < GoldenTolerance * norm, $"{fixture.Golden[i].File}: raw L2 difference {rawDistance:E3}");
-            }
-        }
-        finally
-        {
-            crops.ForEach(c => c.Dispose());
+            var reference = fixture.Golden[i].Descriptor;
+            float rawDistance = FaceDistance.Euclidean(raw[i], reference);
+            float norm = FaceDistance.Euclidean(reference, new float[reference.Length]);
+            float distance = FaceDistance.Euclidean(unit[i], Normalised(reference));
+            output.WriteLine($"{fixture.Golden[i].File}: |tfjs| {norm:0.000}, raw L2 difference {rawDistance:E3}, unit L2 difference {distance:E3}");
+            Assert.True(distance < GoldenTolerance, $"{fixture.Golden[i].File}: L2 difference {distance:E3} to the TF.js graph exceeds {GoldenTolerance:E0}");
+            Assert.True(rawDistance < GoldenTolerance * norm, $"{fixture.Golden[i].File}: raw L2 difference {rawDistance:E3}");
         }
     }
 
@@ -97,19 +80,12 @@ public sealed class FaceResModelTests(FaceResNetworkFixture fixture, ITestOutput
     [Fact]
     public void BatchEqualsSingles()
     {
-        var crops = fixture.Golden.Select(g => g.Read()).ToList();
-        try
+        using var crops = GoldenSet.ReadAll(fixture.Golden);
+        var batch = fixture.Network.Compute(crops);
+        for (int i = 0; i < crops.Count; i++)
         {
-            var batch = fixture.Network.Compute(crops);
-            for (int i = 0; i < crops.Count; i++)
-            {
-                float distance = FaceDistance.Euclidean(batch[i], fixture.Network.Compute([crops[i]])[0]);
-                Assert.True(distance < 1e-5f, $"crop {i}: batch and single differ by {distance:E3}");
-            }
-        }
-        finally
-        {
-            crops.ForEach(c => c.Dispose());
+            float distance = FaceDistance.Euclidean(batch[i], fixture.Network.Compute([crops[i]])[0]);
+            Assert.True(distance < 1e-5f, $"crop {i}: batch and single differ by {distance:E3}");
         }
     }
 
