@@ -121,6 +121,21 @@ public class DimensionTests
 
     private const int Noise = Dbscan.Noise;
 
+    /// <summary>Above the exact limit the medoid is sampled: its own statistics are exact and its summed distance is within 0.1 % of the least.</summary>
+    [Fact]
+    public void SampledMedoidOfALargeClusterIsNearlyTheLeastTotalDistance()
+    {
+        var (faces, _) = GaussianPeople(1, FaceClusterer.ExactMedoidLimit + 300, 0.3, 77);
+        var m = new DescriptorMatrix(FaceClusterer.Canonical(faces));
+        var all = Enumerable.Range(0, m.Count).ToArray();
+        var (medoid, mean, max) = FaceClusterer.Medoid(m, all, new ParallelOptions { MaxDegreeOfParallelism = 2 });
+        var totals = new double[m.Count];
+        Parallel.For(0, m.Count, i => { for (int j = 0; j < m.Count; j++) totals[i] += m.Distance(i, j); });
+        Assert.Equal(totals[medoid] / (m.Count - 1), mean, 9);
+        Assert.Equal(all.Max(j => m.Distance(medoid, j)), max, 6);
+        Assert.True(totals[medoid] <= totals.Min() * 1.001, $"sampled medoid total {totals[medoid]} against the least {totals.Min()}");
+    }
+
     [Fact]
     public void DescriptorsOfDifferentLengthsAreRefused()
     {
