@@ -12,7 +12,7 @@ namespace FaceCluster.Bench;
 
 /// <summary>
 /// Clustering accuracy on generated footage whose truth is known by construction (figures to read, not a test).
-///   footage-eval [--set both|labelled|demo] [--photos ../shared/eval/labelled-photos] [--model Dlib] [--model-dir dir]
+///   footage-eval [--set both|labelled|demo] [--photos ../shared/eval/labelled-photos] [--model Dlib|FaceRes] [--model-dir dir] [--cw t1,t2,...]
 ///                [--seconds-per-photo 3] [--dop 2] [--force]
 /// Each set of photos becomes a Ken Burns video (SampleFootage, 960x540, 25 fps, one shot per photo); frames are
 /// extracted at 1 fps with shot numbers, encoded with the real models, and clustered over a grid of settings, with and
@@ -84,7 +84,7 @@ public static class FootageEvalBench
                               $"{unannotated} faces map to no annotated face (scored as singletons)");
             ReportLinks(faces, personOf);
             ReportTracks(faces, personOf);
-            Grid(faces, personOf, people, dop, flags.Contains("detail"));
+            Grid(faces, personOf, people, dop, flags.Contains("detail"), o.GetValueOrDefault("cw"));
         }
         BenchEnv.Footer();
         return 0;
@@ -314,15 +314,20 @@ public static class FootageEvalBench
                           $"{tracks.Items.Length} items to cluster; {mixed} tracks mix two people; faces in {shots} shots");
     }
 
-    private static void Grid(IReadOnlyList<FaceEncoding> faces, IReadOnlyDictionary<string, string> personOf, int people, int dop, bool detail)
+    private static void Grid(IReadOnlyList<FaceEncoding> faces, IReadOnlyDictionary<string, string> personOf, int people, int dop, bool detail, string? chineseWhispers)
     {
         var settings = new List<ClusteringOptions>();
         // Around the model's calibrated values, on its own distance scale (dlib's grid: CW 0.45-0.6, AL 0.5-0.65, DBSCAN 0.45/0.5).
         var calibrated = DescriptorModels.ForName(faces.Count > 0 ? faces[0].Model : null);
         double scale = calibrated.ClusterThreshold / DescriptorModels.Dlib.ClusterThreshold;
-        foreach (double t in new[] { 0.45, 0.5, 0.55, 0.6, 0.65 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = Math.Round(t * scale, 3) });
-        foreach (double t in new[] { 0.5, 0.55, 0.6, 0.65, 0.7 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = Math.Round(t * scale, 3) });
-        foreach (double e in new[] { 0.45, 0.5, 0.55 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = Math.Round(e * scale, 3), MinSamples = 2 });
+        // --cw 0.76,0.78,...: a finer Chinese-whispers grid, on the model's own scale, in place of the whole grid.
+        if (chineseWhispers is not null)
+        {
+            foreach (var t in chineseWhispers.Split(',')) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = double.Parse(t, System.Globalization.CultureInfo.InvariantCulture) });
+        }
+        else foreach (double t in new[] { 0.45, 0.5, 0.55, 0.6, 0.65 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.ChineseWhispers, Threshold = Math.Round(t * scale, 3) });
+        if (chineseWhispers is null) foreach (double t in new[] { 0.5, 0.55, 0.6, 0.65, 0.7 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = Math.Round(t * scale, 3) });
+        if (chineseWhispers is null) foreach (double e in new[] { 0.45, 0.5, 0.55 }) settings.Add(new() { Algorithm = ClusteringAlgorithm.DBSCAN, Epsilon = Math.Round(e * scale, 3), MinSamples = 2 });
         Console.WriteLine();
         Console.WriteLine($"{"setting",-26} {"tracks",-9} {"clusters",9} {"BCub F1",7} {"pair P",7} {"pair R",7} {"mixed",5} {"noise",5}");
         foreach (var template in settings)

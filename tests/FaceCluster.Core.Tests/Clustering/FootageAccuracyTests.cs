@@ -22,8 +22,10 @@ public sealed class FootageFixture : IDisposable
     public string VideoPath { get; }
     public SampleFootageTruth Truth { get; }
     public IReadOnlyList<VideoFrame> Frames { get; }
-    /// <summary>All faces detected in the frames, in frame order.</summary>
+    /// <summary>All faces detected in the frames, in frame order (dlib descriptors).</summary>
     public IReadOnlyList<FaceEncoding> Faces { get; }
+    /// <summary>The same frames encoded as Get-FaceEncoding does by default (the default model, full-resolution crops).</summary>
+    public IReadOnlyList<FaceEncoding> FaceResFaces { get; }
     /// <summary>Face Id → "photo/face" (e.g. "3/1"); faces that map to no annotated face are absent.</summary>
     public IReadOnlyDictionary<string, string> TruthOf { get; }
     /// <summary>
@@ -58,7 +60,7 @@ public sealed class FootageFixture : IDisposable
         ExtractTime = lap.Elapsed;
 
         lap.Restart();
-        var encoder = new FaceEncoder(new FaceEncoderOptions { ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
+        var encoder = new FaceEncoder(new FaceEncoderOptions { Model = Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
         // One frame at a time (the descriptor network still uses 2 threads). 71 faces; before SampleFootage's per-process
         // seed was fixed the footage differed between runs (68-83 faces), and the assertions hold over that range too.
         var results = Frames.Select(f => encoder.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp, Shot: f.Shot))).ToArray();
@@ -67,11 +69,14 @@ public sealed class FootageFixture : IDisposable
             .SelectMany(p => encoder.Encode(TestEnvironment.DemoPhoto(p)).Faces.Select(f => (f, p, NameOf(p, f.Box))))
             .ToList();
         EncodeTime = lap.Elapsed;
+        // The default model, as Get-FaceEncoding runs it: described from the full-resolution copies of the frames.
+        var faceRes = new FaceEncoder(new FaceEncoderOptions { Model = Models.DescriptorModels.DefaultKind, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
+        FaceResFaces = Frames.SelectMany(f => faceRes.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp, f.FullResolutionPath, f.Shot)).Faces).ToList();
 
         var photoNumber = photos.Select((p, i) => (Path.GetFullPath(p), i + 1)).ToDictionary(x => x.Item1, x => x.Item2);
         var truthOf = new Dictionary<string, string>(StringComparer.Ordinal);
         var photoOf = new Dictionary<string, int>(StringComparer.Ordinal);
-        foreach (var face in Faces)
+        foreach (var face in Faces.Concat(FaceResFaces))
         {
             var mapped = Truth.MapToPhoto(face.Timestamp!.Value, face.Box, face.ImageWidth, face.ImageHeight)
                 ?? throw new InvalidOperationException($"{face} is outside the footage.");
