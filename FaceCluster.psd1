@@ -9,8 +9,10 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('FaceCluster.Format.ps1xml')
+    TypesToProcess       = @('FaceCluster.Types.ps1xml')
+    NestedModules        = @('FaceCluster.Aliases.psm1')
     CmdletsToExport      = @(
-        'Export-VideoFrames'
+        'Export-VideoFrame'
         'Get-FaceEncoding'
         'Export-FaceEncoding'
         'Import-FaceEncoding'
@@ -23,7 +25,8 @@
         'Import-FaceDataset'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @()
+    # The plural name the first release used.
+    AliasesToExport      = @('Export-VideoFrames')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{

@@ -24,6 +24,8 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
     public MatchMode Mode { get; set; } = MatchMode.NearestNeighbor;
 
     private FaceMatcher? matcher;
+    private readonly System.Diagnostics.Stopwatch clock = new();
+    private int matched, unknown;
 
     protected override void BeginProcessing()
     {
@@ -33,7 +35,12 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
             ThrowTerminatingError(FaceClusterErrors.Create(new ArgumentException("The reference holds no people."), "ReferenceEmpty", ErrorCategory.InvalidArgument, Reference));
         }
         matcher = new FaceMatcher(people, new MatchOptions { Threshold = Threshold, Mode = Mode });
+        WriteVerbose($"Reference: {people.Count} people, {people.Sum(p => p.Count)} faces ({people[0].Medoid.Model}); {Mode}, threshold {Threshold}.");
+        clock.Start();
     }
+
+    protected override void EndProcessing() =>
+        WriteVerbose($"{matched + unknown} faces: {matched} filed under a known person, {unknown} Unknown, in {clock.Elapsed.TotalMilliseconds:0} ms.");
 
     protected override void ProcessRecord()
     {
@@ -42,7 +49,10 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
             if (face is null) continue;
             try
             {
-                WriteObject(matcher!.Match(face));
+                var match = matcher!.Match(face);
+                if (match.IsUnknown) unknown++; else matched++;
+                WriteDebug($"{face.Id}: {match.Label} at {match.Distance:0.000} (runner-up {match.RunnerUpLabel ?? "none"}, margin {match.Margin:0.000}).");
+                WriteObject(match);
             }
             catch (ArgumentException ex)
             {

@@ -62,6 +62,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
 
     protected override void BeginProcessing()
     {
+        RequireOpenCv();
         var options = new FaceEncoderOptions
         {
             Detector = Detector,

@@ -12,6 +12,7 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 {
     private const string InputSet = "InputObject";
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
     [AllowEmptyCollection]
@@ -21,6 +22,12 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
+
+    /// <summary>Encoding stores, used exactly as typed; a store's FileInfo (Get-Item faces.jsonl) binds here.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
 
     [Parameter]
     public ClusteringAlgorithm Algorithm { get; set; } = ClusteringAlgorithm.ChineseWhispers;
@@ -69,9 +76,10 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == PathSet)
+        if (ParameterSetName is PathSet or LiteralPathSet)
         {
-            foreach (var store in ResolveExistingFiles(Path, literal: false)) ReadStore(store);
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (var store in ResolveExistingFiles(literal ? LiteralPath : Path, literal)) ReadStore(store);
             return;
         }
         foreach (var face in InputObject)
@@ -114,6 +122,8 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
             DegreeOfParallelism = ThrottleLimit,
         };
         const string activity = "Invoke-FaceClustering";
+        WriteVerbose($"Clustering {unique.Count} faces ({model ?? "no model"}) with {Algorithm}, {ThrottleLimit} workers.");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         IReadOnlyList<FaceCluster> clusters;
         try
         {
@@ -141,18 +151,20 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
         }
         int people = clusters.Count(c => !c.IsNoise);
         int noise = unique.Count - clusters.Where(c => !c.IsNoise).Sum(c => c.Count);
-        WriteVerbose($"{unique.Count} faces: {people} people, {noise} faces in no cluster ({Algorithm}).");
+        WriteVerbose($"{unique.Count} faces: {people} people, {noise} faces in no cluster ({Algorithm}, {clock.Elapsed.TotalSeconds:0.00} s).");
         foreach (var cluster in clusters) WriteObject(cluster);
     }
 
     private void ReadStore(string store)
     {
+        int before = faces.Count;
         try
         {
             foreach (var face in EncodingStoreReader.ReadAll(store, issue => WriteError(FaceClusterErrors.StoreIssue(issue)), cancellationToken: CancellationToken))
             {
                 faces.Add(face);
             }
+            WriteVerbose($"'{store}': {faces.Count - before} faces read.");
         }
         catch (EncodingStoreException ex)
         {
