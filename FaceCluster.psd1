@@ -10,7 +10,6 @@
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('FaceCluster.Format.ps1xml')
     TypesToProcess       = @('FaceCluster.Types.ps1xml')
-    NestedModules        = @('FaceCluster.Aliases.psm1')
     CmdletsToExport      = @(
         'Export-VideoFrame'
         'Get-FaceEncoding'

@@ -96,7 +96,7 @@ function Invoke-PesterTests {
     Remove-Item -LiteralPath $summary -ErrorAction SilentlyContinue
     # A fresh process: it loads the module just built, and the tests' module state cannot leak into this build.
     $runner = Join-Path $root 'tests' 'Pester' 'Invoke-PesterRun.ps1'
-    & (Get-PwshCommand) -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModuleDirectory $moduleDir -Path $paths -SummaryPath $summary
+    & (Get-PwshCommand) -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModuleDirectory $moduleDir -Path ($paths -join [IO.Path]::PathSeparator) -SummaryPath $summary
     $exit = $LASTEXITCODE
     $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
     if (Test-Path -LiteralPath $summary) {
@@ -170,7 +170,7 @@ function Invoke-Package {
     # NuGet packages are OPC archives; the content-types part keeps strict readers happy.
     Set-Content -LiteralPath (Join-Path $staging '[Content_Types].xml') -NoNewline -Value @'
 <?xml version="1.0" encoding="utf-8"?>
-<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="nuspec" ContentType="application/octet" /><Default Extension="psd1" ContentType="application/octet" /><Default Extension="ps1xml" ContentType="application/octet" /><Default Extension="dll" ContentType="application/octet" /><Default Extension="xml" ContentType="application/octet" /><Default Extension="so" ContentType="application/octet" /><Default Extension="onnx" ContentType="application/octet" /><Default Extension="tflite" ContentType="application/octet" /><Default Extension="json" ContentType="application/octet" /><Default Extension="txt" ContentType="application/octet" /><Default Extension="psm1" ContentType="application/octet" /></Types>
+<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types"><Default Extension="nuspec" ContentType="application/octet" /><Default Extension="psd1" ContentType="application/octet" /><Default Extension="ps1xml" ContentType="application/octet" /><Default Extension="dll" ContentType="application/octet" /><Default Extension="xml" ContentType="application/octet" /><Default Extension="so" ContentType="application/octet" /><Default Extension="onnx" ContentType="application/octet" /><Default Extension="tflite" ContentType="application/octet" /><Default Extension="json" ContentType="application/octet" /><Default Extension="txt" ContentType="application/octet" /></Types>
 '@
     $temporary = "$nupkg.tmp"
     Remove-Item -LiteralPath $temporary -ErrorAction SilentlyContinue

@@ -8,14 +8,15 @@
 param(
     [Parameter(Mandatory)] [string] $PesterManifest,
     [Parameter(Mandatory)] [string] $ModuleDirectory,
-    [Parameter(Mandatory)] [string[]] $Path,
+    # Test files or folders, separated by the platform's path separator (one argument through pwsh -File).
+    [Parameter(Mandatory)] [string] $Path,
     [Parameter(Mandatory)] [string] $SummaryPath
 )
 $ErrorActionPreference = 'Stop'
 $env:PSModulePath = (Split-Path $ModuleDirectory) + [IO.Path]::PathSeparator + $env:PSModulePath
 Import-Module $PesterManifest
 $configuration = New-PesterConfiguration
-$configuration.Run.Path = $Path
+$configuration.Run.Path = [string[]]($Path -split [regex]::Escape([IO.Path]::PathSeparator))
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
 $result = Invoke-Pester -Configuration $configuration

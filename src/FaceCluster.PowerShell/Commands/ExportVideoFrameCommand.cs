@@ -6,9 +6,9 @@ namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Samples frames from videos by presentation time and writes them as images.</summary>
 /// <remarks>Singular noun, as PowerShell names cmdlets; Export-VideoFrames, the first release's name, stays as an alias
-/// (FaceCluster.Aliases.psm1: an [Alias] on a binary cmdlet class comes out under the cmdlet's own name).</remarks>
+/// (also listed in the manifest's AliasesToExport, so that it autoloads the module).</remarks>
 [Cmdlet(VerbsData.Export, "VideoFrame", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
-[Alias("Export-VideoFrame")]
+[Alias("Export-VideoFrames")]
 [OutputType(typeof(VideoFrame))]
 public sealed class ExportVideoFrameCommand : PathInputCmdlet
 {

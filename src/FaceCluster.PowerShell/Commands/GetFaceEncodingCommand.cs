@@ -15,14 +15,18 @@ namespace FaceCluster.PowerShell.Commands;
 public sealed class GetFaceEncodingCommand : PathInputCmdlet
 {
     /// <summary>Set by the pipeline from VideoFrame objects, so faces remember their video.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    /// <remarks>
+    /// In the LiteralPath set only, with the frame's file: the binder tries the default (Path) set first, and were these
+    /// there, a frame would bind them and then -Path through its ToString(), taking 'clip[1]_0.jpg' for a pattern.
+    /// </remarks>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     public string? VideoPath { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     [Alias("Index")]
     public int? FrameIndex { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     public TimeSpan? Timestamp { get; set; }
 
     [Parameter]
