@@ -49,7 +49,7 @@ Describe 'Piped paths bind -LiteralPath' {
         $problems | Should -BeNullOrEmpty
         $found.Count | Should -BeGreaterThan 0
         $found[0].VideoPath | Should -Be $clip
-        $found[0].Path | Should -BeLike '*frames`[1`]*clip`[1`]_0.jpg'
+        $found[0].Path | Should -Be (Join-Path $work 'frames[1]' 'clip[1]_000000.jpg')
     }
 
     It 'Get-Item (a store) | Invoke-FaceClustering reads the store' {
@@ -185,6 +185,12 @@ Describe '-Verbose' {
         $verbose = $faces | Find-FaceCluster -Reference $people -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
         ($verbose.Message -join "`n") | Should -Match "Reference: $(@($people).Count) people, $($faces.Count) faces"
         ($verbose.Message -join "`n") | Should -Match "$($faces.Count) faces: $($faces.Count) filed under a known person, 0 Unknown"
+    }
+
+    It 'Get-FaceEncoding names the model, detector and workers, and times the run' {
+        $verbose = Get-FaceEncoding -LiteralPath (Join-Path $photos 'photo1.jpg') -ThrottleLimit 2 -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
+        ($verbose.Message -join "`n") | Should -Match "Descriptor model 'dlib_face_recognition_resnet_model_v1', detector FullRange .* 2 workers"
+        ($verbose.Message -join "`n") | Should -Match '1 images, 3 faces in \d+\.\d s'
     }
 
     It 'Invoke-FaceClustering names the algorithm, workers and time' {

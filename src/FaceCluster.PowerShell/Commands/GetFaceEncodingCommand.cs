@@ -83,6 +83,8 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
         {
             ThrowTerminatingError(FaceClusterErrors.Create(ex, FaceClusterErrors.ModelUnavailable, ErrorCategory.ResourceUnavailable, ex is ModelIntegrityException mi ? mi.FilePath : null));
         }
+        WriteVerbose($"Descriptor model '{encoder!.ModelName}', detector {Detector} (confidence >= {MinConfidence}, faces >= {MinFaceSize} px), {ThrottleLimit} workers"
+            + (CachePath is null ? "." : $", cache '{options.CacheDirectory}'."));
         // Two items queued per worker keeps every worker busy without buffering a long input in memory.
         processor = new(Work, ThrottleLimit, ThrottleLimit * 2, CancellationToken);
         elapsed.Start();
@@ -121,6 +123,8 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
             throw new PipelineStoppedException();
         }
         ReportProgress(final: true);
+        double seconds = elapsed.Elapsed.TotalSeconds;
+        WriteVerbose($"{imagesDone} images, {facesFound} faces in {seconds:0.0} s ({imagesDone / Math.Max(seconds, 1e-3):0.0} images/s).");
         if (CachePath is not null) WriteVerbose($"{imagesFromCache} of {imagesDone} images came from the cache; {imagesDone - imagesFromCache} were encoded.");
         WriteProgress(new ProgressRecord(1, "Get-FaceEncoding", $"{imagesDone} images, {facesFound} faces") { RecordType = ProgressRecordType.Completed });
     }
