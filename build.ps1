@@ -42,7 +42,7 @@ $moduleDir = Join-Path $root 'artifacts' 'FaceCluster'
 $pesterVersion = '6.2.0'
 
 function Invoke-Dotnet([string[]] $arguments) {
-    & dotnet @arguments
+    & dotnet @arguments | Out-Host
     if ($LASTEXITCODE -ne 0) { throw "dotnet $($arguments -join ' ') failed with exit code $LASTEXITCODE." }
 }
 
@@ -60,7 +60,7 @@ function Invoke-Build {
 
 # Pester comes from NuGet (tools/pester/pester.proj restores it into the global packages folder).
 function Get-PesterManifest {
-    Invoke-Dotnet @('restore', (Join-Path $root 'tools' 'pester' 'pester.proj'), '-nologo', '-v', 'q')
+    Invoke-Dotnet @('restore', (Join-Path $root 'tools' 'pester' 'pester.proj'), '-nologo', '-v', 'q') | Out-Host
     $packages = $env:NUGET_PACKAGES
     if (-not $packages) {
         $packages = ((& dotnet nuget locals global-packages --list) -replace '^global-packages:\s*', '').Trim()
@@ -74,9 +74,10 @@ function Invoke-Xunit {
     $results = Join-Path $root 'artifacts' 'test-results'
     Get-ChildItem -LiteralPath $results -Filter *.trx -ErrorAction SilentlyContinue | Remove-Item
     $arguments = @('test', $solution, '-c', $Configuration, '--no-build', '--logger', 'trx', '--results-directory', $results) + $TestArguments
-    & dotnet @arguments
+    # To the host, not the output: this function's output is its counts.
+    & dotnet @arguments | Out-Host
     $exit = $LASTEXITCODE
-    $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $counts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     foreach ($trx in Get-ChildItem -LiteralPath $results -Filter *.trx -ErrorAction SilentlyContinue) {
         $counters = ([xml](Get-Content -LiteralPath $trx.FullName -Raw)).TestRun.ResultSummary.Counters
         $counts.Passed += [int]$counters.passed
@@ -96,9 +97,9 @@ function Invoke-PesterTests {
     Remove-Item -LiteralPath $summary -ErrorAction SilentlyContinue
     # A fresh process: it loads the module just built, and the tests' module state cannot leak into this build.
     $runner = Join-Path $root 'tests' 'Pester' 'Invoke-PesterRun.ps1'
-    & (Get-PwshCommand) -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModuleDirectory $moduleDir -Path ($paths -join [IO.Path]::PathSeparator) -SummaryPath $summary
+    & (Get-PwshCommand) -NoProfile -NonInteractive -File $runner -PesterManifest $pester -ModuleDirectory $moduleDir -Path ($paths -join [IO.Path]::PathSeparator) -SummaryPath $summary | Out-Host
     $exit = $LASTEXITCODE
-    $counts = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
+    $counts = [pscustomobject]@{ Passed = 0; Failed = 0; Skipped = 0 }
     if (Test-Path -LiteralPath $summary) {
         $result = Get-Content -LiteralPath $summary -Raw | ConvertFrom-Json
         $counts.Passed = $result.Passed; $counts.Failed = $result.Failed; $counts.Skipped = $result.Skipped
