@@ -9,8 +9,9 @@
     PowerShellVersion    = '7.4'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('FaceCluster.Format.ps1xml')
+    TypesToProcess       = @('FaceCluster.Types.ps1xml')
     CmdletsToExport      = @(
-        'Export-VideoFrames'
+        'Export-VideoFrame'
         'Get-FaceEncoding'
         'Export-FaceEncoding'
         'Import-FaceEncoding'
@@ -23,7 +24,8 @@
         'Import-FaceDataset'
     )
     FunctionsToExport    = @()
-    AliasesToExport      = @()
+    # The plural name the first release used.
+    AliasesToExport      = @('Export-VideoFrames')
     VariablesToExport    = @()
     PrivateData          = @{
         PSData = @{

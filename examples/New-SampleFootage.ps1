@@ -6,8 +6,10 @@
     Every face appears in many frames at different positions and scales. The truth file lets tests and evaluation
     scripts tell which source face each detected face is. Deterministic: the same photos give the same video.
 .EXAMPLE
-    dotnet run --project src/FaceCluster.Host -- -File examples/New-SampleFootage.ps1 -OutputPath sample/footage.mp4
+    ./examples/New-SampleFootage.ps1 -OutputPath sample/footage.mp4
 #>
+#Requires -Version 7.4
+#Requires -Modules FaceCluster
 param(
     [string] $OutputPath = [IO.Path]::Combine($PSScriptRoot, '..', 'sample', 'footage.mp4'),
     [string] $Photos = [IO.Path]::Combine($PSScriptRoot, '..', 'obj', 'models', 'npm', 'node_modules', '@vladmandic', 'face-api', 'demo'),

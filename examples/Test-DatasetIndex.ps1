@@ -13,7 +13,7 @@
     Every Chromium run gets its own throw-away profile (--user-data-dir) and no network features.
     Emits one object per image; throws when an image is broken, no image is on the page, or Chromium fails.
 .EXAMPLE
-    dotnet run --no-build --project src/FaceCluster.Host -- -File examples/Test-DatasetIndex.ps1 -Path sample/dataset -Screenshot sample/index.png
+    dotnet pwsh ./examples/Test-DatasetIndex.ps1 -Path sample/dataset -Screenshot sample/index.png
 #>
 param(
     [Parameter(Mandatory = $true)] [string] $Path,

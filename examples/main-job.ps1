@@ -8,8 +8,12 @@
     sample/dataset, with sample/dataset/index.html to review them. A rerun keeps the names given to people
     (Rename-FaceCluster, or renaming a folder). Everything goes under sample/ (ignored by git).
 .EXAMPLE
-    dotnet run --project src/FaceCluster.Host -- -File examples/main-job.ps1
+    dotnet pwsh ./build.ps1 -Task Demo        # builds, then runs this script with the module just built
+.EXAMPLE
+    ./examples/main-job.ps1                   # in pwsh, with FaceCluster installed or on PSModulePath
 #>
+#Requires -Version 7.4
+#Requires -Modules FaceCluster
 param(
     [string] $WorkFolder = [IO.Path]::Combine($PSScriptRoot, '..', 'sample'),
     [int] $ThrottleLimit = [Environment]::ProcessorCount
@@ -21,9 +25,9 @@ $footage = [IO.Path]::Combine($WorkFolder, 'footage.mp4')
 
 $frames = [IO.Path]::Combine($WorkFolder, 'frames')
 $store = [IO.Path]::Combine($WorkFolder, 'faces.jsonl')
-$faces = Export-VideoFrames -LiteralPath $footage -OutputPath $frames |
+$faces = Export-VideoFrame -LiteralPath $footage -OutputPath $frames |
     Get-FaceEncoding -ThrottleLimit $ThrottleLimit -CachePath ([IO.Path]::Combine($WorkFolder, 'cache')) |
-    Export-FaceEncoding -Path $store -Force -PassThru
+    Export-FaceEncoding -OutputPath $store -Force -PassThru
 
 $frameCount = [IO.Directory]::GetFiles($frames).Count
 "$($faces.Count) faces in $frameCount frames; encodings in $store"

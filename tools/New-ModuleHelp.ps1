@@ -4,8 +4,10 @@
     and the prose in src/FaceCluster.PowerShell/Help/CmdletHelp.psd1.
 .DESCRIPTION
     Syntax, parameter types, positions and pipeline input come from Get-Command, so they cannot drift from the code;
-    synopsis, descriptions and examples come from the psd1. Run after a build, under pwsh or the portable host:
-        dotnet run --project src/FaceCluster.Host -- -File tools/New-ModuleHelp.ps1
+    synopsis, descriptions and examples come from the psd1. Parameter aliases and default values come from the cmdlet
+    class itself (a fresh instance's property values), related links from the cmdlets each help text names.
+    Run after a build, in a fresh pwsh (it imports artifacts/FaceCluster):
+        dotnet pwsh ./tools/New-ModuleHelp.ps1
     A test fails when a cmdlet or parameter lacks prose, so regenerate and commit after changing a cmdlet.
 #>
 [CmdletBinding()]
@@ -14,9 +16,14 @@ param(
     [string] $Destination = [IO.Path]::Combine($PSScriptRoot, '..', 'src', 'FaceCluster.PowerShell', 'en-US', 'FaceCluster.PowerShell.dll-Help.xml')
 )
 $ErrorActionPreference = 'Stop'
+if (-not (Get-Module FaceCluster)) { Import-Module ([IO.Path]::Combine($PSScriptRoot, '..', 'artifacts', 'FaceCluster', 'FaceCluster.psd1')) }
 $prose = & ([scriptblock]::Create([IO.File]::ReadAllText($Source)))
-$common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name +
-    [System.Management.Automation.Internal.ShouldProcessParameters].GetProperties().Name
+# -WhatIf and -Confirm stay in the syntax of the writers (pwsh's own help shows them); the other common ones do not.
+$common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name
+$shouldProcess = @{
+    WhatIf  = 'Shows what the cmdlet would write, move or remove, one line per file, and changes nothing.'
+    Confirm = 'Asks for confirmation before the cmdlet changes anything.'
+}
 $maml = 'http://schemas.microsoft.com/maml/2004/10'
 $command = 'http://schemas.microsoft.com/maml/dev/command/2004/10'
 $dev = 'http://schemas.microsoft.com/maml/dev/2004/10'
@@ -34,8 +41,9 @@ function Write-Paragraphs([string] $text) {
     }
 }
 
-function Write-Parameter($parameter, $help, [bool] $inSyntax, [string] $cmdletName) {
-    $description = $help.Parameters[$parameter.Name]
+function Write-Parameter($parameter, $help, [bool] $inSyntax, $cmdlet) {
+    $cmdletName = $cmdlet.Name
+    $description = $help.Parameters[$parameter.Name] ?? $shouldProcess[$parameter.Name]
     if (-not $description) { throw "$cmdletName -$($parameter.Name) has no description in $Source." }
     $pipeline = @()
     if ($parameter.ValueFromPipeline) { $pipeline += 'ByValue' }
@@ -45,6 +53,7 @@ function Write-Parameter($parameter, $help, [bool] $inSyntax, [string] $cmdletNa
     $xml.WriteAttributeString('globbing', ($parameter.Name -eq 'Path').ToString().ToLowerInvariant())
     $xml.WriteAttributeString('pipelineInput', $(if ($pipeline) { "True ($($pipeline -join ', '))" } else { 'False' }))
     $xml.WriteAttributeString('position', $(if ($parameter.Position -ge 0) { [string]$parameter.Position } else { 'named' }))
+    $xml.WriteAttributeString('aliases', $(if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'none' }))
     $xml.WriteElementString('name', $maml, $parameter.Name)
     $xml.WriteStartElement('description', $maml); Write-Paragraphs $description; $xml.WriteEndElement()
     $type = $parameter.ParameterType
@@ -57,13 +66,25 @@ function Write-Parameter($parameter, $help, [bool] $inSyntax, [string] $cmdletNa
         $xml.WriteEndElement()
     }
     $xml.WriteStartElement('dev', 'type', $dev); $xml.WriteElementString('name', $maml, $type.FullName); $xml.WriteEndElement()
+    if (-not $inSyntax) { $xml.WriteElementString('defaultValue', $dev, (Get-DefaultValue $parameter $cmdlet)) }
     $xml.WriteEndElement()
+}
+
+# What a parameter is when not given: the property's value on a fresh instance of the cmdlet class.
+function Get-DefaultValue($parameter, $cmdlet) {
+    if ($shouldProcess.ContainsKey($parameter.Name)) { return 'False' }
+    $property = $cmdlet.ImplementingType.GetProperty($parameter.Name)
+    if (-not $property) { return 'None' }
+    $value = $property.GetValue([Activator]::CreateInstance($cmdlet.ImplementingType))
+    if ($null -eq $value -or ($value -is [string] -and $value -eq '') -or ($value -is [Array] -and $value.Count -eq 0)) { return 'None' }
+    if ($value -is [System.Management.Automation.SwitchParameter]) { return [string]$value.IsPresent }
+    if ($value -is [double] -or $value -is [float]) { return $value.ToString([Globalization.CultureInfo]::InvariantCulture) }
+    [string]$value
 }
 
 $xml.WriteStartDocument()
 $xml.WriteStartElement('helpItems', 'http://msh')
 $xml.WriteAttributeString('schema', 'maml')
-# Sort-Object is not in the bare engine; sort with .NET.
 $names = [string[]]@((Get-Command -Module FaceCluster -CommandType Cmdlet).Name)
 [Array]::Sort($names, [StringComparer]::Ordinal)
 foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })) {
@@ -88,7 +109,7 @@ foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })
             if ($common -contains $parameter.Name) { continue }
             # Parameters marked DontShow are filled by the pipeline; pwsh hides them from the syntax too.
             if ($parameter.Attributes.Where({ $_ -is [System.Management.Automation.ParameterAttribute] -and $_.DontShow })) { continue }
-            Write-Parameter $parameter $help $true $cmdlet.Name
+            Write-Parameter $parameter $help $true $cmdlet
         }
         $xml.WriteEndElement()
     }
@@ -100,7 +121,7 @@ foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })
         foreach ($parameter in $set.Parameters) {
             if ($common -contains $parameter.Name -or $seen.ContainsKey($parameter.Name)) { continue }
             $seen[$parameter.Name] = $true
-            Write-Parameter $parameter $help $false $cmdlet.Name
+            Write-Parameter $parameter $help $false $cmdlet
         }
     }
     $xml.WriteEndElement()
@@ -128,6 +149,19 @@ foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })
         $xml.WriteElementString('title', $maml, "-------------------------- Example $number --------------------------")
         $xml.WriteElementString('code', $dev, $example.Code.Trim())
         $xml.WriteStartElement('remarks', $dev); Write-Paragraphs $example.Remarks; $xml.WriteEndElement()
+        $xml.WriteEndElement()
+    }
+    $xml.WriteEndElement()
+
+    # Related links: the other cmdlets this help names (in order of first mention), then the workflow topic.
+    $text = $help.Description + ' ' + (($help.Examples | ForEach-Object { $_.Code + ' ' + $_.Remarks }) -join ' ')
+    $related = [regex]::Matches($text, '\b[A-Z][a-z]+-Face[A-Za-z]+|\bExport-VideoFrame\b').Value |
+        Where-Object { $_ -ne $cmdlet.Name -and $names -contains $_ } | Select-Object -Unique
+    $xml.WriteStartElement('maml', 'relatedLinks', $maml)
+    foreach ($link in @($related) + 'about_FaceCluster') {
+        $xml.WriteStartElement('maml', 'navigationLink', $maml)
+        $xml.WriteElementString('linkText', $maml, $link)
+        $xml.WriteElementString('uri', $maml, '')
         $xml.WriteEndElement()
     }
     $xml.WriteEndElement()

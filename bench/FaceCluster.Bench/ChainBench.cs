@@ -11,7 +11,7 @@ namespace FaceCluster.Bench;
 ///   A --seconds long clip of the demo photos (SampleFootage pans and zooms, 25 fps mp4v, cached in obj/bench/), then:
 ///   extraction alone (VideoFrameExtractor at --fps, 700x500 jpg), the decode-every-frame floor (VideoCapture.Read),
 ///   the whole chain frames -> encodings (each frame posted to OrderedParallelProcessor + FaceEncoder as soon as it
-///   is written, as Export-VideoFrames | Get-FaceEncoding does), the encoding of the written frames alone, faces/s
+///   is written, as Export-VideoFrame | Get-FaceEncoding does), the encoding of the written frames alone, faces/s
 ///   and the multiple of real time. With the ffmpeg CLI and libx264, the clip is also transcoded to H.264 (cached)
 ///   and extraction vs floor measured on it. Extraction and floor are the best of --repeat runs.
 /// </summary>

@@ -8,7 +8,7 @@ namespace FaceCluster.Bench;
 /// memory [--inputs 2000] [--every 100] [--workers 2] [--full] [--model-dir dir]
 ///   Memory over a long input through the bounded pipeline (OrderedParallelProcessor + FaceEncoder, capacity 2x workers):
 ///   working set, peak working set and GC heap, sampled every --every inputs. The inputs are the six demo photos
-///   scaled to fit 700x500 (the size Export-VideoFrames writes), repeated; --full uses the full-size photos (slower).
+///   scaled to fit 700x500 (the size Export-VideoFrame writes), repeated; --full uses the full-size photos (slower).
 ///   Results are dropped as they come back, as when the cmdlet writes them down the pipeline.
 /// </summary>
 public static class MemoryBench
@@ -66,7 +66,7 @@ public static class MemoryBench
 
     private static string Mb(long bytes) => (bytes / (1024.0 * 1024.0)).ToString("0.0", System.Globalization.CultureInfo.InvariantCulture);
 
-    /// <summary>The demo photos scaled to fit 700x500 as Export-VideoFrames would write them (cached in obj/bench/memory).</summary>
+    /// <summary>The demo photos scaled to fit 700x500 as Export-VideoFrame would write them (cached in obj/bench/memory).</summary>
     private static List<string> SmallPhotos()
     {
         var dir = Path.Combine(BenchEnv.WorkDirectory, "memory");

@@ -11,7 +11,7 @@ public class ModuleImportTests
     public void ThePackagedModuleImportsAndExportsExactlyTheManifestCmdlets()
     {
         using var session = new ModuleSession();
-        var result = session.Run("(Get-Command -Module FaceCluster).Name");
+        var result = session.Run("(Get-Command -Module FaceCluster -CommandType Cmdlet).Name");
         Assert.Empty(result.Errors);
         var exported = result.Output.Select(o => o.BaseObject.ToString()!).Order().ToArray();
 
@@ -40,7 +40,7 @@ public class ModuleImportTests
     public void EveryExportedCmdletHasHelpWithExamples()
     {
         using var session = new ModuleSession();
-        var names = session.Run("(Get-Command -Module FaceCluster).Name").Output.Select(o => o.ToString()).ToList();
+        var names = session.Run("(Get-Command -Module FaceCluster -CommandType Cmdlet).Name").Output.Select(o => o.ToString()).ToList();
         Assert.NotEmpty(names);
         foreach (var name in names)
         {

@@ -10,7 +10,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
     {
         string output = TestEnvironment.NewTempDirectory();
         using var session = new ModuleSession();
-        var first = session.Run("Export-VideoFrames -LiteralPath $args[0] -OutputPath $args[1]", footage.VideoPath, output);
+        var first = session.Run("Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1]", footage.VideoPath, output);
         Assert.Empty(first.Errors);
         var frames = first.Objects<VideoFrame>().ToList();
         Assert.Equal(18, frames.Count); // 6 photos x 3 s at 1 frame per second
@@ -26,14 +26,14 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         var stamps = frames.ToDictionary(f => f.Path, f => File.GetLastWriteTimeUtc(f.Path));
         File.WriteAllText(Path.Combine(output, "keep-me.txt"), "a user's file");
         Thread.Sleep(20);
-        var second = session.Run("Export-VideoFrames -LiteralPath $args[0] -OutputPath $args[1] -Verbose", footage.VideoPath, output);
+        var second = session.Run("Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] -Verbose", footage.VideoPath, output);
         Assert.Empty(second.Errors);
         Assert.Equal(frames.Select(f => f.Path), second.Objects<VideoFrame>().Select(f => f.Path));
         Assert.All(stamps, s => Assert.Equal(s.Value, File.GetLastWriteTimeUtc(s.Key)));
         Assert.Contains(second.Verbose, v => v.Contains("18 existing frames reused"));
         Assert.True(File.Exists(Path.Combine(output, "keep-me.txt")));
 
-        var forced = session.Run("Export-VideoFrames -LiteralPath $args[0] -OutputPath $args[1] -Force", footage.VideoPath, output);
+        var forced = session.Run("Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] -Force", footage.VideoPath, output);
         Assert.Equal(18, forced.Objects<VideoFrame>().Count());
         Assert.Contains(stamps, s => File.GetLastWriteTimeUtc(s.Key) > s.Value);
         Assert.True(File.Exists(Path.Combine(output, "keep-me.txt")));
@@ -44,7 +44,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
     {
         string output = Path.Combine(TestEnvironment.NewTempDirectory(), "frames");
         using var session = new ModuleSession();
-        var result = session.Run("Export-VideoFrames -LiteralPath $args[0] -OutputPath $args[1] -WhatIf", footage.VideoPath, output);
+        var result = session.Run("Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] -WhatIf", footage.VideoPath, output);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
         Assert.False(Directory.Exists(output) && Directory.EnumerateFileSystemEntries(output).Any());
@@ -58,7 +58,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         File.WriteAllText(notVideo, "not a video at all");
         string missing = Path.Combine(dir, "missing.mp4");
         using var session = new ModuleSession();
-        var result = session.Run("Export-VideoFrames -LiteralPath $args[0], $args[1], $args[2] -OutputPath $args[3] -FramesPerSecond 0.5",
+        var result = session.Run("Export-VideoFrame -LiteralPath $args[0], $args[1], $args[2] -OutputPath $args[3] -FramesPerSecond 0.5",
             notVideo, missing, footage.VideoPath, Path.Combine(dir, "frames"));
         Assert.Equal(9, result.Objects<VideoFrame>().Count());
         var ids = result.Errors.ToDictionary(e => Path.GetFileName(e.TargetObject!.ToString()!), e => e.FullyQualifiedErrorId.Split(',')[0]);
@@ -74,7 +74,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         string store = Path.Combine(dir, "faces.jsonl");
         using var session = new ModuleSession();
         var encoded = session.Run(
-            "Export-VideoFrames -LiteralPath $args[0] -OutputPath $args[1] -FramesPerSecond 0.5 | Get-FaceEncoding -ThrottleLimit 2 | Export-FaceEncoding -Path $args[2] -PassThru",
+            "Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] -FramesPerSecond 0.5 | Get-FaceEncoding -ThrottleLimit 2 | Export-FaceEncoding -Path $args[2] -PassThru",
             footage.VideoPath, Path.Combine(dir, "frames"), store);
         Assert.Empty(encoded.Errors);
         var faces = encoded.Objects<FaceEncoding>().ToList();
@@ -103,7 +103,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
             Assert.Equal(faces[i].Model, imported[i].Model);
         }
 
-        var refused = session.Run("$args[0] | Export-FaceEncoding -Path $args[1]", imported.Take(2).ToArray(), store);
+        var refused = session.Run("$args[0] | Export-FaceEncoding -OutputPath $args[1]", imported.Take(2).ToArray(), store);
         Assert.Equal("StoreExists", Assert.Single(refused.Errors).FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(faces.Count, EncodingStoreReader.ReadAll(store).Count);
     }
@@ -166,7 +166,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         string dir = TestEnvironment.NewTempDirectory();
         string cache = Path.Combine(dir, "cache");
         using var session = new ModuleSession();
-        var frames = session.Run("Export-VideoFrames -LiteralPath $args[0] -OutputPath $args[1]", footage.VideoPath, Path.Combine(dir, "frames"))
+        var frames = session.Run("Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1]", footage.VideoPath, Path.Combine(dir, "frames"))
             .Objects<VideoFrame>().ToList();
         Assert.Equal(18, frames.Count);
 

@@ -6,7 +6,7 @@ public enum VideoFrameFormat
     Png,
 }
 
-/// <summary>Settings of <see cref="VideoFrameExtractor"/> (the parameters of Export-VideoFrames).</summary>
+/// <summary>Settings of <see cref="VideoFrameExtractor"/> (the parameters of Export-VideoFrame).</summary>
 public sealed class VideoFrameExtractorOptions
 {
     /// <summary>Frames sampled per second of video; fractions allowed (0.2 = one frame every 5 s).</summary>

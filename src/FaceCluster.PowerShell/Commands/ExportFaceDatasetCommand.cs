@@ -13,7 +13,9 @@ public sealed class ExportFaceDatasetCommand : FaceClusterCmdlet
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public FaceCluster[] InputObject { get; set; } = [];
 
+    /// <summary>The dataset folder, taken literally (no wildcards).</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [Alias("LiteralPath")]
     [ValidateNotNullOrEmpty]
     public string OutputPath { get; set; } = "";
 
@@ -48,6 +50,8 @@ public sealed class ExportFaceDatasetCommand : FaceClusterCmdlet
     public SwitchParameter Force { get; set; }
 
     private readonly List<FaceCluster> clusters = [];
+
+    protected override void BeginProcessing() => RequireOpenCv();
 
     protected override void ProcessRecord()
     {

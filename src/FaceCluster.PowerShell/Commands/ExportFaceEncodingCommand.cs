@@ -10,9 +10,11 @@ namespace FaceCluster.PowerShell.Commands;
 [OutputType(typeof(FaceEncoding))]
 public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
 {
+    /// <summary>The store to write, taken literally (no wildcards), like every writer's -OutputPath. -Path was its first name.</summary>
     [Parameter(Mandatory = true, Position = 0)]
+    [Alias("Path", "LiteralPath")]
     [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
+    public string OutputPath { get; set; } = "";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true)]
     public FaceEncoding[] InputObject { get; set; } = [];
@@ -33,7 +35,7 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
 
     protected override void BeginProcessing()
     {
-        target = ResolveOutputPath(Path);
+        target = ResolveOutputPath(OutputPath);
         if (Directory.Exists(target))
         {
             ThrowTerminatingError(FaceClusterErrors.PathIsDirectoryError(target));

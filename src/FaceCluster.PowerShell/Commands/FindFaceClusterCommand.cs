@@ -25,6 +25,8 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
     public MatchMode Mode { get; set; } = MatchMode.NearestNeighbor;
 
     private FaceMatcher? matcher;
+    private readonly System.Diagnostics.Stopwatch clock = new();
+    private int matched, unknown;
 
     protected override void BeginProcessing()
     {
@@ -33,10 +35,16 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
         {
             ThrowTerminatingError(FaceClusterErrors.Create(new ArgumentException("The reference holds no people."), "ReferenceEmpty", ErrorCategory.InvalidArgument, Reference));
         }
-        // Without -Threshold, the reference faces' model's calibrated value (dlib 0.5; see DescriptorModels).
+        // Without -Threshold, the reference faces' model's calibrated value (see DescriptorModels).
         var model = people.SelectMany(c => c.Faces).Select(f => f.Model).FirstOrDefault();
-        matcher = new FaceMatcher(people, new MatchOptions { Threshold = Threshold ?? DescriptorModels.ForName(model).MatchThreshold, Mode = Mode });
+        double threshold = Threshold ?? DescriptorModels.ForName(model).MatchThreshold;
+        matcher = new FaceMatcher(people, new MatchOptions { Threshold = threshold, Mode = Mode });
+        WriteVerbose($"Reference: {people.Count} people, {people.Sum(p => p.Count)} faces ({model}); {Mode}, threshold {threshold}.");
+        clock.Start();
     }
+
+    protected override void EndProcessing() =>
+        WriteVerbose($"{matched + unknown} faces: {matched} filed under a known person, {unknown} Unknown, in {clock.Elapsed.TotalMilliseconds:0} ms.");
 
     protected override void ProcessRecord()
     {
@@ -45,7 +53,10 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
             if (face is null) continue;
             try
             {
-                WriteObject(matcher!.Match(face));
+                var match = matcher!.Match(face);
+                if (match.IsUnknown) unknown++; else matched++;
+                WriteDebug($"{face.Id}: {match.Label} at {match.Distance:0.000} (runner-up {match.RunnerUpLabel ?? "none"}, margin {match.Margin:0.000}).");
+                WriteObject(match);
             }
             catch (ArgumentException ex)
             {

@@ -15,14 +15,18 @@ namespace FaceCluster.PowerShell.Commands;
 public sealed class GetFaceEncodingCommand : PathInputCmdlet
 {
     /// <summary>Set by the pipeline from VideoFrame objects, so faces remember their video.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    /// <remarks>
+    /// In the LiteralPath set only, with the frame's file: the binder tries the default (Path) set first, and were these
+    /// there, a frame would bind them and then -Path through its ToString(), taking 'clip[1]_0.jpg' for a pattern.
+    /// </remarks>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     public string? VideoPath { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     [Alias("Index")]
     public int? FrameIndex { get; set; }
 
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     public TimeSpan? Timestamp { get; set; }
 
     /// <summary>Set by the pipeline from VideoFrame objects: the frame at full resolution, where chips and descriptors are cut.</summary>
@@ -78,6 +82,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
 
     protected override void BeginProcessing()
     {
+        RequireOpenCv();
         var options = new FaceEncoderOptions
         {
             Detector = Detector,
@@ -96,6 +101,8 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
         {
             ThrowTerminatingError(FaceClusterErrors.Create(ex, FaceClusterErrors.ModelUnavailable, ErrorCategory.ResourceUnavailable, ex is ModelIntegrityException mi ? mi.FilePath : null));
         }
+        WriteVerbose($"Descriptor model '{encoder!.ModelName}', detector {Detector} (confidence >= {MinConfidence}, faces >= {MinFaceSize} px), {ThrottleLimit} workers"
+            + (CachePath is null ? "." : $", cache '{options.CacheDirectory}'."));
         // Two items queued per worker keeps every worker busy without buffering a long input in memory.
         processor = new(Work, ThrottleLimit, ThrottleLimit * 2, CancellationToken);
         elapsed.Start();
@@ -134,6 +141,8 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
             throw new PipelineStoppedException();
         }
         ReportProgress(final: true);
+        double seconds = elapsed.Elapsed.TotalSeconds;
+        WriteVerbose($"{imagesDone} images, {facesFound} faces in {seconds:0.0} s ({imagesDone / Math.Max(seconds, 1e-3):0.0} images/s).");
         if (CachePath is not null) WriteVerbose($"{imagesFromCache} of {imagesDone} images came from the cache; {imagesDone - imagesFromCache} were encoded.");
         WriteProgress(new ProgressRecord(1, "Get-FaceEncoding", $"{imagesDone} images, {facesFound} faces") { RecordType = ProgressRecordType.Completed });
     }

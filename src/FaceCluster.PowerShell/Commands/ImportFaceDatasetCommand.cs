@@ -32,7 +32,13 @@ public sealed class ImportFaceDatasetCommand : PathInputCmdlet
             }
             var people = contents.ToFaceClusters();
             WriteVerbose($"'{contents.Root}': {people.Count(p => !p.IsNoise)} people, {people.Sum(p => p.Count)} faces.");
-            foreach (var person in people) WriteObject(person);
+            foreach (var person in people)
+            {
+                // Where each person came from, so people pipe straight into Rename-FaceCluster and Merge-FaceCluster.
+                var item = PSObject.AsPSObject(person);
+                item.Properties.Add(new PSNoteProperty(DatasetEditCmdlet.ImportFaceDatasetProperty, contents.Root));
+                WriteObject(item);
+            }
         }
     }
 }

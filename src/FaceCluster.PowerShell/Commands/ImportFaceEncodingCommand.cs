@@ -15,12 +15,17 @@ public sealed class ImportFaceEncodingCommand : PathInputCmdlet
         {
             try
             {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
                 using var reader = EncodingStoreReader.Open(store);
+                WriteVerbose($"'{store}': store format version {reader.Header.Version}, descriptor model '{reader.Header.Model}'.");
+                int read = 0, issues = 0;
                 // Records stream from disk; bad ones become errors and the good ones still come out.
-                foreach (var face in reader.ReadRecords(issue => WriteError(FaceClusterErrors.StoreIssue(issue)), CancellationToken))
+                foreach (var face in reader.ReadRecords(issue => { issues++; WriteError(FaceClusterErrors.StoreIssue(issue)); }, CancellationToken))
                 {
+                    read++;
                     WriteObject(face);
                 }
+                WriteVerbose($"'{store}': {read} faces read, {issues} records rejected, in {clock.Elapsed.TotalMilliseconds:0} ms.");
             }
             catch (OperationCanceledException)
             {

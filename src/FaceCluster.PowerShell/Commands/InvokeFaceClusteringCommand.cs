@@ -22,6 +22,7 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 {
     private const string InputSet = "InputObject";
     private const string PathSet = "Path";
+    private const string LiteralPathSet = "LiteralPath";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = InputSet)]
     [AllowEmptyCollection]
@@ -31,6 +32,12 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
     [Parameter(Mandatory = true, Position = 0, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
+
+    /// <summary>Encoding stores, used exactly as typed; a store's FileInfo (Get-Item faces.jsonl) binds here.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = LiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [Alias("PSPath", "FullName", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
 
     [Parameter]
     public ClusteringAlgorithm Algorithm { get; set; } = ClusteringAlgorithm.ChineseWhispers;
@@ -94,9 +101,10 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     protected override void ProcessRecord()
     {
-        if (ParameterSetName == PathSet)
+        if (ParameterSetName is PathSet or LiteralPathSet)
         {
-            foreach (var store in ResolveExistingFiles(Path, literal: false)) ReadStore(store);
+            bool literal = ParameterSetName == LiteralPathSet;
+            foreach (var store in ResolveExistingFiles(literal ? LiteralPath : Path, literal)) ReadStore(store);
             return;
         }
         foreach (var face in InputObject)
@@ -143,6 +151,8 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
             QualityGate = QualityGate == QualityGateMode.None ? null : FaceQualityThresholds.Default,
         };
         const string activity = "Invoke-FaceClustering";
+        WriteVerbose($"Clustering {unique.Count} faces ({model ?? "no model"}) with {Algorithm}, {ThrottleLimit} workers.");
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         IReadOnlyList<FaceCluster> clusters;
         try
         {
@@ -170,7 +180,7 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
         }
         int people = clusters.Count(c => !c.IsNoise);
         int noise = unique.Count - clusters.Where(c => !c.IsNoise).Sum(c => c.Count);
-        WriteVerbose($"{unique.Count} faces: {people} people, {noise} faces in no cluster ({Algorithm}).");
+        WriteVerbose($"{unique.Count} faces: {people} people, {noise} faces in no cluster ({Algorithm}, {clock.Elapsed.TotalSeconds:0.00} s).");
         if (options.QualityGate is { } gate)
         {
             int low = unique.Count(f => f.Quality is { } q && q.Issues(gate) != FaceQualityIssue.None);
@@ -181,12 +191,14 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     private void ReadStore(string store)
     {
+        int before = faces.Count;
         try
         {
             foreach (var face in EncodingStoreReader.ReadAll(store, issue => WriteError(FaceClusterErrors.StoreIssue(issue)), cancellationToken: CancellationToken))
             {
                 faces.Add(face);
             }
+            WriteVerbose($"'{store}': {faces.Count - before} faces read.");
         }
         catch (EncodingStoreException ex)
         {

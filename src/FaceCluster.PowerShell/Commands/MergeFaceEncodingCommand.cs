@@ -13,6 +13,12 @@ public sealed class MergeFaceEncodingCommand : FaceClusterCmdlet
     [ValidateNotNullOrEmpty]
     public string[] Path { get; set; } = [];
 
+    /// <summary>Stores to merge, used exactly as typed (no wildcards); may be given with -Path.</summary>
+    [Parameter]
+    [Alias("LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
     [Parameter(ValueFromPipeline = true)]
     public FaceEncoding[] InputObject { get; set; } = [];
 
@@ -42,7 +48,7 @@ public sealed class MergeFaceEncodingCommand : FaceClusterCmdlet
 
     protected override void EndProcessing()
     {
-        var stores = ResolveExistingFiles(Path, literal: false).ToList();
+        var stores = ResolveExistingFiles(Path, literal: false).Concat(ResolveExistingFiles(LiteralPath, literal: true)).ToList();
         string output = ResolveOutputPath(OutputPath);
         if (File.Exists(output) && !Force && !Append)
         {

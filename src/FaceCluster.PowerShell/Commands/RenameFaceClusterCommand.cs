@@ -5,48 +5,49 @@ using FaceCluster.PowerShell.Infrastructure;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Names a person of an exported dataset, everywhere the name appears.</summary>
-[Cmdlet(VerbsCommon.Rename, "FaceCluster", SupportsShouldProcess = true, DefaultParameterSetName = LabelSet)]
+/// <remarks>
+/// Positions match Merge-FaceCluster: dataset, who, new name. People from Import-FaceDataset pipe in (Label and
+/// DatasetPath by property name), and -Path with wildcards renames in every dataset it matches.
+/// </remarks>
+[Cmdlet(VerbsCommon.Rename, "FaceCluster", SupportsShouldProcess = true, DefaultParameterSetName = LabelPathSet)]
 [OutputType(typeof(DatasetRenameResult))]
-public sealed class RenameFaceClusterCommand : FaceClusterCmdlet
+public sealed class RenameFaceClusterCommand : DatasetEditCmdlet
 {
-    private const string LabelSet = "Label";
-    private const string IdSet = "Id";
-
-    /// <summary>The dataset folder written by Export-FaceDataset.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true)]
-    [Alias("PSPath", "FullName")]
-    [ValidateNotNullOrEmpty]
-    public string Path { get; set; } = "";
-
-    [Parameter(Mandatory = true, ParameterSetName = LabelSet)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = LabelPathSet, ValueFromPipelineByPropertyName = true)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = LabelLiteralPathSet, ValueFromPipelineByPropertyName = true)]
+    [ArgumentCompleter(typeof(DatasetPersonCompleter))]
     [ValidateNotNullOrEmpty]
     public string Label { get; set; } = "";
 
-    [Parameter(Mandatory = true, ParameterSetName = IdSet)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdPathSet)]
+    [Parameter(Mandatory = true, Position = 1, ParameterSetName = IdLiteralPathSet)]
+    [ArgumentCompleter(typeof(DatasetPersonCompleter))]
     [ValidateRange(1, int.MaxValue)]
     public int Id { get; set; }
 
-    [Parameter(Mandatory = true, Position = 1)]
+    [Parameter(Mandatory = true, Position = 2)]
+    [ArgumentCompleter(typeof(DatasetPersonCompleter))]
     [ValidateNotNullOrEmpty]
     public string NewLabel { get; set; } = "";
 
     protected override void ProcessRecord()
     {
-        var dataset = ResolveExisting(Path, literal: false).FirstOrDefault();
-        if (dataset is null) return;
-        string who = ParameterSetName == IdSet ? $"person {Id}" : $"'{Label}'";
-        bool whatIf = !ShouldProcess(dataset, $"Rename {who} to '{NewLabel}'");
-        if (whatIf && !IsWhatIf()) return; // declined at -Confirm
-        try
+        foreach (var dataset in Datasets())
         {
-            var result = ParameterSetName == IdSet
-                ? DatasetRenamer.Rename(dataset, Id, NewLabel, whatIf)
-                : DatasetRenamer.Rename(dataset, Label, NewLabel, whatIf);
-            if (!whatIf) WriteObject(result);
-        }
-        catch (DatasetException ex)
-        {
-            WriteError(FaceClusterErrors.DatasetError(ex));
+            string who = ByIdSet ? $"person {Id}" : $"'{Label}'";
+            bool whatIf = !ShouldProcess(dataset, $"Rename {who} to '{NewLabel}'");
+            if (whatIf && !IsWhatIf()) continue; // declined at -Confirm
+            try
+            {
+                var result = ByIdSet
+                    ? DatasetRenamer.Rename(dataset, Id, NewLabel, whatIf)
+                    : DatasetRenamer.Rename(dataset, Label, NewLabel, whatIf);
+                if (!whatIf) WriteObject(result);
+            }
+            catch (DatasetException ex)
+            {
+                WriteError(FaceClusterErrors.DatasetError(ex));
+            }
         }
     }
 }

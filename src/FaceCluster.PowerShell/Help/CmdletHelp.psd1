@@ -3,7 +3,7 @@
     'Get-FaceEncoding' = @{
         Synopsis    = 'Finds, aligns and describes every face in images and video frames.'
         Description = @'
-Get-FaceEncoding detects faces with MediaPipe BlazeFace (run by OpenCV DNN), aligns each face to the 150x150 chip geometry the dlib face-recognition ResNet was trained on, and computes its 128-d descriptor with ONNX Runtime. It emits one FaceCluster.FaceEncoding per face, in input order: a stable Id (the same for the same file and box on every run), the image Path, VideoPath/FrameIndex/Timestamp/Shot when the image is a video frame from Export-VideoFrames, the Box and six Landmarks in source pixels, the detector Confidence, the chip's Sharpness (variance of the Laplacian; low is blurry) and the Descriptor.
+Get-FaceEncoding detects faces with MediaPipe BlazeFace (run by OpenCV DNN) and describes each with ONNX Runtime: by default with HSE FaceRes (1024-d, from an unrotated square crop of 1.4 times the face box), or with -Model Dlib with the dlib face-recognition ResNet (128-d, from the face aligned to its 150x150 chip). Faces found on a scaled-down video frame are described from the frame's full-resolution copy. It emits one FaceCluster.FaceEncoding per face, in input order: a stable Id (the same for the same file and box on every run), the image Path, VideoPath/FrameIndex/Timestamp/Shot when the image is a video frame from Export-VideoFrame, the Box and six Landmarks in source pixels, the detector Confidence, the chip's Sharpness (variance of the Laplacian; low is blurry) and the Descriptor.
 
 -Model picks the descriptor: Dlib (the default) is dlib's face-recognition ResNet (128-d, on the aligned chip); FaceRes is HSE FaceRes (1024-d unit vectors, MobileNet trained on VGGFace2, on an unrotated square crop 1.4 times the face box), markedly better on children and Asian faces (BCubed F1 0.97 against dlib's 0.70 on sitcom footage). The Model property of every face records which one made it; distances of different models mean nothing together, so clustering, matching and merging refuse mixed models, and their default thresholds follow the faces' model.
 
@@ -15,9 +15,9 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
 '@
         Inputs      = @('System.String', 'System.IO.FileInfo', 'FaceCluster.VideoFrame')
         Parameters  = @{
-            Path          = 'Image files or photo folders to search. Wildcards are expanded. FileInfo objects (Get-ChildItem) bind by their PSPath or FullName, VideoFrame objects (Export-VideoFrames) by their Path, and strings by value.'
+            Path          = 'Image files or photo folders to search. Wildcards are expanded; strings bind from the pipeline by value. Objects that name files (FileInfo from Get-ChildItem, VideoFrame from Export-VideoFrame) bind -LiteralPath instead, so a file named photo[1].jpg is read as it is.'
             Recurse       = 'A folder given as -Path or -LiteralPath also gives the images of all its subfolders.'
-            LiteralPath   = 'Image files to search, used exactly as typed (no wildcard expansion).'
+            LiteralPath   = 'Image files or photo folders, used exactly as typed (no wildcard expansion). FileInfo objects bind here by their PSPath or FullName, VideoFrame objects by their Path (PSPath alias).'
             VideoPath     = 'Set by the pipeline from VideoFrame objects: the video the frame came from. Not normally typed.'
             FrameIndex    = 'Set by the pipeline from VideoFrame objects (their Index). Not normally typed.'
             Timestamp     = 'Set by the pipeline from VideoFrame objects: the frame''s time in the video. Not normally typed.'
@@ -41,7 +41,7 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
                 Remarks = 'Encodes every photo under ./albums and its subfolders (a rerun only encodes new photos), groups the faces into people and writes one folder per person.'
             }
             @{
-                Code    = 'Export-VideoFrames ./party.mp4 | Get-FaceEncoding -ThrottleLimit 4 | Export-FaceEncoding ./party.faces.jsonl'
+                Code    = 'Export-VideoFrame ./party.mp4 | Get-FaceEncoding -ThrottleLimit 4 | Export-FaceEncoding ./party.faces.jsonl'
                 Remarks = 'Samples one frame per second from a video and encodes the faces while the next frames are being decoded; each face remembers its video, frame index and timestamp.'
             }
             @{
@@ -51,10 +51,10 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
         )
     }
 
-    'Export-VideoFrames' = @{
+    'Export-VideoFrame' = @{
         Synopsis    = 'Samples frames from videos (by default one per second, at most 700x500) and writes them as images.'
         Description = @'
-Export-VideoFrames reads a video with OpenCV's FFmpeg backend and keeps frame k at the first frame whose presentation time is at or after k / FramesPerSecond seconds, so variable frame rates and containers that report a wrong frame count come out right, and the end of the stream always ends the loop. Frames are scaled down (never up), keeping the aspect ratio, until they fit MaxWidth x MaxHeight, and written as <video name>_<index>.jpg (or .png) into -OutputPath, by default ./Frames/<video name>/. Every decoded frame is also scaled to 96 px wide and its colour histogram compared with the previous frame's, to number the shots (Shot: 0 from the first sample, one more after every cut).
+Export-VideoFrame reads a video with OpenCV's FFmpeg backend and keeps frame k at the first frame whose presentation time is at or after k / FramesPerSecond seconds, so variable frame rates and containers that report a wrong frame count come out right, and the end of the stream always ends the loop. Frames are scaled down (never up), keeping the aspect ratio, until they fit MaxWidth x MaxHeight, and written as <video name>_<index>.jpg (or .png) into -OutputPath, by default ./Frames/<video name>/. Every decoded frame is also scaled to 96 px wide and its colour histogram compared with the previous frame's, to number the shots (Shot: 0 from the first sample, one more after every cut).
 
 Each frame is emitted as a FaceCluster.VideoFrame (VideoPath, Index, Timestamp, Path, Width, Height, Shot) as soon as it is written, so piping into Get-FaceEncoding overlaps decoding and encoding.
 
@@ -62,8 +62,8 @@ Nothing is ever deleted. Frames that already exist with the same name are reused
 '@
         Inputs      = @('System.String', 'System.IO.FileInfo')
         Parameters  = @{
-            Path            = 'Video files; wildcards are expanded. FileInfo objects bind by their PSPath or FullName, strings by value.'
-            LiteralPath     = 'Video files, used exactly as typed (no wildcard expansion).'
+            Path            = 'Video files; wildcards are expanded. Strings bind from the pipeline by value.'
+            LiteralPath     = 'Video files, used exactly as typed (no wildcard expansion). FileInfo objects (Get-ChildItem) bind here by their PSPath or FullName.'
             FramesPerSecond = 'Frames sampled per second of video. Default 1; fractions are allowed (0.2 keeps one frame every 5 seconds).'
             MaxWidth        = 'Frames wider than this are scaled down, keeping the aspect ratio. Default 700; 0 means no limit.'
             MaxHeight       = 'Frames taller than this are scaled down, keeping the aspect ratio. Default 500; 0 means no limit.'
@@ -77,15 +77,15 @@ Nothing is ever deleted. Frames that already exist with the same name are reused
         }
         Examples    = @(
             @{
-                Code    = 'Export-VideoFrames ./party.mp4'
+                Code    = 'Export-VideoFrame ./party.mp4'
                 Remarks = 'Writes one frame per second of party.mp4, at most 700x500, to ./Frames/party/ and emits a VideoFrame for each.'
             }
             @{
-                Code    = 'Export-VideoFrames ./videos/*.mp4 -FramesPerSecond 0.2 -OutputPath ./frames | Get-FaceEncoding | Export-FaceEncoding ./faces.jsonl'
+                Code    = 'Export-VideoFrame ./videos/*.mp4 -FramesPerSecond 0.2 -OutputPath ./frames | Get-FaceEncoding | Export-FaceEncoding ./faces.jsonl'
                 Remarks = 'Keeps one frame every five seconds of every video and encodes the faces while the videos are still being read.'
             }
             @{
-                Code    = 'Export-VideoFrames ./party.mp4 -StartTime 00:10:00 -EndTime 00:12:00 -WhatIf'
+                Code    = 'Export-VideoFrame ./party.mp4 -StartTime 00:10:00 -EndTime 00:12:00 -WhatIf'
                 Remarks = 'Lists the frames of minutes 10 to 12 that would be written, and writes nothing.'
             }
         )
@@ -99,7 +99,7 @@ The file is written to a temporary file beside the target and renamed over it on
 '@
         Inputs      = @('FaceCluster.FaceEncoding')
         Parameters  = @{
-            Path        = 'The store file to write.'
+            OutputPath  = 'The store file to write, used as typed (no wildcards). -Path and -LiteralPath are aliases (-Path was its name in 0.1.0).'
             InputObject = 'The face encodings to write, usually from Get-FaceEncoding or Import-FaceEncoding.'
             Append      = 'Adds the faces to an existing store instead of refusing it; the store must hold encodings of the same model.'
             Force       = 'Replaces an existing store.'
@@ -123,8 +123,8 @@ Import-FaceEncoding streams the faces of one or more stores as FaceEncoding obje
 '@
         Inputs      = @('System.String', 'System.IO.FileInfo')
         Parameters  = @{
-            Path        = 'Store files; wildcards are expanded. FileInfo objects bind by their PSPath or FullName.'
-            LiteralPath = 'Store files, used exactly as typed (no wildcard expansion).'
+            Path        = 'Store files; wildcards are expanded. Strings bind from the pipeline by value.'
+            LiteralPath = 'Store files, used exactly as typed (no wildcard expansion). FileInfo objects bind here by their PSPath or FullName.'
         }
         Examples    = @(
             @{
@@ -147,6 +147,7 @@ It emits a summary (OutputPath, Model, FilesRead, FacesMerged, DuplicatesDropped
         Inputs      = @('FaceCluster.FaceEncoding')
         Parameters  = @{
             Path        = 'The stores to merge; wildcards are expanded.'
+            LiteralPath = 'Stores to merge, used exactly as typed (no wildcard expansion); may be combined with -Path.'
             InputObject = 'Face encodings to merge in after the stores, for example from Get-FaceEncoding.'
             OutputPath  = 'The merged store to write.'
             Append      = 'Keeps the records already in OutputPath and adds the rest (they win over duplicates).'
@@ -183,6 +184,7 @@ Two faces of one image are different people: the clusterer never puts them toget
         Parameters  = @{
             InputObject        = 'The faces to cluster, usually from Get-FaceEncoding or Import-FaceEncoding.'
             Path               = 'Encoding stores to cluster instead of pipeline input; wildcards are expanded.'
+            LiteralPath        = 'Encoding stores to cluster, used exactly as typed. A store''s FileInfo (Get-Item ./faces.jsonl | Invoke-FaceClustering) binds here by its PSPath or FullName.'
             Algorithm          = 'ChineseWhispers (default), Agglomerative or DBSCAN.'
             Threshold          = 'ChineseWhispers: faces closer than this are linked (default 0.5 for dlib faces, 0.8 for FaceRes). Agglomerative: clusters merge while their average distance is below this (default 0.6 for dlib, 0.85 for FaceRes). Lower is stricter.'
             Epsilon            = 'DBSCAN: the neighbourhood radius (default 0.5 for dlib faces, 0.8 for FaceRes).'
@@ -228,7 +230,7 @@ By default a face is compared with every face of every person (nearest neighbour
         }
         Examples    = @(
             @{
-                Code    = 'Export-VideoFrames ./today.mp4 | Get-FaceEncoding | Find-FaceCluster -Reference ./dataset'
+                Code    = 'Export-VideoFrame ./today.mp4 | Get-FaceEncoding | Find-FaceCluster -Reference ./dataset'
                 Remarks = 'Files the faces of today''s footage under the people named in yesterday''s dataset.'
             }
             @{
@@ -255,7 +257,7 @@ To name people, rename them with Rename-FaceCluster, or simply rename their fold
         Inputs      = @('FaceCluster.FaceCluster')
         Parameters  = @{
             InputObject        = 'The people to export, usually from Invoke-FaceClustering.'
-            OutputPath         = 'The dataset folder. Created if missing; an existing one must be a FaceCluster dataset (or use -Force).'
+            OutputPath         = 'The dataset folder, used as typed (no wildcards; -LiteralPath is an alias). Created if missing; an existing one must be a FaceCluster dataset (or use -Force).'
             Include            = 'What to write per person: Portraits, Chips, Montage, Yolo (comma-separated). Default: Portraits, Chips, Montage.'
             Format             = 'Yolo adds a YOLO detection dataset (yolo/images, yolo/labels, yolo/data.yaml) to what -Include selects.'
             ValidationFraction = 'The share of source images put in the YOLO validation split (0 to 0.9, default 0.2). The split is deterministic.'
@@ -289,12 +291,13 @@ The faces' portraits and chips move into the kept person's folder (a name alread
 
 Fewer than two different people is refused (TooFewPeople), as are unknown people (ClusterNotFound), a -NewLabel another person already has (LabelConflict) and a -NewLabel that cannot be a folder name (LabelInvalid). -WhatIf lists every file it would move, write or remove and changes nothing. It emits the merged person's summary (Label, ClusterId, Folder, FaceCount, Files).
 '@
-        Inputs      = @('None')
+        Inputs      = @('FaceCluster.FaceCluster', 'System.IO.DirectoryInfo')
         Parameters  = @{
-            Path     = 'The dataset folder written by Export-FaceDataset. Binds from the pipeline by property name (PSPath, FullName).'
-            Label    = 'The people to merge, by current label (folder name). The first one is kept; the others are merged into it.'
-            Id       = 'The people to merge, by cluster id as shown in manifest.csv. The first one is kept.'
-            NewLabel = 'A name for the merged person. Without it the merged person keeps the first person''s label. It becomes a folder name, so path separators and reserved names are refused.'
+            Path        = 'The dataset folder written by Export-FaceDataset (position 0). Wildcards are expanded; every dataset matched is merged in.'
+            LiteralPath = 'The dataset folder, used exactly as typed. Binds from the pipeline by property name: PSPath or FullName (Get-Item), DatasetPath (people from Import-FaceDataset).'
+            Label       = 'The people to merge, by current label (folder name; position 1). The first one is kept; the others are merged into it. Binds from the pipeline by property name: people piped in are gathered and merged once, in the order they came. Tab completes the people of the dataset.'
+            Id          = 'The people to merge, by cluster id as shown in manifest.csv (position 1). The first one is kept. Tab completes the ids of the dataset.'
+            NewLabel    = 'A name for the merged person (position 2). Without it the merged person keeps the first person''s label. It becomes a folder name, so path separators and reserved names are refused.'
         }
         Examples    = @(
             @{
@@ -305,12 +308,18 @@ Fewer than two different people is refused (TooFewPeople), as are unknown people
                 Code    = 'Merge-FaceCluster ./dataset -Id 2, 5, 9 -NewLabel Bob -WhatIf'
                 Remarks = 'Shows what making clusters 2, 5 and 9 one person called Bob would move, write and remove, without changing anything.'
             }
+            @{
+                Code    = 'Import-FaceDataset ./dataset | Where-Object Label -in Alice, Person_7 | Merge-FaceCluster'
+                Remarks = 'The same merge as the first example, choosing the people from Import-FaceDataset: their Label and DatasetPath bind by property name.'
+            }
         )
     }
     'Import-FaceDataset' = @{
         Synopsis    = 'Reads the people of an exported dataset back as FaceCluster objects, as the folders now stand.'
         Description = @'
 Import-FaceDataset reads a dataset folder written by Export-FaceDataset and emits one FaceCluster.FaceCluster per person, with the faces' descriptors, boxes and sources from the manifest. The folders on disk win over the manifest: a person folder renamed in a file manager gives the person its new label, and a portrait or chip moved into another person's folder (or a new folder) moves that face to that person. That makes hand corrections part of the data: move a wrongly filed face's portrait into the right folder, then import the dataset and export it again (for example with -Format Yolo) so the YOLO labels follow.
+
+Each person carries a DatasetPath note property (the dataset it was read from), so people pipe straight into Rename-FaceCluster and Merge-FaceCluster (Label and DatasetPath bind by property name).
 
 The clusters keep the manifest's Id and get their Medoid, MeanDistance and MaxDistance recomputed from the faces they hold now. A folder that is not a dataset gives a DatasetInvalid error and the other folders are still read; warnings say when a face file is found in two folders or faces have no file left.
 '@
@@ -330,7 +339,7 @@ The clusters keep the manifest's Id and get their Medoid, MeanDistance and MaxDi
                 Remarks = 'After faces were moved between person folders by hand, writes a fresh dataset whose crops, manifests and YOLO labels follow the corrections (the source images must still exist).'
             }
             @{
-                Code    = 'Export-VideoFrames ./today.mp4 | Get-FaceEncoding | Find-FaceCluster -Reference (Import-FaceDataset ./dataset)'
+                Code    = 'Export-VideoFrame ./today.mp4 | Get-FaceEncoding | Find-FaceCluster -Reference (Import-FaceDataset ./dataset)'
                 Remarks = 'Uses the people of a dataset as the known people for filing new faces (passing the folder itself to -Reference does the same).'
             }
         )
@@ -342,12 +351,13 @@ Rename-FaceCluster renames a person of a dataset written by Export-FaceDataset, 
 
 Names survive re-clustering: Invoke-FaceClustering -Reference <dataset> gives the new cluster of a named person the same name.
 '@
-        Inputs      = @('None')
+        Inputs      = @('FaceCluster.FaceCluster', 'System.IO.DirectoryInfo')
         Parameters  = @{
-            Path     = 'The dataset folder written by Export-FaceDataset.'
-            Label    = 'The person''s current label (folder name).'
-            Id       = 'The person''s cluster id, as shown in manifest.csv.'
-            NewLabel = 'The new name. It becomes a folder name, so path separators and reserved names are refused.'
+            Path        = 'The dataset folder written by Export-FaceDataset (position 0). Wildcards are expanded; the person is renamed in every dataset matched.'
+            LiteralPath = 'The dataset folder, used exactly as typed. Binds from the pipeline by property name: PSPath or FullName (Get-Item), DatasetPath (people from Import-FaceDataset).'
+            Label       = 'The person''s current label (folder name; position 1). Binds from the pipeline by property name. Tab completes the people of the dataset.'
+            Id          = 'The person''s cluster id, as shown in manifest.csv (position 1). Tab completes the ids of the dataset.'
+            NewLabel    = 'The new name (position 2). It becomes a folder name, so path separators and reserved names are refused. Tab offers the labels already in the dataset.'
         }
         Examples    = @(
             @{
@@ -357,6 +367,10 @@ Names survive re-clustering: Invoke-FaceClustering -Reference <dataset> gives th
             @{
                 Code    = 'Rename-FaceCluster ./dataset -Id 1 -NewLabel Bob -WhatIf'
                 Remarks = 'Shows what naming cluster 1 Bob would change, without changing anything.'
+            }
+            @{
+                Code    = 'Import-FaceDataset ./dataset | Where-Object Label -eq Person_2 | Rename-FaceCluster -NewLabel Carol'
+                Remarks = 'Picks the person from Import-FaceDataset: Label and DatasetPath bind by property name.'
             }
         )
     }

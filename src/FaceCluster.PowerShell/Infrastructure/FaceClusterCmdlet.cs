@@ -71,6 +71,22 @@ public abstract class FaceClusterCmdlet : PSCmdlet
         MyInvocation.BoundParameters.TryGetValue("WhatIf", out var value) ? ((SwitchParameter)value).IsPresent
             : SessionState.PSVariable.GetValue("WhatIfPreference") is true or SwitchParameter { IsPresent: true };
 
+    /// <summary>
+    /// For cmdlets that use OpenCV, at the start: a terminating NativeLibraryMissing error that names the missing system
+    /// library (libgtk-3-0 on a headless server) instead of a TypeInitializationException at the first image.
+    /// </summary>
+    protected void RequireOpenCv()
+    {
+        try
+        {
+            Native.NativeLibraries.EnsureOpenCv();
+        }
+        catch (Native.NativeLibraryException ex)
+        {
+            ThrowTerminatingError(FaceClusterErrors.Create(ex, FaceClusterErrors.NativeLibraryMissing, ErrorCategory.ResourceUnavailable, "OpenCvSharpExtern"));
+        }
+    }
+
     /// <summary>A path the cmdlet will write to, relative to the session's current location.</summary>
     protected string ResolveOutputPath(string path) => SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
 }

@@ -19,6 +19,7 @@ public static class FaceClusterErrors
     public const string ModelUnavailable = "ModelUnavailable";
     public const string OutputWriteFailed = "OutputWriteFailed";
     public const string InvalidEncoding = "InvalidEncoding";
+    public const string NativeLibraryMissing = "NativeLibraryMissing";
 
     public static ErrorRecord PathNotFoundError(string path) =>
         new(new FileNotFoundException($"Cannot find path '{path}' because it does not exist.", path),

@@ -5,9 +5,12 @@ using FaceCluster.Video;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Samples frames from videos by presentation time and writes them as images.</summary>
-[Cmdlet(VerbsData.Export, "VideoFrames", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+/// <remarks>Singular noun, as PowerShell names cmdlets; Export-VideoFrames, the first release's name, stays as an alias
+/// (also listed in the manifest's AliasesToExport, so that it autoloads the module).</remarks>
+[Cmdlet(VerbsData.Export, "VideoFrame", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[Alias("Export-VideoFrames")]
 [OutputType(typeof(VideoFrame))]
-public sealed class ExportVideoFramesCommand : PathInputCmdlet
+public sealed class ExportVideoFrameCommand : PathInputCmdlet
 {
     [Parameter]
     [ValidateRange(0.001, 1000.0)]
@@ -48,6 +51,8 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
 
     private int videoNumber;
 
+    protected override void BeginProcessing() => RequireOpenCv();
+
     protected override void ProcessRecord()
     {
         foreach (var video in InputFiles())
@@ -79,6 +84,7 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
         });
         var observer = new ProgressObserver(this, ++videoNumber);
         int written = 0, reused = 0;
+        var clock = System.Diagnostics.Stopwatch.StartNew();
         try
         {
             foreach (var extracted in extractor.Extract(video, observer, CancellationToken))
@@ -110,13 +116,14 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
         }
         finally
         {
-            WriteProgress(new ProgressRecord(observer.ActivityId, "Export-VideoFrames", name) { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(observer.ActivityId, "Export-VideoFrame", name) { RecordType = ProgressRecordType.Completed });
         }
-        if (reused > 0) WriteVerbose($"'{video}': {written} frames written, {reused} existing frames reused (use -Force to rewrite them).");
+        WriteVerbose($"'{video}': {written} frames written to '{outputDirectory}'"
+            + (reused > 0 ? $", {reused} existing frames reused (use -Force to rewrite them)" : "") + $", in {clock.Elapsed.TotalSeconds:0.0} s.");
     }
 
     /// <summary>The extractor calls back on the pipeline thread while it is being enumerated, so writing here is safe.</summary>
-    private sealed class ProgressObserver(ExportVideoFramesCommand cmdlet, int activityId) : IVideoExtractionObserver
+    private sealed class ProgressObserver(ExportVideoFrameCommand cmdlet, int activityId) : IVideoExtractionObserver
     {
         private DateTime lastReport;
 
@@ -128,7 +135,7 @@ public sealed class ExportVideoFramesCommand : PathInputCmdlet
             lastReport = DateTime.UtcNow;
             string status = $"{System.IO.Path.GetFileName(progress.VideoPath)}: {progress.Position:hh\\:mm\\:ss}"
                 + (progress.Duration is { } d ? $" of {d:hh\\:mm\\:ss}" : "") + $", {progress.FramesSampled} frames";
-            var record = new ProgressRecord(activityId, "Export-VideoFrames", status);
+            var record = new ProgressRecord(activityId, "Export-VideoFrame", status);
             if (progress.Fraction is double fraction) record.PercentComplete = (int)(fraction * 100);
             cmdlet.WriteProgress(record);
         }
