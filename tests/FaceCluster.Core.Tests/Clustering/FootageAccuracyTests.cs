@@ -60,7 +60,7 @@ public sealed class FootageFixture : IDisposable
         ExtractTime = lap.Elapsed;
 
         lap.Restart();
-        var encoder = new FaceEncoder(new FaceEncoderOptions { Model = Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
+        var encoder = new FaceEncoder(new FaceEncoderOptions { Model = global::FaceCluster.Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
         // One frame at a time (the descriptor network still uses 2 threads). 71 faces; before SampleFootage's per-process
         // seed was fixed the footage differed between runs (68-83 faces), and the assertions hold over that range too.
         var results = Frames.Select(f => encoder.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp, Shot: f.Shot))).ToArray();
@@ -70,7 +70,7 @@ public sealed class FootageFixture : IDisposable
             .ToList();
         EncodeTime = lap.Elapsed;
         // The default model, as Get-FaceEncoding runs it: described from the full-resolution copies of the frames.
-        var faceRes = new FaceEncoder(new FaceEncoderOptions { Model = Models.DescriptorModels.DefaultKind, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
+        var faceRes = new FaceEncoder(new FaceEncoderOptions { Model = global::FaceCluster.Models.DescriptorModels.DefaultKind, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
         FaceResFaces = Frames.SelectMany(f => faceRes.Encode(f.Path, new FrameSource(VideoPath, f.Index, f.Timestamp, f.FullResolutionPath, f.Shot)).Faces).ToList();
 
         var photoNumber = photos.Select((p, i) => (Path.GetFullPath(p), i + 1)).ToDictionary(x => x.Item1, x => x.Item2);

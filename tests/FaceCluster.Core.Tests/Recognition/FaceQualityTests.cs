@@ -8,7 +8,7 @@ namespace FaceCluster.Tests.Recognition;
 /// <summary>One encoder and one temp folder for the quality tests.</summary>
 public sealed class QualityFixture : IDisposable
 {
-    public FaceEncoder Encoder { get; } = new(new FaceEncoderOptions { Model = Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
+    public FaceEncoder Encoder { get; } = new(new FaceEncoderOptions { Model = global::FaceCluster.Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
     public string Directory { get; } = TestEnvironment.NewTempDirectory();
 
     /// <summary>The face of <paramref name="faces"/> that best overlaps <paramref name="box"/> (IoU ≥ 0.3), or null.</summary>

@@ -83,8 +83,8 @@ public sealed class FullResolutionTests : IDisposable
     public void Faces_are_found_on_the_frame_and_described_from_the_full_resolution_copy()
     {
         var frames = Extract("frames").Select(f => f.Frame).ToList();
-        var encoder = new FaceEncoder(new FaceEncoderOptions { Model = Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
-        var capped = new FaceEncoder(new FaceEncoderOptions { Model = Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2, UseFullResolution = false });
+        var encoder = new FaceEncoder(new FaceEncoderOptions { Model = global::FaceCluster.Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2 });
+        var capped = new FaceEncoder(new FaceEncoderOptions { Model = global::FaceCluster.Models.DescriptorModelKind.Dlib, ModelDirectory = TestEnvironment.ModelDirectory, DegreeOfParallelism = 2, UseFullResolution = false });
         foreach (var frame in frames)
         {
             var source = new FrameSource(video, frame.Index, frame.Timestamp, frame.FullResolutionPath);
