@@ -205,7 +205,7 @@ public static class EvalBench
     {
         public static Grid For(DescriptorModelInfo model) => model.Kind switch
         {
-            DescriptorModelKind.FaceRes => new([0.8, 0.85, 0.9, 1.0, 1.1], [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1], [0.8, 0.9, 1.0],
+            DescriptorModelKind.FaceRes => new([0.8, 0.85, 0.9, 1.0, 1.1], [0.8, 0.84, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1], [0.8, 0.84, 0.9, 1.0],
                 [0.8, 0.85, 0.9, 0.95, 1.0, 1.05, 1.1], 50, 140),
             _ => new([0.5, 0.55, 0.6, 0.65], [0.5, 0.55, 0.6], [0.5], [0.4, 0.45, 0.5, 0.55, 0.6], 30, 90),
         };

@@ -19,7 +19,7 @@ public sealed class DatasetFootageFixture : IDisposable
     public DatasetFootageFixture()
     {
         using var session = new ModuleSession();
-        var encoded = session.Run("Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] | Get-FaceEncoding -ThrottleLimit 2",
+        var encoded = session.Run("Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] | Get-FaceEncoding -Model Dlib -ThrottleLimit 2",
             footage.VideoPath, Path.Combine(footage.Directory, "frames"));
         if (encoded.Errors.Count > 0) throw new InvalidOperationException("Encoding the footage failed: " + encoded.Errors[0]);
         Faces = encoded.Objects<FaceEncoding>().ToList();

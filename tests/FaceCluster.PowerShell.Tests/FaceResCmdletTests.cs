@@ -12,7 +12,7 @@ public class FaceResCmdletTests
     {
         string cache = TestEnvironment.NewTempDirectory();
         using var session = new ModuleSession();
-        var dlib = session.Run("Get-FaceEncoding -LiteralPath $args[0] -CachePath $args[1]", TestEnvironment.DemoPhoto(2), cache);
+        var dlib = session.Run("Get-FaceEncoding -Model Dlib -LiteralPath $args[0] -CachePath $args[1]", TestEnvironment.DemoPhoto(2), cache);
         var faceRes = session.Run("Get-FaceEncoding -LiteralPath $args[0] -CachePath $args[1] -Model FaceRes", TestEnvironment.DemoPhoto(2), cache);
         Assert.Empty(dlib.Errors);
         Assert.Empty(faceRes.Errors);
@@ -66,7 +66,7 @@ public class FaceResCmdletTests
         Assert.All(matches, m => Assert.False(m.IsUnknown));
 
         // Mixed models are refused.
-        var dlib = session.Run("Get-FaceEncoding -LiteralPath $args[0]", TestEnvironment.DemoPhoto(1)).Objects<FaceEncoding>().ToArray();
+        var dlib = session.Run("Get-FaceEncoding -Model Dlib -LiteralPath $args[0]", TestEnvironment.DemoPhoto(1)).Objects<FaceEncoding>().ToArray();
         var mixed = session.Run("$args[0] | Invoke-FaceClustering", (object)faces.Concat(dlib).ToArray());
         Assert.Equal(["StoreModelMismatch"], mixed.ErrorIds);
     }

@@ -8,7 +8,7 @@ public class GetFaceEncodingTests
     public void EncodesTheFacesOfRealPhotosAsTypedObjects()
     {
         using var session = new ModuleSession();
-        var result = session.Run("Get-FaceEncoding -LiteralPath $args[0]", TestEnvironment.DemoPhoto(2));
+        var result = session.Run("Get-FaceEncoding -Model Dlib -LiteralPath $args[0]", TestEnvironment.DemoPhoto(2));
         Assert.Empty(result.Errors);
         var faces = result.Objects<FaceEncoding>().ToList();
         Assert.NotEmpty(faces);
@@ -41,7 +41,7 @@ public class GetFaceEncodingTests
 
         using var session = new ModuleSession();
         var result = session.Run(
-            "Get-FaceEncoding -LiteralPath $args[0], $args[1], $args[2], $args[3], $args[4], $args[5] -ThrottleLimit 2",
+            "Get-FaceEncoding -Model Dlib -LiteralPath $args[0], $args[1], $args[2], $args[3], $args[4], $args[5] -ThrottleLimit 2",
             Path.Combine(dir, "empty.jpg"), Path.Combine(dir, "notes.jpg"), missing, good, subdirectory, corrupt);
 
         Assert.NotEmpty(result.Objects<FaceEncoding>());
@@ -73,20 +73,20 @@ public class GetFaceEncodingTests
         string empty = Directory.CreateDirectory(Path.Combine(dir, "empty")).FullName;
 
         using var session = new ModuleSession();
-        var flat = session.Run("Get-FaceEncoding -Path $args[0] -Verbose", dir);
+        var flat = session.Run("Get-FaceEncoding -Model Dlib -Path $args[0] -Verbose", dir);
         Assert.Empty(flat.Errors);
         // Ordinal order of the full paths: a.jpeg (photo 3, three faces) before b.JPG (photo 1, three faces).
         Assert.Equal([Path.Combine(dir, "a.jpeg"), Path.Combine(dir, "b.JPG")], flat.Objects<FaceEncoding>().Select(f => f.Path).Distinct());
         Assert.Equal(6, flat.Objects<FaceEncoding>().Count());
         Assert.Contains(flat.Verbose, v => v.Contains("2 image files", StringComparison.Ordinal));
 
-        var deep = session.Run("Get-FaceEncoding -Path $args[0] -Recurse -ThrottleLimit 2", dir);
+        var deep = session.Run("Get-FaceEncoding -Model Dlib -Path $args[0] -Recurse -ThrottleLimit 2", dir);
         Assert.Empty(deep.Errors);
         Assert.Equal([Path.Combine(dir, "a.jpeg"), Path.Combine(dir, "b.JPG"), Path.Combine(sub, "c.png.jpg")],
             deep.Objects<FaceEncoding>().Select(f => f.Path).Distinct());
         Assert.Equal(10, deep.Objects<FaceEncoding>().Count());
 
-        var nothing = session.Run("Get-FaceEncoding -LiteralPath $args[0]", empty);
+        var nothing = session.Run("Get-FaceEncoding -Model Dlib -LiteralPath $args[0]", empty);
         var error = Assert.Single(nothing.Errors);
         Assert.Equal("NoImagesInFolder", error.FullyQualifiedErrorId.Split(',')[0]);
         Assert.Equal(empty, error.TargetObject);
@@ -98,8 +98,8 @@ public class GetFaceEncodingTests
     {
         using var session = new ModuleSession();
         string photos = Path.Combine(TestEnvironment.FaceApiPackage, "demo", "sample?.jpg");
-        var one = session.Run("Get-FaceEncoding -Path $args[0] -ThrottleLimit 1", photos).Objects<FaceEncoding>().ToList();
-        var four = session.Run("Get-FaceEncoding -Path $args[0] -ThrottleLimit 4", photos).Objects<FaceEncoding>().ToList();
+        var one = session.Run("Get-FaceEncoding -Model Dlib -Path $args[0] -ThrottleLimit 1", photos).Objects<FaceEncoding>().ToList();
+        var four = session.Run("Get-FaceEncoding -Model Dlib -Path $args[0] -ThrottleLimit 4", photos).Objects<FaceEncoding>().ToList();
         Assert.True(one.Count >= 15, $"only {one.Count} faces in the six demo photos");
         Assert.Equal(one.Select(f => f.Id), four.Select(f => f.Id));
         Assert.Equal(one.Select(f => f.Path), four.Select(f => f.Path));
@@ -117,7 +117,7 @@ public class GetFaceEncodingTests
     {
         using var session = new ModuleSession();
         var result = session.Run(
-            "[IO.FileInfo]::new($args[0]), $args[1] | Get-FaceEncoding",
+            "[IO.FileInfo]::new($args[0]), $args[1] | Get-FaceEncoding -Model Dlib",
             TestEnvironment.DemoPhoto(4), TestEnvironment.DemoPhoto(5));
         Assert.Empty(result.Errors);
         var paths = result.Objects<FaceEncoding>().Select(f => f.Path).Distinct().ToList();
@@ -133,7 +133,7 @@ public class GetFaceEncodingTests
             VideoPath = "/videos/party.mp4", Index = 7, Timestamp = TimeSpan.FromSeconds(7),
             Path = TestEnvironment.DemoPhoto(1), Width = 1, Height = 1,
         };
-        var result = session.Run("$args[0] | Get-FaceEncoding", frame);
+        var result = session.Run("$args[0] | Get-FaceEncoding -Model Dlib", frame);
         Assert.Empty(result.Errors);
         var faces = result.Objects<FaceEncoding>().ToList();
         Assert.NotEmpty(faces);
@@ -149,7 +149,7 @@ public class GetFaceEncodingTests
     public void ProgressIsReportedAndEndsWithCompleted()
     {
         using var session = new ModuleSession();
-        var result = session.Run("Get-FaceEncoding -Path $args[0]", Path.Combine(TestEnvironment.FaceApiPackage, "demo", "sample[12].jpg"));
+        var result = session.Run("Get-FaceEncoding -Model Dlib -Path $args[0]", Path.Combine(TestEnvironment.FaceApiPackage, "demo", "sample[12].jpg"));
         Assert.NotEmpty(result.Progress);
         Assert.Contains(result.Progress, p => p.RecordType == ProgressRecordType.Processing && p.StatusDescription.Contains("faces"));
         Assert.Equal(ProgressRecordType.Completed, result.Progress[^1].RecordType);
@@ -165,7 +165,7 @@ public class GetFaceEncodingTests
             OpenCvSharp.Cv2.ImWrite(blank, mat);
         }
         using var session = new ModuleSession();
-        var result = session.Run("Get-FaceEncoding -LiteralPath $args[0] -Verbose", blank);
+        var result = session.Run("Get-FaceEncoding -Model Dlib -LiteralPath $args[0] -Verbose", blank);
         Assert.Empty(result.Errors);
         Assert.Empty(result.Output);
         Assert.Contains(result.Verbose, v => v.Contains("No face") && v.Contains("blank.png"));
@@ -177,7 +177,7 @@ public class GetFaceEncodingTests
         using var session = new ModuleSession();
         var inputs = Enumerable.Repeat(TestEnvironment.DemoPhoto(1), 200).ToArray();
         var output = new PSDataCollection<PSObject>();
-        using var powerShell = session.Start("$args[0] | Get-FaceEncoding -ThrottleLimit 2", output, [inputs]);
+        using var powerShell = session.Start("$args[0] | Get-FaceEncoding -Model Dlib -ThrottleLimit 2", output, [inputs]);
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (output.Count == 0 && DateTime.UtcNow < deadline) Thread.Sleep(20);
         Assert.NotEmpty(output);

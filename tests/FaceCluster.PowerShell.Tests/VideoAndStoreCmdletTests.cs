@@ -74,7 +74,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         string store = Path.Combine(dir, "faces.jsonl");
         using var session = new ModuleSession();
         var encoded = session.Run(
-            "Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] -FramesPerSecond 0.5 | Get-FaceEncoding -ThrottleLimit 2 | Export-FaceEncoding -Path $args[2] -PassThru",
+            "Export-VideoFrame -LiteralPath $args[0] -OutputPath $args[1] -FramesPerSecond 0.5 | Get-FaceEncoding -Model Dlib -ThrottleLimit 2 | Export-FaceEncoding -Path $args[2] -PassThru",
             footage.VideoPath, Path.Combine(dir, "frames"), store);
         Assert.Empty(encoded.Errors);
         var faces = encoded.Objects<FaceEncoding>().ToList();
@@ -113,7 +113,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
     {
         string dir = TestEnvironment.NewTempDirectory();
         using var session = new ModuleSession();
-        var faces = session.Run("Get-FaceEncoding -LiteralPath $args[0], $args[1]", TestEnvironment.DemoPhoto(3), TestEnvironment.DemoPhoto(5))
+        var faces = session.Run("Get-FaceEncoding -Model Dlib -LiteralPath $args[0], $args[1]", TestEnvironment.DemoPhoto(3), TestEnvironment.DemoPhoto(5))
             .Objects<FaceEncoding>().ToList();
         Assert.True(faces.Count >= 6);
         string a = Path.Combine(dir, "a.jsonl"), b = Path.Combine(dir, "b.jsonl"), bad = Path.Combine(dir, "bad.jsonl");
@@ -171,7 +171,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         Assert.Equal(18, frames.Count);
 
         var output = new PSDataCollection<PSObject>();
-        using (var run = session.Start("$args[0] | Get-FaceEncoding -ThrottleLimit 1 -CachePath $args[1]", output, frames.ToArray(), cache))
+        using (var run = session.Start("$args[0] | Get-FaceEncoding -Model Dlib -ThrottleLimit 1 -CachePath $args[1]", output, frames.ToArray(), cache))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
             while (Directory.Exists(cache) is false || Directory.GetFiles(cache).Length < 4)
@@ -187,11 +187,11 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         Assert.InRange(cachedAfterStop, 4, 17);
         Assert.Empty(Directory.GetFiles(cache, "*.tmp*"));
 
-        var resumed = session.Run("$args[0] | Get-FaceEncoding -ThrottleLimit 2 -CachePath $args[1] -Verbose", frames.ToArray(), cache);
+        var resumed = session.Run("$args[0] | Get-FaceEncoding -Model Dlib -ThrottleLimit 2 -CachePath $args[1] -Verbose", frames.ToArray(), cache);
         Assert.Empty(resumed.Errors);
         Assert.Contains(resumed.Verbose, v => v == $"{cachedAfterStop} of 18 images came from the cache; {18 - cachedAfterStop} were encoded.");
 
-        var fresh = session.Run("$args[0] | Get-FaceEncoding -ThrottleLimit 2", (object)frames.ToArray());
+        var fresh = session.Run("$args[0] | Get-FaceEncoding -Model Dlib -ThrottleLimit 2", (object)frames.ToArray());
         Assert.Empty(fresh.Errors);
         var uninterrupted = fresh.Objects<FaceEncoding>().ToList();
         Assert.Equal(uninterrupted.Count, resumed.Objects<FaceEncoding>().Count());

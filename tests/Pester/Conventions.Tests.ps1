@@ -176,7 +176,7 @@ Describe 'Tab completion of people' {
 Describe '-Verbose' {
     It 'Import-FaceEncoding names the model and counts the faces' {
         $verbose = Import-FaceEncoding -LiteralPath $store -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        ($verbose.Message -join "`n") | Should -Match "descriptor model 'dlib_face_recognition_resnet_model_v1'"
+        ($verbose.Message -join "`n") | Should -Match "descriptor model '$([FaceCluster.Models.DescriptorModels]::Get([FaceCluster.Models.DescriptorModels]::DefaultKind).Name)'"
         ($verbose.Message -join "`n") | Should -Match "$($faces.Count) faces read, 0 records rejected"
     }
 
@@ -189,7 +189,7 @@ Describe '-Verbose' {
 
     It 'Get-FaceEncoding names the model, detector and workers, and times the run' {
         $verbose = Get-FaceEncoding -LiteralPath (Join-Path $photos 'photo1.jpg') -ThrottleLimit 2 -Verbose 4>&1 | Where-Object { $_ -is [System.Management.Automation.VerboseRecord] }
-        ($verbose.Message -join "`n") | Should -Match "Descriptor model 'dlib_face_recognition_resnet_model_v1', detector FullRange .* 2 workers"
+        ($verbose.Message -join "`n") | Should -Match "Descriptor model '$([FaceCluster.Models.DescriptorModels]::Get([FaceCluster.Models.DescriptorModels]::DefaultKind).Name)', detector FullRange .* 2 workers"
         ($verbose.Message -join "`n") | Should -Match '1 images, 3 faces in \d+\.\d s'
     }
 

@@ -30,7 +30,8 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     public TimeSpan? Timestamp { get; set; }
 
     /// <summary>Set by the pipeline from VideoFrame objects: the frame at full resolution, where chips and descriptors are cut.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    /// <remarks>In the LiteralPath set only, for the reason given at <see cref="VideoPath"/>.</remarks>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     public string? FullResolutionPath { get; set; }
 
     /// <summary>Describe faces from the (scaled) frames themselves, not from their full-resolution copies.</summary>
@@ -38,13 +39,14 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     public SwitchParameter NoFullResolution { get; set; }
 
     /// <summary>Set by the pipeline from VideoFrame objects: the shot of the frame, so that clustering links faces into tracks only within a shot.</summary>
-    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true)]
+    /// <remarks>In the LiteralPath set only, for the reason given at <see cref="VideoPath"/>.</remarks>
+    [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
     public int? Shot { get; set; }
 
     [Parameter]
     public DetectorKind Detector { get; set; } = DetectorKind.FullRange;
 
-    /// <summary>The descriptor model: Dlib (128-d, the default) or FaceRes (1024-d, stronger on children and Asian faces).</summary>
+    /// <summary>The descriptor model: FaceRes (1024-d, the default: stronger on children and Asian faces) or Dlib (128-d, cheaper).</summary>
     [Parameter]
     public DescriptorModelKind Model { get; set; } = DescriptorModels.DefaultKind;
 
