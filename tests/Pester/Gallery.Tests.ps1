@@ -56,4 +56,26 @@ Describe 'Install-PSResource from a local repository' {
         Join-Path $dataset 'index.html' | Should -Exist
         (Get-ChildItem -LiteralPath $dataset -Directory | Where-Object Name -like 'Person_*').Count | Should -BeGreaterThan 1
     }
+
+    It 'takes updatable help from the release assets the package step writes (Update-Help -SourcePath)' {
+        $help = Join-Path $repository 'help'
+        $guid = (Import-PowerShellDataFile -LiteralPath (Join-Path $RepositoryRoot 'FaceCluster.psd1')).GUID
+        Join-Path $help "FaceCluster_$($guid)_HelpInfo.xml" | Should -Exist
+        Join-Path $help "FaceCluster_$($guid)_en-US_HelpContent.zip" | Should -Exist
+        # The installed copy loses its help; Update-Help must bring it back from the assets alone.
+        $run = Invoke-FreshPwsh -Environment $userEnvironment -Script @"
+`$ErrorActionPreference = 'Stop'
+`$base = (Get-Module FaceCluster -ListAvailable).ModuleBase
+Remove-Item -LiteralPath (Join-Path `$base 'en-US') -Recurse -Force
+"before `$((Get-Help Get-FaceEncoding).Synopsis.Trim().StartsWith('Get-FaceEncoding ['))"
+Update-Help -Module FaceCluster -SourcePath '$help' -UICulture en-US -Force
+"after `$((Get-Help Get-FaceEncoding).Synopsis)"
+# Get-Help does not search the user help folder for about topics (PowerShell issue 18397); the module ships its own.
+"about `$(@(Get-ChildItem -LiteralPath `$HOME -Recurse -Force -Filter about_FaceCluster.help.txt | Where-Object FullName -like '*Help*FaceCluster*en-US*').Count)"
+"@
+        $run.ExitCode | Should -Be 0 -Because $run.Error
+        $run.Output | Should -Match 'before True'   # no help: Get-Help shows the syntax as synopsis
+        $run.Output | Should -Match 'after Finds, aligns and describes every face'
+        $run.Output | Should -Match 'about 1'
+    }
 }

@@ -5,6 +5,7 @@ BeforeDiscovery {
     $script:writers = (Get-Command -Module FaceCluster -CommandType Cmdlet | Where-Object { $_.Parameters.ContainsKey('WhatIf') }).Name | ForEach-Object { @{ Name = $_ } }
 }
 BeforeAll {
+    . (Join-Path $PSScriptRoot 'TestEnvironment.ps1')
     Import-Module FaceCluster
     $script:common = [System.Management.Automation.Internal.CommonParameters].GetProperties().Name
 }
@@ -31,6 +32,14 @@ Describe 'Help of <Name>' -ForEach $cmdlets {
         }
     }
 
+    It 'opens its online page, docs/cmdlets/<Name>.md in the repository' {
+        $uri = (Get-Command $Name).HelpUri
+        $uri | Should -BeLike "https://*/docs/cmdlets/$Name.md"
+        Join-Path $RepositoryRoot 'docs' 'cmdlets' "$Name.md" | Should -Exist
+        # Get-Help -Online opens the first related link that is a URI.
+        @($help.relatedLinks.navigationLink)[0].uri | Should -Be $uri
+    }
+
     It 'links related cmdlets and about_FaceCluster' {
         $links = $help.relatedLinks.navigationLink.linkText
         $links | Should -Contain 'about_FaceCluster'
@@ -43,6 +52,24 @@ Describe 'Writers' {
         $syntax = (Get-Help $Name).syntax | Out-String -Width 400
         $syntax | Should -Match '\[-WhatIf\]'
         $syntax | Should -Match '\[-Confirm\]'
+    }
+}
+
+Describe 'Generated help' {
+    It 'ships and publishes exactly what tools/New-ModuleHelp.ps1 writes from the help source' {
+        $work = New-TestFolder 'help'
+        try {
+            & (Join-Path $RepositoryRoot 'tools' 'New-ModuleHelp.ps1') -Destination (Join-Path $work 'en-US' 'FaceCluster.PowerShell.dll-Help.xml') -MarkdownDestination (Join-Path $work 'cmdlets') | Out-Null
+            $shipped = Join-Path (Get-Module FaceCluster).ModuleBase 'en-US' 'FaceCluster.PowerShell.dll-Help.xml'
+            Get-Content -LiteralPath (Join-Path $work 'en-US' 'FaceCluster.PowerShell.dll-Help.xml') -Raw |
+                Should -BeExactly (Get-Content -LiteralPath $shipped -Raw) -Because 'the MAML is stale: run tools/New-ModuleHelp.ps1 after a build'
+            $published = Join-Path $RepositoryRoot 'docs' 'cmdlets'
+            (Get-ChildItem -LiteralPath (Join-Path $work 'cmdlets')).Name | Should -Be (Get-ChildItem -LiteralPath $published).Name
+            foreach ($page in Get-ChildItem -LiteralPath (Join-Path $work 'cmdlets')) {
+                Get-Content -LiteralPath $page.FullName -Raw | Should -BeExactly (Get-Content -LiteralPath (Join-Path $published $page.Name) -Raw) -Because "docs/cmdlets/$($page.Name) is stale: run tools/New-ModuleHelp.ps1"
+            }
+        }
+        finally { Remove-Item -LiteralPath $work -Recurse -Force -ErrorAction SilentlyContinue }
     }
 }
 

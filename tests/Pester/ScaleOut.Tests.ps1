@@ -56,4 +56,46 @@ Describe 'Encode in parallel, merge, cluster once' {
         $assignment = { param($clusters) ($clusters | ForEach-Object { ($_.Faces.Id | Sort-Object) -join ',' } | Sort-Object) -join ' | ' }
         (& $assignment $people) | Should -Be (& $assignment $singlePeople)
     }
+
+    It 'separate processes (Start-Job, or one pwsh per input as a batch scheduler starts them) give the same result' {
+        $stores = Join-Path $work 'process-stores'
+        New-Item -ItemType Directory -Path $stores | Out-Null
+        # Start-Job runs each job in its own pwsh process: nothing is shared with this one but the files.
+        $jobs = foreach ($batch in $inputs[0]) {
+            Start-Job -ArgumentList $batch.FullName, (Join-Path $stores "$($batch.Name).jsonl") -ScriptBlock {
+                param($folder, $store)
+                $ErrorActionPreference = 'Stop'
+                Get-ChildItem -LiteralPath $folder -File | Get-FaceEncoding -ThrottleLimit 1 | Export-FaceEncoding -OutputPath $store
+                "pid $PID"
+            }
+        }
+        $jobOutput = $jobs | Receive-Job -Wait -AutoRemoveJob -ErrorAction Stop
+        # A scheduler (cron, Slurm, a CI matrix) starts a plain pwsh per input; here, all at once.
+        $scheduled = foreach ($batch in $inputs[1..($inputs.Count - 1)]) {
+            $start = [Diagnostics.ProcessStartInfo]::new($Pwsh)
+            $command = "`$ErrorActionPreference = 'Stop'; Get-ChildItem -LiteralPath '$($batch.FullName)' -File | Get-FaceEncoding -ThrottleLimit 1 | Export-FaceEncoding -OutputPath '$(Join-Path $stores "$($batch.Name).jsonl")'"
+            foreach ($argument in '-NoProfile', '-NonInteractive', '-Command', $command) { $start.ArgumentList.Add($argument) }
+            $start.Environment['PSModulePath'] = $env:PSModulePath
+            $start.RedirectStandardError = $true
+            [Diagnostics.Process]::Start($start)
+        }
+        foreach ($process in $scheduled) {
+            $errors = $process.StandardError.ReadToEnd()
+            $process.WaitForExit()
+            $process.ExitCode | Should -Be 0 -Because $errors
+        }
+        $jobOutput | Should -Match '^pid \d+$'
+        $jobOutput | Should -Not -Be "pid $PID"
+        (Get-ChildItem -LiteralPath $stores -Filter *.jsonl).Count | Should -Be $inputs.Count
+
+        $all = Join-Path $work 'processes.jsonl'
+        Merge-FaceEncoding -Path (Join-Path $stores '*.jsonl') -OutputPath $all | Out-Null
+        $merged = Import-FaceEncoding -LiteralPath $all
+        ($merged.Id | Sort-Object) | Should -Be ($single.Id | Sort-Object)
+        $byId = @{}; foreach ($face in $single) { $byId[$face.Id] = $face }
+        foreach ($face in $merged) { $face.Descriptor | Should -Be $byId[$face.Id].Descriptor }
+        $people = Invoke-FaceClustering -LiteralPath $all
+        $assignment = { param($clusters) ($clusters | ForEach-Object { ($_.Faces.Id | Sort-Object) -join ',' } | Sort-Object) -join ' | ' }
+        (& $assignment $people) | Should -Be (& $assignment $singlePeople)
+    }
 }

@@ -6,7 +6,7 @@ using FaceCluster.PowerShell.Infrastructure;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Writes one folder per person: portrait crops, aligned chips, a montage, manifests, index.html and optionally a YOLO dataset.</summary>
-[Cmdlet(VerbsData.Export, "FaceDataset", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
+[Cmdlet(VerbsData.Export, "FaceDataset", HelpUri = HelpLinks.Online + "Export-FaceDataset.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium)]
 [OutputType(typeof(DatasetPersonSummary))]
 public sealed class ExportFaceDatasetCommand : FaceClusterCmdlet
 {

@@ -6,7 +6,7 @@ using FaceCluster.Store;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Writes face encodings from the pipeline to an encoding store (JSON Lines), atomically.</summary>
-[Cmdlet(VerbsData.Export, "FaceEncoding", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Export, "FaceEncoding", HelpUri = HelpLinks.Online + "Export-FaceEncoding.md", SupportsShouldProcess = true)]
 [OutputType(typeof(FaceEncoding))]
 public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
 {

@@ -7,7 +7,7 @@ namespace FaceCluster.PowerShell.Commands;
 /// <summary>Samples frames from videos by presentation time and writes them as images.</summary>
 /// <remarks>Singular noun, as PowerShell names cmdlets; Export-VideoFrames, the first release's name, stays as an alias
 /// (also listed in the manifest's AliasesToExport, so that it autoloads the module).</remarks>
-[Cmdlet(VerbsData.Export, "VideoFrame", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Export, "VideoFrame", HelpUri = HelpLinks.Online + "Export-VideoFrame.md", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [Alias("Export-VideoFrames")]
 [OutputType(typeof(VideoFrame))]
 public sealed class ExportVideoFrameCommand : PathInputCmdlet

@@ -5,7 +5,7 @@ using FaceCluster.PowerShell.Infrastructure;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Files new faces under known people, or Unknown.</summary>
-[Cmdlet(VerbsCommon.Find, "FaceCluster")]
+[Cmdlet(VerbsCommon.Find, "FaceCluster", HelpUri = HelpLinks.Online + "Find-FaceCluster.md")]
 [OutputType(typeof(FaceMatch))]
 public sealed class FindFaceClusterCommand : FaceClusterCmdlet
 {

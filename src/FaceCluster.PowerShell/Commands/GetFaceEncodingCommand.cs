@@ -10,7 +10,7 @@ using FaceCluster.PowerShell.Infrastructure;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Finds, aligns and describes every face in images and video frames.</summary>
-[Cmdlet(VerbsCommon.Get, "FaceEncoding", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsCommon.Get, "FaceEncoding", HelpUri = HelpLinks.Online + "Get-FaceEncoding.md", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FaceEncoding))]
 public sealed class GetFaceEncodingCommand : PathInputCmdlet
 {

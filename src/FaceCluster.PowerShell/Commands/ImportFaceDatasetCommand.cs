@@ -5,7 +5,7 @@ using FaceCluster.PowerShell.Infrastructure;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Reads the people of an exported dataset back as FaceCluster objects, as the folders now stand.</summary>
-[Cmdlet(VerbsData.Import, "FaceDataset", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Import, "FaceDataset", HelpUri = HelpLinks.Online + "Import-FaceDataset.md", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FaceCluster))]
 public sealed class ImportFaceDatasetCommand : PathInputCmdlet
 {

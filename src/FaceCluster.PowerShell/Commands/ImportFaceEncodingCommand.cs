@@ -5,7 +5,7 @@ using FaceCluster.Store;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Reads face encodings back from encoding stores.</summary>
-[Cmdlet(VerbsData.Import, "FaceEncoding", DefaultParameterSetName = PathSet)]
+[Cmdlet(VerbsData.Import, "FaceEncoding", HelpUri = HelpLinks.Online + "Import-FaceEncoding.md", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FaceEncoding))]
 public sealed class ImportFaceEncodingCommand : PathInputCmdlet
 {

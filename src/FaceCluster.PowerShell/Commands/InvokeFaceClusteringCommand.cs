@@ -16,7 +16,7 @@ public enum QualityGateMode
 }
 
 /// <summary>Groups faces into people without supervision.</summary>
-[Cmdlet(VerbsLifecycle.Invoke, "FaceClustering", DefaultParameterSetName = InputSet)]
+[Cmdlet(VerbsLifecycle.Invoke, "FaceClustering", HelpUri = HelpLinks.Online + "Invoke-FaceClustering.md", DefaultParameterSetName = InputSet)]
 [OutputType(typeof(FaceCluster))]
 public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 {

@@ -10,7 +10,7 @@ namespace FaceCluster.PowerShell.Commands;
 /// are gathered per dataset and merged once at the end, in the order they came; -Path with wildcards merges in every
 /// dataset it matches.
 /// </remarks>
-[Cmdlet(VerbsData.Merge, "FaceCluster", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = LabelPathSet)]
+[Cmdlet(VerbsData.Merge, "FaceCluster", HelpUri = HelpLinks.Online + "Merge-FaceCluster.md", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.Medium, DefaultParameterSetName = LabelPathSet)]
 [OutputType(typeof(DatasetPersonSummary))]
 public sealed class MergeFaceClusterCommand : DatasetEditCmdlet
 {

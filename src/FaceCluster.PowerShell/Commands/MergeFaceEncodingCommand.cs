@@ -5,7 +5,7 @@ using FaceCluster.Store;
 namespace FaceCluster.PowerShell.Commands;
 
 /// <summary>Merges encoding stores (and encodings from the pipeline) into one store.</summary>
-[Cmdlet(VerbsData.Merge, "FaceEncoding", SupportsShouldProcess = true)]
+[Cmdlet(VerbsData.Merge, "FaceEncoding", HelpUri = HelpLinks.Online + "Merge-FaceEncoding.md", SupportsShouldProcess = true)]
 [OutputType(typeof(EncodingMergeSummary), typeof(FaceEncoding))]
 public sealed class MergeFaceEncodingCommand : FaceClusterCmdlet
 {

@@ -9,7 +9,7 @@ namespace FaceCluster.PowerShell.Commands;
 /// Positions match Merge-FaceCluster: dataset, who, new name. People from Import-FaceDataset pipe in (Label and
 /// DatasetPath by property name), and -Path with wildcards renames in every dataset it matches.
 /// </remarks>
-[Cmdlet(VerbsCommon.Rename, "FaceCluster", SupportsShouldProcess = true, DefaultParameterSetName = LabelPathSet)]
+[Cmdlet(VerbsCommon.Rename, "FaceCluster", HelpUri = HelpLinks.Online + "Rename-FaceCluster.md", SupportsShouldProcess = true, DefaultParameterSetName = LabelPathSet)]
 [OutputType(typeof(DatasetRenameResult))]
 public sealed class RenameFaceClusterCommand : DatasetEditCmdlet
 {
