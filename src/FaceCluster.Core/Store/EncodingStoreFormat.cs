@@ -126,7 +126,20 @@ public static class EncodingStoreFormat
         }
         using (doc)
         {
-            var root = doc.RootElement;
+            try
+            {
+                return ParseHeader(doc.RootElement, path);
+            }
+            catch (InvalidOperationException ex)
+            {
+                throw HeaderError(path, "a string is not valid text (invalid UTF-8 or a lone surrogate): " + ex.Message);
+            }
+        }
+    }
+
+    private static EncodingStoreHeader ParseHeader(JsonElement root, string? path)
+    {
+        {
             if (root.ValueKind != JsonValueKind.Object) throw HeaderError(path, "the first line is not a JSON object");
             string? format = null, model = null, generator = null, settings = null;
             int? version = null;
@@ -181,6 +194,12 @@ public static class EncodingStoreFormat
         catch (FormatException ex)
         {
             error = ex.Message;
+            return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement.GetString throws this for a string that is not valid UTF-8 or holds a lone surrogate escape ("\ud800").
+            error = "a string is not valid text (invalid UTF-8 or a lone surrogate): " + ex.Message;
             return null;
         }
     }
