@@ -139,38 +139,36 @@ public static class EncodingStoreFormat
 
     private static EncodingStoreHeader ParseHeader(JsonElement root, string? path)
     {
+        if (root.ValueKind != JsonValueKind.Object) throw HeaderError(path, "the first line is not a JSON object");
+        string? format = null, model = null, generator = null, settings = null;
+        int? version = null;
+        DateTimeOffset? created = null;
+        var seen = new HashSet<string>();
+        foreach (var prop in root.EnumerateObject())
         {
-            if (root.ValueKind != JsonValueKind.Object) throw HeaderError(path, "the first line is not a JSON object");
-            string? format = null, model = null, generator = null, settings = null;
-            int? version = null;
-            DateTimeOffset? created = null;
-            var seen = new HashSet<string>();
-            foreach (var prop in root.EnumerateObject())
+            if (!seen.Add(prop.Name)) throw HeaderError(path, $"field '{prop.Name}' appears twice");
+            if (!HeaderFields.Contains(prop.Name)) throw HeaderError(path, $"unknown header field '{prop.Name}'");
+            var v = prop.Value;
+            switch (prop.Name)
             {
-                if (!seen.Add(prop.Name)) throw HeaderError(path, $"field '{prop.Name}' appears twice");
-                if (!HeaderFields.Contains(prop.Name)) throw HeaderError(path, $"unknown header field '{prop.Name}'");
-                var v = prop.Value;
-                switch (prop.Name)
-                {
-                    case "format": format = v.ValueKind == JsonValueKind.String ? v.GetString() : null; break;
-                    case "version": version = v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var ver) ? ver : throw HeaderError(path, "version is not an integer"); break;
-                    case "model": model = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "model is not a string"); break;
-                    case "created":
-                        created = v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var c)
-                            ? c : throw HeaderError(path, "created is not a date");
-                        break;
-                    case "generator": generator = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "generator is not a string"); break;
-                    case "settings": settings = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "settings is not a string"); break;
-                }
+                case "format": format = v.ValueKind == JsonValueKind.String ? v.GetString() : null; break;
+                case "version": version = v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var ver) ? ver : throw HeaderError(path, "version is not an integer"); break;
+                case "model": model = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "model is not a string"); break;
+                case "created":
+                    created = v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var c)
+                        ? c : throw HeaderError(path, "created is not a date");
+                    break;
+                case "generator": generator = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "generator is not a string"); break;
+                case "settings": settings = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "settings is not a string"); break;
             }
-            if (format != FormatName) throw HeaderError(path, $"format is not '{FormatName}'");
-            if (version is null) throw HeaderError(path, "version is missing");
-            if (version != CurrentVersion)
-                throw new EncodingStoreException(StoreErrorIds.StoreVersionUnsupported, path, $"{path}: store version {version} is not supported (this build reads version {CurrentVersion}).");
-            if (string.IsNullOrWhiteSpace(model)) throw HeaderError(path, "model is missing");
-            if (created is null) throw HeaderError(path, "created is missing");
-            return new EncodingStoreHeader(model, version.Value, created.Value, generator, settings);
         }
+        if (format != FormatName) throw HeaderError(path, $"format is not '{FormatName}'");
+        if (version is null) throw HeaderError(path, "version is missing");
+        if (version != CurrentVersion)
+            throw new EncodingStoreException(StoreErrorIds.StoreVersionUnsupported, path, $"{path}: store version {version} is not supported (this build reads version {CurrentVersion}).");
+        if (string.IsNullOrWhiteSpace(model)) throw HeaderError(path, "model is missing");
+        if (created is null) throw HeaderError(path, "created is missing");
+        return new EncodingStoreHeader(model, version.Value, created.Value, generator, settings);
     }
 
     private static EncodingStoreException HeaderError(string? path, string message) =>
