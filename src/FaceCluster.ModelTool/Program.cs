@@ -98,25 +98,12 @@ internal static class Program
 
 internal static class FileUtil
 {
-    /// <summary>Writes to a temporary file next to <paramref name="path"/>, then renames it over the target.</summary>
+    /// <summary>The engine's one atomic write (temp file beside the target, flushed, renamed), creating the folder first.</summary>
     public static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
     {
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var temp = full + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
-            {
-                stream.Write(bytes);
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        global::FaceCluster.IO.AtomicFile.Replace(full, bytes);
     }
 
     public static void CopyAtomically(string source, string destination) => WriteAtomically(destination, File.ReadAllBytes(source));

@@ -185,7 +185,7 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         Thread.Sleep(3000);
         int cachedAfterStop = Directory.GetFiles(cache).Length;
         Assert.InRange(cachedAfterStop, 4, 17);
-        Assert.Empty(Directory.GetFiles(cache, "*.tmp*"));
+        Assert.Empty(Directory.GetFiles(cache, ".fctmp-*"));
 
         var resumed = session.Run("$args[0] | Get-FaceEncoding -Model Dlib -ThrottleLimit 2 -CachePath $args[1] -Verbose", frames.ToArray(), cache);
         Assert.Empty(resumed.Errors);

@@ -48,10 +48,21 @@ public static class ImageLoader
             .ToList();
     }
 
+    /// <summary>
+    /// Largest image decoded by default, in pixels (width x height): 100 MP, above any camera photo (a 61 MP full-frame
+    /// sensor, a 50 MP phone) and the 8K video frame (33 MP), and about 300 MB of BGR. A PNG of under 1 MB can announce
+    /// 30000 x 30000 (2.7 GB decoded, minutes of CPU); the header is checked before decoding.
+    /// </summary>
+    public const long DefaultMaxPixels = 100_000_000;
+
     /// <summary>Loads an image file as 8-bit BGR, upright according to its EXIF orientation.</summary>
     /// <exception cref="FileNotFoundException">The file does not exist.</exception>
     /// <exception cref="ImageDecodeException">The file is empty, not an image, of an unsupported format, or corrupt.</exception>
-    public static Mat Load(string path)
+    /// <exception cref="ImageTooLargeException">The header announces more than <see cref="DefaultMaxPixels"/> pixels.</exception>
+    public static Mat Load(string path) => Load(path, DefaultMaxPixels);
+
+    /// <summary>As <see cref="Load(string)"/>, refusing (<see cref="ImageTooLargeException"/>) images of more than <paramref name="maxPixels"/> pixels.</summary>
+    public static Mat Load(string path, long maxPixels)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path))
@@ -69,15 +80,20 @@ public static class ImageLoader
             throw new ImageDecodeException(path, "the file could not be read: " + e.Message, e);
         }
 
-        return Decode(data, path);
+        return Decode(data, path, maxPixels);
     }
 
     /// <summary>Decodes an in-memory image file (the bytes of a .jpg, .png, ...) as 8-bit BGR.</summary>
     /// <param name="data">The encoded file contents.</param>
     /// <param name="name">Used in error messages only.</param>
     /// <exception cref="ImageDecodeException">The data is empty, not an image, of an unsupported format, or corrupt.</exception>
-    public static Mat Decode(ReadOnlySpan<byte> data, string name = "<memory>")
+    public static Mat Decode(ReadOnlySpan<byte> data, string name = "<memory>") => Decode(data, name, DefaultMaxPixels);
+
+    /// <summary>As <see cref="Decode(ReadOnlySpan{byte},string)"/>, refusing images of more than <paramref name="maxPixels"/> pixels before decoding.</summary>
+    /// <exception cref="ImageTooLargeException">The header announces more than <paramref name="maxPixels"/> pixels.</exception>
+    public static Mat Decode(ReadOnlySpan<byte> data, string name, long maxPixels)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(maxPixels, 1);
         if (data.IsEmpty)
         {
             throw new ImageDecodeException(name, "the file is empty (0 bytes).");
@@ -87,6 +103,11 @@ public static class ImageLoader
         if (format == ImageFormat.Unknown)
         {
             throw new ImageDecodeException(name, "the content is not a supported image (expected JPEG, PNG, BMP, WebP or TIFF data).");
+        }
+
+        if (ReadDimensions(data, format) is var (width, height) && (long)width * height > maxPixels)
+        {
+            throw new ImageTooLargeException(name, width, height, maxPixels);
         }
 
         // JPEG is always 8-bit; asking for colour lets libjpeg convert grey/CMYK/YCCK itself.
@@ -142,6 +163,127 @@ public static class ImageLoader
         if (header.Length >= 8 && (header[..4].SequenceEqual((ReadOnlySpan<byte>)[0x49, 0x49, 0x2A, 0x00]) || header[..4].SequenceEqual((ReadOnlySpan<byte>)[0x4D, 0x4D, 0x00, 0x2A]))) return ImageFormat.Tiff;
         return ImageFormat.Unknown;
     }
+
+    /// <summary>
+    /// The width and height the file's header announces, read without decoding (PNG IHDR, JPEG SOFn, BMP info header,
+    /// WebP VP8/VP8L/VP8X, TIFF IFD0), or null when the header cannot be parsed (the decoder then decides).
+    /// </summary>
+    public static (int Width, int Height)? ReadDimensions(ReadOnlySpan<byte> data) => ReadDimensions(data, DetectFormat(data));
+
+    private static (int Width, int Height)? ReadDimensions(ReadOnlySpan<byte> data, ImageFormat format)
+    {
+        try
+        {
+            var size = format switch
+            {
+                ImageFormat.Png => PngDimensions(data),
+                ImageFormat.Jpeg => JpegDimensions(data),
+                ImageFormat.Bmp => BmpDimensions(data),
+                ImageFormat.WebP => WebPDimensions(data),
+                ImageFormat.Tiff => TiffDimensions(data),
+                _ => null,
+            };
+            return size is var (w, h) && w > 0 && h > 0 ? size : null;
+        }
+        catch (ArgumentOutOfRangeException)
+        {
+            return null;
+        }
+    }
+
+    private static (int, int)? PngDimensions(ReadOnlySpan<byte> data)
+    {
+        // Signature (8), then the first chunk must be IHDR: length (4), type (4), width (4), height (4), big-endian.
+        if (data.Length < 24 || !data.Slice(12, 4).SequenceEqual("IHDR"u8)) return null;
+        uint w = BinaryPrimitives.ReadUInt32BigEndian(data.Slice(16, 4)), h = BinaryPrimitives.ReadUInt32BigEndian(data.Slice(20, 4));
+        return (ClampToInt(w), ClampToInt(h));
+    }
+
+    private static (int, int)? JpegDimensions(ReadOnlySpan<byte> data)
+    {
+        int pos = 2;
+        while (pos + 4 <= data.Length)
+        {
+            if (data[pos] != 0xFF) return null;
+            byte marker = data[pos + 1];
+            if (marker == 0xFF) { pos++; continue; }
+            if (marker is 0xD8 or 0x01 or (>= 0xD0 and <= 0xD7)) { pos += 2; continue; }
+            if (marker is 0xDA or 0xD9) return null; // scan data before any frame header: not decodable anyway
+            int length = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(pos + 2, 2));
+            if (length < 2) return null;
+            // SOF0-15 except DHT (C4), JPG (C8) and DAC (CC): precision (1), height (2), width (2).
+            if (marker is >= 0xC0 and <= 0xCF and not 0xC4 and not 0xC8 and not 0xCC)
+            {
+                if (pos + 9 > data.Length) return null;
+                int h = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(pos + 5, 2)), w = BinaryPrimitives.ReadUInt16BigEndian(data.Slice(pos + 7, 2));
+                return (w, h);
+            }
+            pos += 2 + length;
+        }
+        return null;
+    }
+
+    private static (int, int)? BmpDimensions(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 26) return null;
+        uint headerSize = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(14, 4));
+        if (headerSize == 12) // OS/2 BITMAPCOREHEADER: 16-bit sizes
+            return (BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(18, 2)), BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(20, 2)));
+        int w = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(18, 4)), h = BinaryPrimitives.ReadInt32LittleEndian(data.Slice(22, 4));
+        // A negative height is a top-down bitmap.
+        return (w == int.MinValue ? int.MaxValue : Math.Abs(w), h == int.MinValue ? int.MaxValue : Math.Abs(h));
+    }
+
+    private static (int, int)? WebPDimensions(ReadOnlySpan<byte> data)
+    {
+        if (data.Length < 30) return null;
+        var chunk = data.Slice(12, 4);
+        if (chunk.SequenceEqual("VP8X"u8))
+        {
+            // Canvas width - 1 and height - 1, 24-bit little-endian, after 4 bytes of flags.
+            int w = data[24] | data[25] << 8 | data[26] << 16, h = data[27] | data[28] << 8 | data[29] << 16;
+            return (w + 1, h + 1);
+        }
+        if (chunk.SequenceEqual("VP8L"u8))
+        {
+            if (data[20] != 0x2F) return null;
+            uint bits = BinaryPrimitives.ReadUInt32LittleEndian(data.Slice(21, 4));
+            return ((int)(bits & 0x3FFF) + 1, (int)((bits >> 14) & 0x3FFF) + 1);
+        }
+        if (chunk.SequenceEqual("VP8 "u8))
+        {
+            // Frame tag (3), start code 9D 01 2A, then 14-bit width and height (2 bits of scale above each).
+            if (data[23] != 0x9D || data[24] != 0x01 || data[25] != 0x2A) return null;
+            return (BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(26, 2)) & 0x3FFF, BinaryPrimitives.ReadUInt16LittleEndian(data.Slice(28, 2)) & 0x3FFF);
+        }
+        return null;
+    }
+
+    private static (int, int)? TiffDimensions(ReadOnlySpan<byte> data)
+    {
+        bool little = data[0] == (byte)'I';
+        uint ifd = U32(data, little, 4);
+        if (ifd < 8 || ifd > data.Length - 2) return null;
+        int count = U16(data, little, (int)ifd);
+        long w = 0, h = 0;
+        for (int i = 0; i < count; i++)
+        {
+            int entry = (int)ifd + 2 + i * 12;
+            if (entry + 12 > data.Length) break;
+            ushort tag = U16(data, little, entry);
+            if (tag is not (256 or 257)) continue;
+            long value = U16(data, little, entry + 2) switch
+            {
+                3 => U16(data, little, entry + 8),
+                4 => U32(data, little, entry + 8),
+                _ => 0,
+            };
+            if (tag == 256) w = value; else h = value;
+        }
+        return w > 0 && h > 0 ? (ClampToInt((uint)Math.Min(w, uint.MaxValue)), ClampToInt((uint)Math.Min(h, uint.MaxValue))) : null;
+    }
+
+    private static int ClampToInt(uint value) => value > int.MaxValue ? int.MaxValue : (int)value;
 
     /// <summary>Converts any depth / channel count OpenCV decodes to 8-bit BGR (always a new Mat).</summary>
     internal static Mat ToBgr8(Mat src)

@@ -21,9 +21,9 @@ public static class FaceRecognitionModelConverter
     /// <summary>face-api's <c>meanRgb</c>; the input is <c>(x - mean) / 255</c>.</summary>
     internal static readonly double[] MeanRgb = [122.782, 117.001, 104.298];
 
-    /// <summary>Converts the TF.js model and writes the ONNX file to <paramref name="onnxPath"/> (directly; callers make it atomic).</summary>
+    /// <summary>Converts the TF.js model and writes the ONNX file to <paramref name="onnxPath"/> atomically.</summary>
     public static void Convert(string manifestPath, string onnxPath)
-        => File.WriteAllBytes(onnxPath, Convert(TfjsWeights.Load(manifestPath)));
+        => AtomicFile.Replace(onnxPath, Convert(TfjsWeights.Load(manifestPath)));
 
     /// <summary>Builds the serialised ONNX ModelProto. Deterministic: the same weights always give the same bytes.</summary>
     public static byte[] Convert(IReadOnlyDictionary<string, TfjsTensor> weights)

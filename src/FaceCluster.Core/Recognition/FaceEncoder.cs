@@ -30,6 +30,8 @@ public sealed record FaceEncoderOptions
     /// there is one, detecting on the scaled frame; false describes the scaled frame itself (the behaviour before).
     /// </summary>
     public bool UseFullResolution { get; init; } = true;
+    /// <summary>Images whose header announces more pixels are refused before decoding (<see cref="ImageTooLargeException"/>).</summary>
+    public long MaxImagePixels { get; init; } = ImageLoader.DefaultMaxPixels;
 
     /// <summary>Everything that changes which faces come out, as one string (the encoding cache keys on it).</summary>
     public string SettingsKey => FormattableString.Invariant(
@@ -44,7 +46,11 @@ public sealed record ImageEncodingResult(
     IReadOnlyList<FaceEncoding> Faces,
     TimeSpan DetectionTime,
     TimeSpan DescriptionTime,
-    bool FromCache = false);
+    bool FromCache = false)
+{
+    /// <summary>Why the faces could not be written to the cache (read-only, not a folder, disk full), or null. The faces are still good.</summary>
+    public string? CacheWriteError { get; init; }
+}
 
 /// <summary>Where an image came from when it is a video frame.</summary>
 /// <param name="FullResolutionPath">The frame at the video's own resolution when the image was scaled down (<see cref="VideoFrame.FullResolutionPath"/>).</param>
@@ -117,13 +123,22 @@ public sealed class FaceEncoder
             }
         }
         ImageEncodingResult result;
-        using (var image = ImageLoader.Load(fullPath))
-        using (var pixels = pixelsPath is null ? null : ImageLoader.Load(pixelsPath))
+        using (var image = ImageLoader.Load(fullPath, options.MaxImagePixels))
+        using (var pixels = pixelsPath is null ? null : ImageLoader.Load(pixelsPath, options.MaxImagePixels))
         {
             result = Encode(image, fullPath, frame, pixels is null ? null : new PixelSource(pixels, pixelsPath!), cancellation);
         }
-        // Written only once the image is fully encoded, so an interrupted run leaves no partial entry.
-        cache?.PutByHash(contentHash!, settings, descriptor.Model.Name, result.Faces, cancellation);
+        if (cache is null) return result;
+        // Written only once the image is fully encoded, so an interrupted run leaves no partial entry. The cache only
+        // saves time: when it cannot be written the faces computed are still returned.
+        try
+        {
+            cache.PutByHash(contentHash!, settings, descriptor.Model.Name, result.Faces, cancellation);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return result with { CacheWriteError = $"cannot write the encoding cache '{cache.Directory}': {ex.Message}" };
+        }
         return result;
     }
 

@@ -13,6 +13,7 @@ public sealed class EncodingCache
 {
     public const string Extension = ".jsonl";
     private readonly Func<FaceEncoding, string>? _idFactory;
+    private int _cleaned;
 
     /// <param name="directory">Cache folder (created on first Put).</param>
     /// <param name="idFactory">Recomputes <see cref="FaceEncoding.Id"/> for a face whose Path was rebased to the current image
@@ -85,6 +86,10 @@ public sealed class EncodingCache
         {
             return false;
         }
+        catch (UnauthorizedAccessException)
+        {
+            return false;
+        }
     }
 
     /// <summary>Stores the faces found in <paramref name="imagePath"/> (possibly none) atomically, replacing any previous entry.</summary>
@@ -92,11 +97,13 @@ public sealed class EncodingCache
         => PutByHash(HashFile(imagePath, cancellationToken), settingsKey, model, faces, cancellationToken);
 
     /// <summary>As <see cref="Put(string,string,string,IReadOnlyCollection{FaceEncoding},CancellationToken)"/> with a precomputed content hash.</summary>
+    /// <exception cref="IOException">The entry cannot be written (read-only folder, the cache path is a file, disk full); no partial entry is left.</exception>
     public string PutByHash(string contentHash, string settingsKey, string model, IReadOnlyCollection<FaceEncoding> faces, CancellationToken cancellationToken)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(contentHash);
         var entry = EntryPath(contentHash, settingsKey);
-        using var writer = EncodingStoreWriter.Create(entry, model, StoreWriteMode.Overwrite, settingsKey);
+        if (Interlocked.Exchange(ref _cleaned, 1) == 0) AtomicFile.RemoveStaleTemps(Directory);
+        using var writer = EncodingStoreWriter.Create(entry, model, StoreWriteMode.Overwrite, settingsKey, removeStaleTemps: false);
         foreach (var face in faces)
         {
             cancellationToken.ThrowIfCancellationRequested();

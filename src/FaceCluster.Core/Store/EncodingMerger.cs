@@ -23,7 +23,7 @@ public static class EncodingMerger
     /// <param name="mode">CreateNew refuses an existing output; Overwrite replaces it; Append keeps its records (they win over duplicates).</param>
     /// <param name="onIssue">Receives every rejected record and dropped duplicate.</param>
     /// <exception cref="EncodingStoreException">StoreNotFound / StoreHeaderInvalid / StoreVersionUnsupported for an unreadable input,
-    /// StoreModelMismatch when the inputs disagree on the model (nothing is written), StoreExists.</exception>
+    /// StoreModelMismatch when the inputs disagree on the model (nothing is written), StoreExists, NothingToMerge.</exception>
     public static EncodingMergeSummary Merge(
         IEnumerable<string> inputs,
         IEnumerable<FaceEncoding>? extra,
@@ -58,7 +58,7 @@ public static class EncodingMerger
         if (appendExisting) Check(EncodingStoreReader.ReadHeader(outputPath, readerOptions).Model, $"'{outputPath}'");
         foreach (var file in files) Check(EncodingStoreReader.ReadHeader(file, readerOptions).Model, $"'{file}'");
         foreach (var face in extraList) Check(face.Model, $"face {face.Id} ('{face.Path}')");
-        if (model is null) throw new ArgumentException("Nothing to merge: give at least one store or face.", nameof(inputs));
+        if (model is null) throw new EncodingStoreException(StoreErrorIds.NothingToMerge, outputPath, $"Nothing to merge into '{outputPath}': give at least one readable store or face.");
         if (mode == StoreWriteMode.CreateNew && File.Exists(outputPath))
             throw new EncodingStoreException(StoreErrorIds.StoreExists, outputPath, $"Encoding store '{outputPath}' already exists; use Force to overwrite it or Append to add to it.");
 

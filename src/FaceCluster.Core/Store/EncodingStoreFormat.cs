@@ -126,38 +126,49 @@ public static class EncodingStoreFormat
         }
         using (doc)
         {
-            var root = doc.RootElement;
-            if (root.ValueKind != JsonValueKind.Object) throw HeaderError(path, "the first line is not a JSON object");
-            string? format = null, model = null, generator = null, settings = null;
-            int? version = null;
-            DateTimeOffset? created = null;
-            var seen = new HashSet<string>();
-            foreach (var prop in root.EnumerateObject())
+            try
             {
-                if (!seen.Add(prop.Name)) throw HeaderError(path, $"field '{prop.Name}' appears twice");
-                if (!HeaderFields.Contains(prop.Name)) throw HeaderError(path, $"unknown header field '{prop.Name}'");
-                var v = prop.Value;
-                switch (prop.Name)
-                {
-                    case "format": format = v.ValueKind == JsonValueKind.String ? v.GetString() : null; break;
-                    case "version": version = v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var ver) ? ver : throw HeaderError(path, "version is not an integer"); break;
-                    case "model": model = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "model is not a string"); break;
-                    case "created":
-                        created = v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var c)
-                            ? c : throw HeaderError(path, "created is not a date");
-                        break;
-                    case "generator": generator = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "generator is not a string"); break;
-                    case "settings": settings = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "settings is not a string"); break;
-                }
+                return ParseHeader(doc.RootElement, path);
             }
-            if (format != FormatName) throw HeaderError(path, $"format is not '{FormatName}'");
-            if (version is null) throw HeaderError(path, "version is missing");
-            if (version != CurrentVersion)
-                throw new EncodingStoreException(StoreErrorIds.StoreVersionUnsupported, path, $"{path}: store version {version} is not supported (this build reads version {CurrentVersion}).");
-            if (string.IsNullOrWhiteSpace(model)) throw HeaderError(path, "model is missing");
-            if (created is null) throw HeaderError(path, "created is missing");
-            return new EncodingStoreHeader(model, version.Value, created.Value, generator, settings);
+            catch (InvalidOperationException ex)
+            {
+                throw HeaderError(path, "a string is not valid text (invalid UTF-8 or a lone surrogate): " + ex.Message);
+            }
         }
+    }
+
+    private static EncodingStoreHeader ParseHeader(JsonElement root, string? path)
+    {
+        if (root.ValueKind != JsonValueKind.Object) throw HeaderError(path, "the first line is not a JSON object");
+        string? format = null, model = null, generator = null, settings = null;
+        int? version = null;
+        DateTimeOffset? created = null;
+        var seen = new HashSet<string>();
+        foreach (var prop in root.EnumerateObject())
+        {
+            if (!seen.Add(prop.Name)) throw HeaderError(path, $"field '{prop.Name}' appears twice");
+            if (!HeaderFields.Contains(prop.Name)) throw HeaderError(path, $"unknown header field '{prop.Name}'");
+            var v = prop.Value;
+            switch (prop.Name)
+            {
+                case "format": format = v.ValueKind == JsonValueKind.String ? v.GetString() : null; break;
+                case "version": version = v.ValueKind == JsonValueKind.Number && v.TryGetInt32(out var ver) ? ver : throw HeaderError(path, "version is not an integer"); break;
+                case "model": model = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "model is not a string"); break;
+                case "created":
+                    created = v.ValueKind == JsonValueKind.String && DateTimeOffset.TryParse(v.GetString(), CultureInfo.InvariantCulture, DateTimeStyles.AssumeUniversal, out var c)
+                        ? c : throw HeaderError(path, "created is not a date");
+                    break;
+                case "generator": generator = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "generator is not a string"); break;
+                case "settings": settings = v.ValueKind == JsonValueKind.String ? v.GetString() : throw HeaderError(path, "settings is not a string"); break;
+            }
+        }
+        if (format != FormatName) throw HeaderError(path, $"format is not '{FormatName}'");
+        if (version is null) throw HeaderError(path, "version is missing");
+        if (version != CurrentVersion)
+            throw new EncodingStoreException(StoreErrorIds.StoreVersionUnsupported, path, $"{path}: store version {version} is not supported (this build reads version {CurrentVersion}).");
+        if (string.IsNullOrWhiteSpace(model)) throw HeaderError(path, "model is missing");
+        if (created is null) throw HeaderError(path, "created is missing");
+        return new EncodingStoreHeader(model, version.Value, created.Value, generator, settings);
     }
 
     private static EncodingStoreException HeaderError(string? path, string message) =>
@@ -181,6 +192,12 @@ public static class EncodingStoreFormat
         catch (FormatException ex)
         {
             error = ex.Message;
+            return null;
+        }
+        catch (InvalidOperationException ex)
+        {
+            // JsonElement.GetString throws this for a string that is not valid UTF-8 or holds a lone surrogate escape ("\ud800").
+            error = "a string is not valid text (invalid UTF-8 or a lone surrogate): " + ex.Message;
             return null;
         }
     }

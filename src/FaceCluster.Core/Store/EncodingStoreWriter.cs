@@ -20,18 +20,18 @@ public enum StoreWriteMode
 /// </summary>
 public sealed class EncodingStoreWriter : IDisposable
 {
+    private readonly AtomicFile.Pending _pending;
     private readonly FileStream _stream;
     private readonly ArrayBufferWriter<byte> _record = new(4096);
     private readonly Utf8JsonWriter _json;
-    private readonly string _tempPath;
     private readonly StoreWriteMode _mode;
     private bool _committed, _disposed;
 
-    private EncodingStoreWriter(string path, string tempPath, FileStream stream, EncodingStoreHeader header, StoreWriteMode mode)
+    private EncodingStoreWriter(string path, AtomicFile.Pending pending, EncodingStoreHeader header, StoreWriteMode mode)
     {
         Path = path;
-        _tempPath = tempPath;
-        _stream = stream;
+        _pending = pending;
+        _stream = pending.Stream;
         _mode = mode;
         Header = header;
         _json = new Utf8JsonWriter(_record, EncodingStoreFormat.WriterOptions);
@@ -54,6 +54,10 @@ public sealed class EncodingStoreWriter : IDisposable
     /// <exception cref="EncodingStoreException">StoreExists (CreateNew and the file exists), StoreModelMismatch (Append to a store of
     /// another model), StoreHeaderInvalid/StoreVersionUnsupported (Append to something that is not a readable store).</exception>
     public static EncodingStoreWriter Create(string path, string model, StoreWriteMode mode = StoreWriteMode.CreateNew, string? settings = null)
+        => Create(path, model, mode, settings, removeStaleTemps: true);
+
+    /// <param name="removeStaleTemps">False for the cache, which cleans its folder once rather than at every entry.</param>
+    internal static EncodingStoreWriter Create(string path, string model, StoreWriteMode mode, string? settings, bool removeStaleTemps)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentException.ThrowIfNullOrWhiteSpace(model);
@@ -73,9 +77,18 @@ public sealed class EncodingStoreWriter : IDisposable
         }
 
         var dir = System.IO.Path.GetDirectoryName(path)!;
-        Directory.CreateDirectory(dir);
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 64 * 1024);
+        try
+        {
+            Directory.CreateDirectory(dir);
+        }
+        catch (UnauthorizedAccessException ex)
+        {
+            throw new IOException($"Cannot create the folder '{dir}': {ex.Message}", ex);
+        }
+        // What a killed run left here goes first, so a rerun after kill -9 ends with the folder as an uninterrupted run leaves it.
+        if (removeStaleTemps) AtomicFile.RemoveStaleTemps(dir);
+        var pending = AtomicFile.Begin(path, FileAccess.ReadWrite);
+        var stream = pending.Stream;
         try
         {
             EncodingStoreHeader header;
@@ -96,19 +109,18 @@ public sealed class EncodingStoreWriter : IDisposable
             }
             else
             {
-                header = new EncodingStoreHeader(model, EncodingStoreFormat.CurrentVersion, DateTimeOffset.UtcNow, DefaultGenerator, settings);
+                header = new EncodingStoreHeader(model, EncodingStoreFormat.CurrentVersion, CreationTime(), DefaultGenerator, settings);
                 using (var w = new Utf8JsonWriter(stream, EncodingStoreFormat.WriterOptions))
                 {
                     EncodingStoreFormat.WriteHeader(w, header);
                 }
                 stream.WriteByte((byte)'\n');
             }
-            return new EncodingStoreWriter(path, temp, stream, header, mode);
+            return new EncodingStoreWriter(path, pending, header, mode);
         }
         catch
         {
-            stream.Dispose();
-            File.Delete(temp);
+            pending.Dispose();
             throw;
         }
     }
@@ -168,15 +180,12 @@ public sealed class EncodingStoreWriter : IDisposable
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
         if (_committed) return;
-        _stream.Flush(flushToDisk: true);
-        _stream.Dispose();
         try
         {
-            File.Move(_tempPath, Path, overwrite: _mode != StoreWriteMode.CreateNew);
+            _pending.Commit(overwrite: _mode != StoreWriteMode.CreateNew);
         }
-        catch (IOException ex) when (_mode == StoreWriteMode.CreateNew && File.Exists(Path))
+        catch (IOException ex) when (ex is not EncodingStoreException && _mode == StoreWriteMode.CreateNew && File.Exists(Path))
         {
-            File.Delete(_tempPath);
             throw new EncodingStoreException(StoreErrorIds.StoreExists, Path, $"Encoding store '{Path}' was created by someone else meanwhile.", ex);
         }
         _committed = true;
@@ -188,11 +197,20 @@ public sealed class EncodingStoreWriter : IDisposable
         if (_disposed) return;
         _disposed = true;
         _json.Dispose();
-        _stream.Dispose();
-        if (!_committed)
-        {
-            try { File.Delete(_tempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-        }
+        if (!_committed) _pending.Dispose();
+    }
+
+    /// <summary>
+    /// The <c>created</c> time of a new store: now, or SOURCE_DATE_EPOCH (seconds since 1970, the reproducible-builds
+    /// convention) when set, so that two runs over the same input can give byte-identical stores.
+    /// </summary>
+    internal static DateTimeOffset CreationTime()
+    {
+        var epoch = Environment.GetEnvironmentVariable("SOURCE_DATE_EPOCH");
+        return long.TryParse(epoch, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out long seconds)
+            && seconds <= 253402300799
+            ? DateTimeOffset.FromUnixTimeSeconds(seconds)
+            : DateTimeOffset.UtcNow;
     }
 
     /// <summary>Writes <paramref name="faces"/> to <paramref name="path"/> in one atomic step; returns how many were written.</summary>

@@ -19,6 +19,8 @@ public static class StoreErrorIds
     public const string StoreExists = "StoreExists";
     /// <summary>A face handed to a writer fails validation (it is not written).</summary>
     public const string EncodingInvalid = "EncodingInvalid";
+    /// <summary>A merge was given no store and no face (nothing to take the model from).</summary>
+    public const string NothingToMerge = "NothingToMerge";
     /// <summary>A record repeats an id already seen (merge drops it, first one wins).</summary>
     public const string DuplicateId = "DuplicateId";
 }

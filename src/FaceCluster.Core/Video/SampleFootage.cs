@@ -60,19 +60,9 @@ public sealed class SampleFootageTruth
 
     public void Save(string path)
     {
-        var temp = System.IO.Path.Combine(System.IO.Path.GetDirectoryName(System.IO.Path.GetFullPath(path))!, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.CreateNew))
-            {
-                JsonSerializer.Serialize(stream, this, JsonOptions);
-            }
-            File.Move(temp, path, overwrite: true);
-        }
-        finally
-        {
-            if (File.Exists(temp)) File.Delete(temp);
-        }
+        using var pending = AtomicFile.Begin(path);
+        JsonSerializer.Serialize(pending.Stream, this, JsonOptions);
+        pending.Commit();
     }
 
     /// <summary>The video frame shown at <paramref name="timestamp"/> (the frame whose time is nearest).</summary>
@@ -156,7 +146,8 @@ public static class SampleFootage
         int framesPerPhoto = Math.Max(1, (int)Math.Round(options.SecondsPerPhoto * options.FramesPerSecond));
         var dir = System.IO.Path.GetDirectoryName(videoPath)!;
         Directory.CreateDirectory(dir);
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileNameWithoutExtension(videoPath)}.{Guid.NewGuid():N}.tmp{System.IO.Path.GetExtension(videoPath)}");
+        // OpenCV writes the video itself, so only the temp name comes from AtomicFile (it ends with the video's name: the container is chosen by extension).
+        var temp = AtomicFile.TempPathFor(videoPath);
         var photos = new List<SampleFootagePhoto>();
         var frames = new List<SampleFootageFrame>();
         try

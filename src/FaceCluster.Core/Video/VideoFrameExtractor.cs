@@ -48,9 +48,46 @@ public sealed class VideoFrameExtractor
     public static string FullResolutionPath(string framePath) => System.IO.Path.Combine(
         System.IO.Path.GetDirectoryName(framePath)!, FullResolutionFolderName, System.IO.Path.GetFileNameWithoutExtension(framePath) + ".jpg");
 
-    /// <summary>Deterministic file name of sample <paramref name="index"/>: <c>&lt;video name&gt;_&lt;index:D6&gt;.jpg</c>.</summary>
-    public static string FrameFileName(string videoPath, int index, VideoFrameFormat format) =>
-        $"{System.IO.Path.GetFileNameWithoutExtension(videoPath)}_{index:D6}.{(format == VideoFrameFormat.Png ? "png" : "jpg")}";
+    /// <summary>
+    /// Deterministic file name of sample <paramref name="index"/>: <c>&lt;video name&gt;_&lt;provenance&gt;_&lt;index:D6&gt;.jpg</c>,
+    /// <paramref name="provenance"/> being <see cref="ProvenanceTag"/>.
+    /// </summary>
+    public static string FrameFileName(string videoPath, string provenance, int index, VideoFrameFormat format) =>
+        $"{System.IO.Path.GetFileNameWithoutExtension(videoPath)}_{provenance}_{index:D6}.{(format == VideoFrameFormat.Png ? "png" : "jpg")}";
+
+    /// <summary>Bytes read from each end of a video for its identity: enough to tell re-encodes and edits apart without reading gigabytes.</summary>
+    internal const int IdentityBytes = 1 << 20;
+
+    /// <summary>
+    /// 8 hex digits of SHA-256 over what decides the pixels of a frame file: the video's identity (its size and its first
+    /// and last MiB, not its path, so a moved or copied video keeps its frames and another video of the same name does
+    /// not get them) and the sampling settings (frames per second, size limits, format and quality, start and end).
+    /// A frame is reused only under the same tag, so a stale or foreign frame is never taken for this one.
+    /// </summary>
+    public static string ProvenanceTag(string videoPath, VideoFrameExtractorOptions options)
+    {
+        using var sha = System.Security.Cryptography.IncrementalHash.CreateHash(System.Security.Cryptography.HashAlgorithmName.SHA256);
+        using (var stream = new FileStream(videoPath, FileMode.Open, FileAccess.Read, FileShare.Read))
+        {
+            long length = stream.Length;
+            var buffer = new byte[(int)Math.Min(IdentityBytes, length)];
+            stream.ReadExactly(buffer);
+            sha.AppendData(buffer);
+            if (length > IdentityBytes)
+            {
+                stream.Position = Math.Max(IdentityBytes, length - IdentityBytes);
+                buffer = new byte[(int)(length - stream.Position)];
+                stream.ReadExactly(buffer);
+                sha.AppendData(buffer);
+            }
+            sha.AppendData(System.Text.Encoding.UTF8.GetBytes(FormattableString.Invariant($"size={length}")));
+        }
+        var o = options;
+        string settings = FormattableString.Invariant(
+            $"|fps={o.FramesPerSecond:R}|max={o.MaxWidth}x{o.MaxHeight}|{o.Format}|q={o.JpegQuality}|fq={o.FullResolutionJpegQuality}|start={o.StartTime?.Ticks}|end={o.EndTime?.Ticks}");
+        sha.AppendData(System.Text.Encoding.UTF8.GetBytes(settings));
+        return Convert.ToHexString(sha.GetHashAndReset(), 0, 4).ToLowerInvariant();
+    }
 
     /// <summary>Reads the container's description of <paramref name="videoPath"/>.</summary>
     public static VideoInfo Probe(string videoPath)
@@ -78,7 +115,21 @@ public sealed class VideoFrameExtractor
         var info = Describe(videoPath, capture);
         var (outWidth, outHeight) = info.Width > 0 && info.Height > 0 ? FitWithin(info.Width, info.Height, o.MaxWidth, o.MaxHeight) : (0, 0);
         var outputDirectory = System.IO.Path.GetFullPath(o.OutputDirectory);
-        if (!o.WhatIf) Directory.CreateDirectory(outputDirectory);
+        string provenance;
+        try
+        {
+            provenance = ProvenanceTag(videoPath, o);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath, $"Cannot read '{videoPath}': {ex.Message}", 0, ex);
+        }
+        if (!o.WhatIf)
+        {
+            CreateOutputDirectory(outputDirectory, videoPath);
+            AtomicFile.RemoveStaleTemps(outputDirectory);
+            AtomicFile.RemoveStaleTemps(System.IO.Path.Combine(outputDirectory, FullResolutionFolderName));
+        }
 
         double periodMs = 1000.0 / o.FramesPerSecond;
         int k = o.StartTime is { } start ? (int)Math.Ceiling(start.TotalMilliseconds / periodMs - 1e-9) : 0;
@@ -105,7 +156,7 @@ public sealed class VideoFrameExtractor
         var fullParams = new[] { new ImageEncodingParam(ImwriteFlags.JpegQuality, o.FullResolutionJpegQuality) };
         // Known from the container for the plan and for reused frames; a written frame decides from its decoded size.
         bool scaledByInfo = outWidth > 0 && (outWidth != info.Width || outHeight != info.Height);
-        if (o.FullResolution && scaledByInfo && !o.WhatIf) Directory.CreateDirectory(System.IO.Path.Combine(outputDirectory, FullResolutionFolderName));
+        if (o.FullResolution && scaledByInfo && !o.WhatIf) CreateOutputDirectory(System.IO.Path.Combine(outputDirectory, FullResolutionFolderName), videoPath);
 
         while (true)
         {
@@ -147,7 +198,7 @@ public sealed class VideoFrameExtractor
 
             // This frame is sample k (and, if frames are sparser than the sampling rate, also stands for any later
             // samples it covers: those are skipped, the next sample is the first target after this timestamp).
-            var path = System.IO.Path.Combine(outputDirectory, FrameFileName(videoPath, k, o.Format));
+            var path = System.IO.Path.Combine(outputDirectory, FrameFileName(videoPath, provenance, k, o.Format));
             var fullPath = FullResolutionPath(path);
             bool wantFull = o.FullResolution && scaledByInfo;
             // A frame is reused when every file it needs exists: a rerun with the full-resolution copies turned on
@@ -178,7 +229,7 @@ public sealed class VideoFrameExtractor
                 wantFull = o.FullResolution && scaled;
                 if (wantFull && (o.Force || !File.Exists(fullPath)))
                 {
-                    Directory.CreateDirectory(System.IO.Path.GetDirectoryName(fullPath)!);
+                    CreateOutputDirectory(System.IO.Path.GetDirectoryName(fullPath)!, videoPath, produced);
                     WriteAtomic(fullPath, frame, ".jpg", fullParams, videoPath, produced);
                 }
                 action = FrameAction.Written;
@@ -245,21 +296,28 @@ public sealed class VideoFrameExtractor
 
     private static void WriteAtomic(string path, Mat image, string extension, ImageEncodingParam[] encodeParams, string videoPath, int produced)
     {
-        var dir = System.IO.Path.GetDirectoryName(path)!;
-        var temp = System.IO.Path.Combine(dir, $".{System.IO.Path.GetFileName(path)}.{Guid.NewGuid():N}.tmp");
         try
         {
             Cv2.ImEncode(extension, image, out var bytes, encodeParams);
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024))
-            {
-                stream.Write(bytes);
-            }
-            File.Move(temp, path, overwrite: true);
+            AtomicFile.Replace(path, bytes);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or OpenCVException)
         {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
             throw new VideoException(VideoErrorCode.FrameWriteFailed, videoPath, $"Cannot write frame '{path}': {ex.Message}", produced, ex);
+        }
+    }
+
+    /// <summary>An output folder that cannot be made (a file is in the way, no permission) fails this video only.</summary>
+    private static void CreateOutputDirectory(string directory, string videoPath, int produced = 0)
+    {
+        try
+        {
+            if (File.Exists(directory)) throw new IOException($"'{directory}' is a file, not a folder.");
+            Directory.CreateDirectory(directory);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new VideoException(VideoErrorCode.FrameWriteFailed, videoPath, $"Cannot create the output folder '{directory}': {ex.Message}", produced, ex);
         }
     }
 

@@ -8,7 +8,7 @@ namespace FaceCluster.PowerShell.Commands;
 /// <summary>Writes face encodings from the pipeline to an encoding store (JSON Lines), atomically.</summary>
 [Cmdlet(VerbsData.Export, "FaceEncoding", HelpUri = HelpLinks.Online + "Export-FaceEncoding.md", SupportsShouldProcess = true)]
 [OutputType(typeof(FaceEncoding))]
-public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
+public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet, IDisposable
 {
     /// <summary>The store to write, taken literally (no wildcards), like every writer's -OutputPath. -Path was its first name.</summary>
     [Parameter(Mandatory = true, Position = 0)]
@@ -56,7 +56,20 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
             {
                 // The writer needs the model, which only the first face tells.
                 writer ??= OpenWriter(face.Model);
-                if (!writer.TryWrite(face, out var error))
+                bool written;
+                string? error;
+                try
+                {
+                    written = writer.TryWrite(face, out error);
+                }
+                catch (IOException ex)
+                {
+                    // Disk full: the temp file goes, the target stays as it was.
+                    writer.Dispose();
+                    ThrowTerminatingError(FaceClusterErrors.WriteFailed(target, ex));
+                    return;
+                }
+                if (!written)
                 {
                     WriteError(FaceClusterErrors.InvalidData(StoreErrorIds.EncodingInvalid, $"Face {face.Id} was not written: {error}", face));
                     continue;
@@ -76,7 +89,11 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
             writer.Commit();
             WriteVerbose($"Wrote {writer.Count} face encodings to '{target}'.");
         }
-        catch (IOException ex) when (ex is not EncodingStoreException)
+        catch (EncodingStoreException ex)
+        {
+            ThrowTerminatingError(FaceClusterErrors.StoreError(ex));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             ThrowTerminatingError(FaceClusterErrors.WriteFailed(target, ex));
         }
@@ -93,6 +110,9 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
         writer?.Dispose();
     }
 
+    /// <summary>Whatever ended the pipeline (a terminating error downstream, Ctrl+C), an uncommitted store leaves no temp file.</summary>
+    public void Dispose() => writer?.Dispose();
+
     private EncodingStoreWriter OpenWriter(string model)
     {
         var mode = EncodingStoreWriter.ModeFor(append: Append, force: Force);
@@ -105,7 +125,7 @@ public sealed class ExportFaceEncodingCommand : FaceClusterCmdlet
             ThrowTerminatingError(FaceClusterErrors.StoreError(ex));
             throw; // not reached
         }
-        catch (IOException ex)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
             ThrowTerminatingError(FaceClusterErrors.WriteFailed(target, ex));
             throw;

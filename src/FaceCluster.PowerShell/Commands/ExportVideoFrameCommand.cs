@@ -31,10 +31,14 @@ public sealed class ExportVideoFrameCommand : PathInputCmdlet
     [Parameter]
     public VideoFrameFormat Format { get; set; } = VideoFrameFormat.Jpg;
 
+    /// <summary>Where sampling starts: a TimeSpan, '00:01:30', or a number of seconds (7 = 7 s).</summary>
     [Parameter]
+    [SecondsToTimeSpan]
     public TimeSpan? StartTime { get; set; }
 
+    /// <summary>Where sampling ends: a TimeSpan, '00:01:30', or a number of seconds (7 = 7 s).</summary>
     [Parameter]
+    [SecondsToTimeSpan]
     public TimeSpan? EndTime { get; set; }
 
     [Parameter]
@@ -113,6 +117,11 @@ public sealed class ExportVideoFrameCommand : PathInputCmdlet
         catch (VideoException ex)
         {
             WriteError(FaceClusterErrors.VideoError(ex));
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Anything the engine did not classify still fails this video only; the next one is processed.
+            WriteError(FaceClusterErrors.VideoError(new VideoException(VideoErrorCode.FrameWriteFailed, video, ex.Message, written + reused, ex)));
         }
         finally
         {

@@ -33,7 +33,7 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
         var people = ReferenceResolver.Resolve(this, Reference, ResolveOutputPath).Where(c => !c.IsNoise && c.Count > 0).ToList();
         if (people.Count == 0)
         {
-            ThrowTerminatingError(FaceClusterErrors.Create(new ArgumentException("The reference holds no people."), "ReferenceEmpty", ErrorCategory.InvalidArgument, Reference));
+            ThrowTerminatingError(FaceClusterErrors.Create(new ArgumentException("The reference holds no people."), FaceClusterErrors.ReferenceEmpty, ErrorCategory.InvalidArgument, Reference));
         }
         // Without -Threshold, the reference faces' model's calibrated value (see DescriptorModels).
         var model = people.SelectMany(c => c.Faces).Select(f => f.Model).FirstOrDefault();

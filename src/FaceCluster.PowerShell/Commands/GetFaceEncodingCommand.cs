@@ -27,6 +27,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     public int? FrameIndex { get; set; }
 
     [Parameter(ValueFromPipelineByPropertyName = true, DontShow = true, ParameterSetName = LiteralPathSet)]
+    [SecondsToTimeSpan]
     public TimeSpan? Timestamp { get; set; }
 
     /// <summary>Set by the pipeline from VideoFrame objects: the frame at full resolution, where chips and descriptors are cut.</summary>
@@ -71,7 +72,16 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
     [ValidateNotNullOrEmpty]
     public string? CachePath { get; set; }
 
+    /// <summary>
+    /// Images whose header announces more pixels (width x height) are refused with an ImageTooLarge error before they are
+    /// decoded; the default is 100 million (ImageLoader.DefaultMaxPixels).
+    /// </summary>
+    [Parameter]
+    [ValidateRange(1L, long.MaxValue)]
+    public long MaxImagePixels { get; set; } = ImageLoader.DefaultMaxPixels;
+
     private FaceEncoder? encoder;
+    private bool cacheWarned;
     private OrderedParallelProcessor<EncodingRequest, ImageEncodingResult>? processor;
     private readonly Stopwatch elapsed = new();
     private readonly Stopwatch sinceProgress = new();
@@ -94,6 +104,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
             DegreeOfParallelism = ThrottleLimit,
             UseFullResolution = !NoFullResolution,
             CacheDirectory = CachePath is null ? null : ResolveOutputPath(CachePath),
+            MaxImagePixels = MaxImagePixels,
         };
         try
         {
@@ -170,6 +181,12 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
             case null:
                 var faces = result.Output!.Faces;
                 if (result.Output.FromCache) imagesFromCache++;
+                if (result.Output.CacheWriteError is { } cacheError && !cacheWarned)
+                {
+                    // Once: the cause is the same for every image, and the faces are good all the same.
+                    cacheWarned = true;
+                    WriteWarning($"{FaceClusterErrors.CacheWriteFailed}: {cacheError}. Faces are still returned; the cache is not updated in this run.");
+                }
                 if (faces.Count == 0) WriteVerbose($"No face in '{path}'.");
                 foreach (var face in faces) WriteObject(face);
                 facesFound += faces.Count;
@@ -179,13 +196,19 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
             case FileNotFoundException:
                 WriteError(FaceClusterErrors.PathNotFoundError(path));
                 break;
+            case ImageTooLargeException tooLarge:
+                WriteError(FaceClusterErrors.ImageTooLargeError(tooLarge));
+                break;
+            case UnauthorizedAccessException or IOException:
+                WriteError(FaceClusterErrors.ReadFailed(path, result.Error));
+                break;
             case ImageDecodeException decode:
                 WriteError(FaceClusterErrors.InvalidData(FaceClusterErrors.ImageDecodeFailed, decode.Message, path, decode));
                 break;
             default:
                 WriteError(FaceClusterErrors.Create(
                     new InvalidOperationException($"Could not encode the faces of '{path}': {result.Error.Message}", result.Error),
-                    FaceClusterErrors.ImageProcessingFailed, ErrorCategory.NotSpecified, path));
+                    FaceClusterErrors.ImageProcessingFailed, ErrorCategory.InvalidOperation, path));
                 break;
         }
         ReportProgress(final: false);

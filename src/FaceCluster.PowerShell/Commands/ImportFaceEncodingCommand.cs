@@ -35,9 +35,9 @@ public sealed class ImportFaceEncodingCommand : PathInputCmdlet
             {
                 WriteError(FaceClusterErrors.StoreError(ex));
             }
-            catch (IOException ex)
+            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
             {
-                WriteError(FaceClusterErrors.Create(ex, StoreErrorIds.StoreHeaderInvalid, ErrorCategory.ReadError, store));
+                WriteError(FaceClusterErrors.ReadFailed(store, ex));
             }
         }
     }

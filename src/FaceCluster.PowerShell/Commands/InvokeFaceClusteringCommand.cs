@@ -204,6 +204,10 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
         {
             WriteError(FaceClusterErrors.StoreError(ex));
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            WriteError(FaceClusterErrors.ReadFailed(store, ex));
+        }
         catch (OperationCanceledException)
         {
             throw new PipelineStoppedException();

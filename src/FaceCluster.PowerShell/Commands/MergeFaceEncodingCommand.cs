@@ -77,6 +77,12 @@ public sealed class MergeFaceEncodingCommand : FaceClusterCmdlet
             ThrowTerminatingError(FaceClusterErrors.StoreError(ex));
             return;
         }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            // Disk full, read-only folder: the writer removed its temp file and the output is as it was.
+            ThrowTerminatingError(FaceClusterErrors.WriteFailed(output, ex));
+            return;
+        }
         WriteObject(summary);
         if (PassThru)
         {

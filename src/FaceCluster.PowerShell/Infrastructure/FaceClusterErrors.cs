@@ -20,6 +20,33 @@ public static class FaceClusterErrors
     public const string OutputWriteFailed = "OutputWriteFailed";
     public const string InvalidEncoding = "InvalidEncoding";
     public const string NativeLibraryMissing = "NativeLibraryMissing";
+    /// <summary>The image's header announces more pixels than -MaxImagePixels; refused before decoding.</summary>
+    public const string ImageTooLarge = "ImageTooLarge";
+    /// <summary>Warning: the -CachePath folder cannot be written; faces still come out, only the next run is slower.</summary>
+    public const string CacheWriteFailed = "CacheWriteFailed";
+    /// <summary>An input file exists but cannot be read (permissions, I/O error).</summary>
+    public const string InputReadFailed = "InputReadFailed";
+    public const string ReferenceEmpty = "ReferenceEmpty";
+    public const string ReferenceInvalid = "ReferenceInvalid";
+
+    /// <summary>
+    /// Every error id the module can emit (the first part of FullyQualifiedErrorId): the constants here, the store's, the
+    /// dataset's and the video engine's codes. Tests check every error a bad input produces against this catalogue.
+    /// </summary>
+    public static IReadOnlySet<string> Catalogue { get; } = BuildCatalogue();
+
+    private static HashSet<string> BuildCatalogue()
+    {
+        static IEnumerable<string> Constants(Type type) => type
+            .GetFields(System.Reflection.BindingFlags.Public | System.Reflection.BindingFlags.Static)
+            .Where(f => f.IsLiteral && f.FieldType == typeof(string))
+            .Select(f => (string)f.GetRawConstantValue()!);
+        return Constants(typeof(FaceClusterErrors))
+            .Concat(Constants(typeof(Store.StoreErrorIds)))
+            .Concat(Constants(typeof(global::FaceCluster.Dataset.DatasetErrors)))
+            .Concat(Enum.GetNames<Video.VideoErrorCode>())
+            .ToHashSet(StringComparer.Ordinal);
+    }
 
     public static ErrorRecord PathNotFoundError(string path) =>
         new(new FileNotFoundException($"Cannot find path '{path}' because it does not exist.", path),
@@ -59,6 +86,12 @@ public static class FaceClusterErrors
         new(new IOException($"'{path}' already exists. Use -Append to add to it or -Force to replace it."),
             Store.StoreErrorIds.StoreExists, ErrorCategory.ResourceExists, path);
 
+    public static ErrorRecord ImageTooLargeError(Imaging.ImageTooLargeException exception) =>
+        new(exception, ImageTooLarge, ErrorCategory.LimitsExceeded, exception.Path);
+
+    public static ErrorRecord ReadFailed(string path, Exception exception) =>
+        new(new IOException($"Could not read '{path}': {exception.Message}", exception), InputReadFailed, ErrorCategory.ReadError, path);
+
     public static ErrorRecord StoreError(Store.EncodingStoreException exception)
     {
         var category = exception.ErrorId switch
@@ -66,6 +99,7 @@ public static class FaceClusterErrors
             Store.StoreErrorIds.StoreNotFound => ErrorCategory.ObjectNotFound,
             Store.StoreErrorIds.StoreExists => ErrorCategory.ResourceExists,
             Store.StoreErrorIds.StoreModelMismatch => ErrorCategory.InvalidOperation,
+            Store.StoreErrorIds.NothingToMerge => ErrorCategory.InvalidArgument,
             _ => ErrorCategory.InvalidData,
         };
         return new ErrorRecord(exception, exception.ErrorId, category, exception.StorePath);

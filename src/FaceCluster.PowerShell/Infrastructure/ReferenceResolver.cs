@@ -30,7 +30,7 @@ internal static class ReferenceResolver
                 default:
                     cmdlet.ThrowTerminatingError(FaceClusterErrors.Create(
                         new ArgumentException($"-Reference takes FaceCluster objects or dataset folders, not {item?.GetType().Name ?? "null"}."),
-                        "ReferenceInvalid", ErrorCategory.InvalidArgument, item));
+                        FaceClusterErrors.ReferenceInvalid, ErrorCategory.InvalidArgument, item));
                     break;
             }
         }

@@ -33,7 +33,7 @@ public class EncodingStoreTests
         Assert.Equal(3, lines.Length);
         Assert.StartsWith("{\"format\":\"facecluster.encodings\",\"version\":1,\"model\":\"test-model-v1\"", lines[0]);
         Assert.Contains("\"descriptor\":[", lines[1]);
-        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, "*.tmp", SearchOption.AllDirectories));
+        Assert.Empty(Directory.GetFiles(Path.GetDirectoryName(path)!, AtomicFile.TempPrefix + "*", SearchOption.AllDirectories));
     }
 
     [Fact]
