@@ -8,11 +8,19 @@ namespace FaceCluster.Clustering;
 /// Fisher-Yates over the canonical order), ties go to the smallest label, and a pass that changes nothing ends
 /// the run (it is a fixed point). Components are independent, so they run in parallel without changing the result.
 /// With cannot-link constraints a face may not take a label held by a face of the same image.
+/// Items may stand for several faces (a track is clustered whole): a neighbour then votes with its number of faces,
+/// the self-loop with one. Unweighted, a loose face beside a track ties with it, and the arbitrary tie-break (the
+/// smaller label, that is the face ids) decided whether a person was split (22 clusters for 21 people on one
+/// rendering of the demo footage). Counting the self-loop with the item's own weight too (faces clustered one by one)
+/// ties a track with a chain of smaller items beside it and splits the chain for some numberings; a self-loop of one
+/// lets the heavier side win. Measured on the generated footage (docs/accuracy.md): FaceRes at 0.84 unchanged
+/// (0.984 labelled, 1.000 demo), dlib at 0.5 on the labelled footage 0.958 -> 0.981.
 /// </summary>
 internal static class ChineseWhispers
 {
     /// <summary>Labels: each face's label is the canonical index of some face of its cluster.</summary>
-    public static int[] Run(NeighborGraph graph, int iterations, CannotLink cannotLink, int degreeOfParallelism, CancellationToken ct)
+    /// <param name="weights">Faces per item (null: one each).</param>
+    public static int[] Run(NeighborGraph graph, int iterations, CannotLink cannotLink, int degreeOfParallelism, CancellationToken ct, int[]? weights = null)
     {
         int n = graph.Count;
         var labels = new int[n];
@@ -21,7 +29,7 @@ internal static class ChineseWhispers
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         Parallel.ForEach(components, po, () => new int[n], (component, _, weight) =>
         {
-            RunComponent(graph, component, iterations, cannotLink, labels, weight, ct);
+            RunComponent(graph, component, iterations, cannotLink, labels, weight, weights, ct);
             return weight;
         }, _ => { });
         return labels;
@@ -29,7 +37,7 @@ internal static class ChineseWhispers
 
     [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
     private static void RunComponent(NeighborGraph graph, int[] members, int iterations, CannotLink cannotLink,
-        int[] labels, int[] weight, CancellationToken ct)
+        int[] labels, int[] weight, int[]? itemWeights, CancellationToken ct)
     {
         var order = new int[members.Length];
         var touched = new List<int>();
@@ -42,8 +50,8 @@ internal static class ChineseWhispers
             foreach (int node in order)
             {
                 touched.Clear();
-                Bump(labels[node], weight, touched);
-                foreach (int q in graph.Neighbors(node)) Bump(labels[q], weight, touched);
+                Bump(labels[node], 1, weight, touched);
+                foreach (int q in graph.Neighbors(node)) Bump(labels[q], itemWeights?[q] ?? 1, weight, touched);
                 int best = labels[node];
                 int bestWeight = int.MinValue;
                 foreach (int label in touched)
@@ -67,9 +75,10 @@ internal static class ChineseWhispers
         }
     }
 
-    private static void Bump(int label, int[] weight, List<int> touched)
+    private static void Bump(int label, int by, int[] weight, List<int> touched)
     {
-        if (weight[label]++ == 0) touched.Add(label);
+        if (weight[label] == 0) touched.Add(label);
+        weight[label] += by;
     }
 
     private static bool HeldByPartner(int node, int label, int[] labels, CannotLink cannotLink)
@@ -97,8 +106,8 @@ internal static class ChineseWhispers
         {
             int node = random.Next(n);
             touched.Clear();
-            Bump(labels[node], weight, touched);
-            foreach (int q in graph.Neighbors(node)) Bump(labels[q], weight, touched);
+            Bump(labels[node], 1, weight, touched);
+            foreach (int q in graph.Neighbors(node)) Bump(labels[q], 1, weight, touched);
             int best = labels[node], bestWeight = int.MinValue;
             foreach (int label in touched)
             {

@@ -146,7 +146,7 @@ public static class FaceClusterer
                 return Dbscan.Run(Graph((float)options.Epsilon, inclusive: true), options.MinSamples, cannotLink, ct, weights);
             }
             case ClusteringAlgorithm.ChineseWhispers:
-                return ChineseWhispers.Run(Graph((float)options.EffectiveThreshold, inclusive: false), options.Iterations, cannotLink, dop, ct);
+                return ChineseWhispers.Run(Graph((float)options.EffectiveThreshold, inclusive: false), options.Iterations, cannotLink, dop, ct, weights);
             default:
                 return AverageLinkage.Run(matrix, Graph((float)options.EffectiveThreshold, inclusive: false), options.EffectiveThreshold, cannotLink, dop, progress, ct);
         }
