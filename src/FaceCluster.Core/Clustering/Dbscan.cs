@@ -75,7 +75,8 @@ internal static class Dbscan
     /// The labels of <see cref="Run"/> without cannot-link constraints, without building the neighbour graph, whose size
     /// grows with the square of a cluster's: a dense cluster of 100,000 faces has 10^10 neighbour pairs. The
     /// definition read in three passes over the tree, each exact:
-    /// 1. core flags: a face's neighbours are counted only until there are minSamples - 1 of them;
+    /// 1. core flags: a face's neighbours are counted only until there are minSamples - 1 of them (with weights, until
+    ///    their faces and its own reach minSamples, as <see cref="CoreFlags"/> counts them);
     /// 2. clusters: core faces within eps of each other are joined in a union-find whose roots are the smallest
     ///    member. A tree node whose core faces are already all in the query face's set is skipped, which leaves the
     ///    partition unchanged (it only skips unions that would change nothing) and makes a dense cluster cost about
