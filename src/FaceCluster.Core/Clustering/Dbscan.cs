@@ -75,7 +75,8 @@ internal static class Dbscan
     /// The labels of <see cref="Run"/> without cannot-link constraints, without building the neighbour graph, whose size
     /// grows with the square of a cluster's: a dense cluster of 100,000 faces has 10^10 neighbour pairs. The
     /// definition read in three passes over the tree, each exact:
-    /// 1. core flags: a face's neighbours are counted only until there are minSamples - 1 of them;
+    /// 1. core flags: a face's neighbours are counted only until there are minSamples - 1 of them (with weights, until
+    ///    their faces and its own reach minSamples, as <see cref="CoreFlags"/> counts them);
     /// 2. clusters: core faces within eps of each other are joined in a union-find whose roots are the smallest
     ///    member. A tree node whose core faces are already all in the query face's set is skipped, which leaves the
     ///    partition unchanged (it only skips unions that would change nothing) and makes a dense cluster cost about
@@ -87,23 +88,25 @@ internal static class Dbscan
     /// the result depends neither on threads nor timing.
     /// </summary>
     public static int[] RunWithoutGraph(DescriptorMatrix m, float eps, int minSamples, int degreeOfParallelism,
-        IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags) =>
-        RunWithoutGraph(new RadiusIndex(m, degreeOfParallelism, ct), eps, minSamples, degreeOfParallelism, progress, ct, out coreFlags);
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags, int[]? weights = null) =>
+        RunWithoutGraph(new RadiusIndex(m, degreeOfParallelism, ct), eps, minSamples, degreeOfParallelism, progress, ct, out coreFlags, weights);
 
     /// <summary>
     /// Without cannot-link constraints: the graph algorithm while the neighbour graph has at most
     /// <see cref="GraphPairBudget"/> pairs (it is the faster of the two), the graph-free one beyond. Both are exact, so
-    /// which one ran never shows in the labels.
+    /// which one ran never shows in the labels. <paramref name="weights"/> as in <see cref="Run"/> (tracks collapsed to
+    /// their mean descriptor). Cannot-links always take the graph algorithm: a face skipped for a conflict depends on
+    /// the breadth-first order in which its cluster reached it, which the graph-free passes do not follow.
     /// </summary>
     public static int[] RunUnconstrained(DescriptorMatrix m, float eps, int minSamples, int degreeOfParallelism,
-        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, int[]? weights = null)
     {
         var index = new RadiusIndex(m, degreeOfParallelism, ct);
         if (m.Count > 0 && index.BlockGraph(eps, true, degreeOfParallelism, progress, ct, GraphPairBudget) is { } graph)
         {
-            return Run(graph, minSamples, CannotLink.Empty(m.Count), ct);
+            return Run(graph, minSamples, CannotLink.Empty(m.Count), ct, weights);
         }
-        return RunWithoutGraph(index, eps, minSamples, degreeOfParallelism, progress, ct, out _);
+        return RunWithoutGraph(index, eps, minSamples, degreeOfParallelism, progress, ct, out _, weights);
     }
 
     /// <summary>
@@ -114,7 +117,7 @@ internal static class Dbscan
 
     /// <inheritdoc cref="RunWithoutGraph(DescriptorMatrix, float, int, int, IProgress{ClusteringProgress}?, CancellationToken, out bool[])"/>
     internal static int[] RunWithoutGraph(RadiusIndex index, float eps, int minSamples, int degreeOfParallelism,
-        IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags)
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, out bool[] coreFlags, int[]? weights = null)
     {
         int n = index.Count;
         var labels = new int[n];
@@ -126,17 +129,30 @@ internal static class Dbscan
         int chunks = (n + chunk - 1) / chunk;
         long done = 0;
 
-        // 1. Core flags (and whether a non-core face has any neighbour at all).
-        int need = minSamples - 1;
-        var count = new int[n];
+        // 1. Core flags (and whether a non-core face has any neighbour at all). With weights a node is core when the
+        // faces of its neighbourhood, its own included, are at least minSamples, as in CoreFlags.
+        var order = index.Order;
+        long[]? prefix = null;
+        if (weights is not null)
+        {
+            prefix = new long[n + 1];
+            for (int k = 0; k < n; k++) prefix[k + 1] = prefix[k] + weights[order[k]];
+        }
+        var count = new long[n];
         var core = coreFlags;
         void Report(int c) => progress?.Report(new ClusteringProgress("Neighbours", Interlocked.Add(ref done, Math.Min(n, c * chunk + chunk) - c * chunk), 3L * n));
         Parallel.For(0, chunks, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (c, _, scratch) =>
         {
             for (int p = c * chunk; p < Math.Min(n, c * chunk + chunk); p++)
             {
-                if (need <= 0) { core[p] = true; continue; }
-                var counter = new CountVisitor(index, p, need);
+                long need = minSamples - (weights is null ? 1 : weights[p]);
+                if (need <= 0)
+                {
+                    // Core without looking; the border pass only asks whether a non-core face has neighbours.
+                    core[p] = true;
+                    continue;
+                }
+                var counter = new CountVisitor(index, p, need, weights, prefix);
                 index.Traverse(p, eps, inclusive: true, forwardOnly: false, ref counter, scratch.Item1, scratch.Item2);
                 count[p] = counter.Count;
                 core[p] = counter.Count >= need;
@@ -185,20 +201,23 @@ internal static class Dbscan
 
     private const int Unknown = -2, NoCore = -1;
 
-    /// <summary>Counts neighbours up to a cap.</summary>
-    private struct CountVisitor(RadiusIndex index, int p, int cap) : INeighbourVisitor
+    /// <summary>Counts neighbours (their weights, when given: prefix sums over the tree order) up to a cap.</summary>
+    private struct CountVisitor(RadiusIndex index, int p, long cap, int[]? weights, long[]? prefix) : INeighbourVisitor
     {
-        public int Count;
+        public long Count;
 
         public readonly bool Skip(int node) => false;
 
         public bool All(int node, int start, int end)
         {
-            Count += end - start - (index.Holds(start, end, p) ? 1 : 0);
+            bool self = index.Holds(start, end, p);
+            Count += weights is null
+                ? end - start - (self ? 1 : 0)
+                : prefix![end] - prefix[start] - (self ? weights[p] : 0);
             return Count >= cap;
         }
 
-        public bool One(int q) => ++Count >= cap;
+        public bool One(int q) => (Count += weights is null ? 1 : weights[q]) >= cap;
 
         public readonly void LeafDone(int node) { }
     }

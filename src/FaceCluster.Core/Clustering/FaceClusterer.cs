@@ -139,10 +139,10 @@ public static class FaceClusterer
         {
             case ClusteringAlgorithm.DBSCAN:
             {
-                // Without constraints (and one face per item) the neighbour graph is not needed, and a dense cluster's
-                // would grow with its size squared.
-                if (!cannotLink.Any && weights is null && contract is null)
-                    return Dbscan.RunUnconstrained(matrix, (float)options.Epsilon, options.MinSamples, dop, progress, ct);
+                // Without cannot-links (and with items that are rows: loose faces or tracks as mean descriptors) the
+                // neighbour graph is not needed, and a dense cluster's would grow with its size squared.
+                if (!cannotLink.Any && contract is null)
+                    return Dbscan.RunUnconstrained(matrix, (float)options.Epsilon, options.MinSamples, dop, progress, ct, weights);
                 return Dbscan.Run(Graph((float)options.Epsilon, inclusive: true), options.MinSamples, cannotLink, ct, weights);
             }
             case ClusteringAlgorithm.ChineseWhispers:

@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace FaceCluster.Clustering;
 
@@ -177,10 +179,74 @@ internal sealed partial class RadiusIndex
                 foreach (int c in children) Visit(c, next, start, end, scratch);
                 return;
             }
+            // Two query faces at a time share every row load (see Scan2); an odd one out scans alone.
+            int pending = -1;
             for (ulong rest = next; rest != 0; rest &= rest - 1)
             {
                 int b = BitOperations.TrailingZeroCount(rest);
-                Scan(node, start + b, dpcs[b], scratch);
+                if (!Pairwise) { Scan(node, start + b, dpcs[b], scratch); continue; }
+                if (pending < 0) { pending = b; continue; }
+                Scan2(node, start + pending, dpcs[pending], start + b, dpcs[b], scratch);
+                pending = -1;
+            }
+            if (pending >= 0) Scan(node, start + pending, dpcs[pending], scratch);
+        }
+
+        /// <summary>The candidate positions of a leaf for query position p: after p, within reach of p's centre distance.</summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private (int Lo, int Hi) Candidates(Node leaf, int p, float dpc)
+        {
+            int from = Math.Max(leaf.Start, p + 1);
+            if (from >= leaf.End) return (0, 0);
+            var leafDist = index._leafDist;
+            int lo = LowerBound(leafDist, from, leaf.End, dpc - _reach);
+            int hi = lo;
+            float top = dpc + _reach;
+            while (hi < leaf.End && leafDist[hi] <= top) hi++;
+            return (lo, hi);
+        }
+
+        /// <summary>
+        /// <see cref="Scan"/> for two query positions p1 &lt; p2 of one block at once: the rows of the union of their
+        /// candidate ranges are read once and multiplied with both queries (<see cref="Dot2x4"/>); each pair is decided
+        /// only when the row is among that query's own candidates, so the pairs found are exactly Scan's.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        private void Scan2(Node leaf, int p1, float dpc1, int p2, float dpc2, BlockScratch scratch)
+        {
+            var (lo1, hi1) = Candidates(leaf, p1, dpc1);
+            var (lo2, hi2) = Candidates(leaf, p2, dpc2);
+            if (lo1 >= hi1 || lo2 >= hi2)
+            {
+                if (lo1 < hi1) Scan(leaf, p1, dpc1, scratch);
+                if (lo2 < hi2) Scan(leaf, p2, dpc2, scratch);
+                return;
+            }
+            scratch.Estimates += hi1 - lo1 + hi2 - lo2;
+            var output = scratch.Pairs;
+            var rows = index._rows;
+            var order = index._order;
+            int dim = _dim;
+            ref float a1 = ref rows[p1 * dim];
+            ref float a2 = ref rows[p2 * dim];
+            float n1 = norms[p1], n2 = norms[p2];
+            int id1 = order[p1], id2 = order[p2];
+            int lo = Math.Min(lo1, lo2), hi = Math.Max(hi1, hi2);
+            int k = lo;
+            for (; k + 4 <= hi; k += 4)
+            {
+                Dot2x4(ref a1, ref a2, ref rows[k * dim], dim, out var d1, out var d2);
+                for (int j = 0; j < 4; j++)
+                {
+                    int q = k + j;
+                    if (q >= lo1 && q < hi1) Decide(id1, p1, n1, q, d1[j], output);
+                    if (q >= lo2 && q < hi2) Decide(id2, p2, n2, q, d2[j], output);
+                }
+            }
+            for (; k < hi; k++)
+            {
+                if (k >= lo1 && k < hi1) Decide(id1, p1, n1, k, Dot(ref a1, ref rows[k * dim], dim), output);
+                if (k >= lo2 && k < hi2) Decide(id2, p2, n2, k, Dot(ref a2, ref rows[k * dim], dim), output);
             }
         }
 
@@ -237,6 +303,56 @@ internal sealed partial class RadiusIndex
                 output.Add(pid);
                 output.Add(index._order[q]);
             }
+        }
+    }
+
+    /// <summary>Whether <see cref="Dot2x4"/> runs on fused multiply-adds of 8 floats (else each query scans alone).</summary>
+    private static readonly bool Pairwise = Fma.IsSupported && Vector256.IsHardwareAccelerated;
+
+    /// <summary>
+    /// Dot products of a1 and a2 with four consecutive rows starting at b: 8 accumulators, and each loaded row vector
+    /// serves both queries (6 loads per 8 multiply-adds, against 5 per 4 in <see cref="Dot4"/>). The float error bound
+    /// of <see cref="Margin"/> holds for it as for any summation order, and fused multiply-adds only round less.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void Dot2x4(ref float a1, ref float a2, ref float b, int length, out Vector128<float> d1, out Vector128<float> d2)
+    {
+        var s10 = Vector256<float>.Zero;
+        var s11 = Vector256<float>.Zero;
+        var s12 = Vector256<float>.Zero;
+        var s13 = Vector256<float>.Zero;
+        var s20 = Vector256<float>.Zero;
+        var s21 = Vector256<float>.Zero;
+        var s22 = Vector256<float>.Zero;
+        var s23 = Vector256<float>.Zero;
+        int i = 0;
+        nuint l1 = (nuint)length, l2 = 2 * (nuint)length, l3 = 3 * (nuint)length;
+        for (; i <= length - 8; i += 8)
+        {
+            nuint at = (nuint)i;
+            var x1 = Vector256.LoadUnsafe(ref a1, at);
+            var x2 = Vector256.LoadUnsafe(ref a2, at);
+            var y = Vector256.LoadUnsafe(ref b, at);
+            s10 = Fma.MultiplyAdd(x1, y, s10);
+            s20 = Fma.MultiplyAdd(x2, y, s20);
+            y = Vector256.LoadUnsafe(ref b, l1 + at);
+            s11 = Fma.MultiplyAdd(x1, y, s11);
+            s21 = Fma.MultiplyAdd(x2, y, s21);
+            y = Vector256.LoadUnsafe(ref b, l2 + at);
+            s12 = Fma.MultiplyAdd(x1, y, s12);
+            s22 = Fma.MultiplyAdd(x2, y, s22);
+            y = Vector256.LoadUnsafe(ref b, l3 + at);
+            s13 = Fma.MultiplyAdd(x1, y, s13);
+            s23 = Fma.MultiplyAdd(x2, y, s23);
+        }
+        d1 = Vector128.Create(Vector256.Sum(s10), Vector256.Sum(s11), Vector256.Sum(s12), Vector256.Sum(s13));
+        d2 = Vector128.Create(Vector256.Sum(s20), Vector256.Sum(s21), Vector256.Sum(s22), Vector256.Sum(s23));
+        for (; i < length; i++)
+        {
+            float x1 = Unsafe.Add(ref a1, i), x2 = Unsafe.Add(ref a2, i);
+            var y = Vector128.Create(Unsafe.Add(ref b, i), Unsafe.Add(ref b, length + i), Unsafe.Add(ref b, 2 * length + i), Unsafe.Add(ref b, 3 * length + i));
+            d1 += x1 * y;
+            d2 += x2 * y;
         }
     }
 

@@ -10,7 +10,7 @@ public class DimensionTests
     /// People as random unit directions in <paramref name="dim"/>-d, faces the direction plus isotropic noise, renormalised:
     /// same-person distances about 0.6-0.8, different people about 1.4 (as a 1024-d L2-normalised model).
     /// </summary>
-    internal static (List<FaceEncoding> Faces, int[] Truth) UnitPeople(int dim, int people, int perPerson, int loners, int seed)
+    internal static (List<FaceEncoding> Faces, int[] Truth) UnitPeople(int dim, int people, int perPerson, int loners, int seed, string prefix = "u")
     {
         var rnd = new Random(seed);
         var faces = new List<FaceEncoding>();
@@ -20,7 +20,7 @@ public class DimensionTests
             var centre = Unit(rnd, dim, null, 0);
             for (int k = 0; k < count; k++)
             {
-                faces.Add(Face($"u{id:D4}_{k:D3}", Unit(rnd, dim, centre, 0.5)));
+                faces.Add(Face($"{prefix}{id:D4}_{k:D3}", Unit(rnd, dim, centre, 0.5)));
                 truth.Add(id);
             }
         }
@@ -105,6 +105,47 @@ public class DimensionTests
         Assert.Equal(expected, got);
         Assert.Contains(expected, l => l < 0);
         Assert.True(expected.Max() > 5, $"{expected.Max() + 1} clusters");
+    }
+
+    /// <summary>
+    /// Items that stand for several faces (tracks collapsed to their mean descriptor): the graph-free DBSCAN counts their
+    /// faces towards min_samples exactly as the graph algorithm does, so both give the same core flags and labels, and
+    /// the weights change who is core.
+    /// </summary>
+    [Theory]
+    [InlineData(128, 0.44, 4, 1)]
+    [InlineData(128, 0.5, 6, 2)]
+    [InlineData(1024, 0.95, 5, 2)]
+    [InlineData(1024, 0.84, 4, 1)]
+    public void DbscanWithoutTheGraphCountsTrackWeightsAsTheGraphAlgorithm(int dim, double eps, int minSamples, int threads)
+    {
+        // Small people (pairs) and loners are where weights decide: 2 faces are never 4, 2 tracks of 2-4 faces may be.
+        List<FaceEncoding> faces = dim == 128
+            ? [.. GaussianPeople(25, 12, 0.32, 17).Faces, .. GaussianPeople(30, 2, 0.32, 18, "pair").Faces, .. GaussianPeople(60, 1, 0.32, 19, "loner").Faces]
+            : [.. UnitPeople(dim, 25, 8, 60, 23).Faces, .. UnitPeople(dim, 30, 2, 0, 24, "pair").Faces];
+        var m = new DescriptorMatrix(FaceClusterer.Canonical(faces));
+        var rnd = new Random(dim + minSamples);
+        var weights = Enumerable.Range(0, m.Count).Select(_ => rnd.Next(1, 5)).ToArray();
+        var graph = RadiusIndex.BuildGraph(m, (float)eps, true, threads, null, default);
+        var expected = Dbscan.Run(graph, minSamples, CannotLink.Empty(m.Count), default, weights);
+        var got = Dbscan.RunWithoutGraph(m, (float)eps, minSamples, threads, null, default, out var core, weights);
+        Assert.Equal(Dbscan.CoreFlags(graph, minSamples, weights), core);
+        Assert.NotEqual(Dbscan.CoreFlags(graph, minSamples), core);
+        Assert.Equal(expected, got);
+        Assert.Contains(expected, l => l < 0);
+        Assert.True(expected.Max() > 5, $"{expected.Max() + 1} clusters");
+    }
+
+    /// <summary>
+    /// The FaceRes radius (0.84, strict) at 1024-d over more than one leaf per block, so that the two-query kernel
+    /// (Dot2x4) and its per-query candidate ranges decide most pairs: the graph is still the brute-force one.
+    /// </summary>
+    [Fact]
+    public void RadiusGraphEqualsBruteForceAtTheFaceResRadius()
+    {
+        var (faces, _) = UnitPeople(1024, 12, 40, 30, 31);
+        var m = new DescriptorMatrix(FaceClusterer.Canonical(faces));
+        Assert.True(AssertRadiusGraphIsBruteForce(m, 0.84, false) > 1000);
     }
 
     /// <summary>One person seen 4,000 times: 8 million neighbour pairs the graph-free DBSCAN never lists.</summary>
