@@ -37,7 +37,10 @@ internal static class AtomicFile
         WriteAllBytes(path, new System.Text.UTF8Encoding(encoderShouldEmitUTF8Identifier: false).GetBytes(text));
 
     /// <summary>Encodes with OpenCV (format from the extension) and writes atomically.</summary>
-    public static void WriteImage(string path, Mat image, int jpegQuality)
+    public static void WriteImage(string path, Mat image, int jpegQuality) => WriteAllBytes(path, EncodeImage(path, image, jpegQuality));
+
+    /// <summary>The bytes <see cref="WriteImage"/> would write (format from the extension of <paramref name="path"/>).</summary>
+    public static byte[] EncodeImage(string path, Mat image, int jpegQuality)
     {
         string ext = Path.GetExtension(path).ToLowerInvariant();
         var parameters = ext is ".jpg" or ".jpeg"
@@ -48,7 +51,7 @@ internal static class AtomicFile
         {
             throw DatasetException.WriteFailed(path, new IOException($"OpenCV could not encode the image as {ext}."));
         }
-        WriteAllBytes(path, bytes);
+        return bytes;
     }
 
     public static void CreateDirectory(string path)
