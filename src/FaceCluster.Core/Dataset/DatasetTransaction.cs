@@ -94,7 +94,14 @@ public sealed class DatasetTransaction : IDisposable
     /// <summary>True when <paramref name="root"/> holds an interrupted transaction that <see cref="Recover"/> would finish or undo.</summary>
     public static bool IsPending(string root) => Directory.Exists(Path.Combine(Path.GetFullPath(root), JournalFolderName));
 
-    public void CreateFolder(string relative) => Add(new DatasetOperation(DatasetOperationKind.CreateFolder, Check(relative)));
+    /// <summary>A file where the folder should be fails now, while nothing has changed yet.</summary>
+    public void CreateFolder(string relative)
+    {
+        string full = DatasetLayout.ToFullPath(root, Check(relative));
+        if (!planOnly && File.Exists(full))
+            throw DatasetException.WriteFailed(full, new IOException("A file with that name exists where a folder should be."));
+        Add(new DatasetOperation(DatasetOperationKind.CreateFolder, relative));
+    }
 
     public void Move(string fromRelative, string toRelative)
     {
@@ -138,7 +145,9 @@ public sealed class DatasetTransaction : IDisposable
     /// <summary>Plans a whole-file write; outside plan mode the content is staged in the journal folder now.</summary>
     public void Write(string relative, ReadOnlySpan<byte> content)
     {
-        Check(relative);
+        string full = DatasetLayout.ToFullPath(root, Check(relative));
+        if (!planOnly && Directory.Exists(full))
+            throw DatasetException.WriteFailed(full, new IOException("A folder with that name exists where the file should be."));
         string? staged = null;
         if (!planOnly)
         {
