@@ -91,12 +91,14 @@ Describe 'The labelling walk-through survives a rerun' {
         $ds = Join-Path $work 'copied' 'dataset'
         Import-FaceEncoding -LiteralPath $store | Invoke-FaceClustering | Export-FaceDataset -OutputPath $ds -Format Yolo | Out-Null
         $yoloBefore = (Get-ChildItem -LiteralPath (Join-Path $ds 'yolo') -Recurse -File).Name | Sort-Object
+        $portraits = @(Get-ChildItem -LiteralPath $ds -Recurse -Filter 'portrait_*.jpg').Count
         $copy = Join-Path $work 'copied' 'elsewhere'
         Copy-Item -LiteralPath (Join-Path $work 'job') -Destination $copy -Recurse
         $faces = @(Get-ChildItem -LiteralPath (Join-Path $copy 'photos') -File | Get-FaceEncoding -CachePath (Join-Path $copy 'cache'))
         $faces | Invoke-FaceClustering -Reference $ds | Export-FaceDataset -OutputPath $ds -Format Yolo | Out-Null
 
-        @(Get-ChildItem -LiteralPath $ds -Recurse -Filter 'portrait_*.jpg').Count | Should -Be $faces.Count
+        @(Get-ChildItem -LiteralPath $ds -Recurse -Filter 'portrait_*.jpg').Count | Should -Be $portraits
+        (Get-Content -LiteralPath (Join-Path $ds 'manifest.json') -Raw | ConvertFrom-Json).faces.Count | Should -Be $portraits
         (Get-ChildItem -LiteralPath (Join-Path $ds 'yolo') -Recurse -File).Name | Sort-Object | Should -Be $yoloBefore
         (Get-Content -LiteralPath (Join-Path $ds 'manifest.json') -Raw | ConvertFrom-Json).faces.sourcePath |
             ForEach-Object { $_ | Should -BeLike "$copy*" }
@@ -118,38 +120,51 @@ Describe 'kill -9 and Ctrl+C at several points, then the next command' {
         Merge-FaceCluster $target -Label Person_1, Person_2, Person_3 | Out-Null
         $script:merged = Get-DatasetState $target
         Remove-Item -LiteralPath $target -Recurse -Force
-        # Steps of an export: one per staged file, the commit, one per operation (folders and files), the cleanup.
-        $files = $exported.Count
-        $script:exportSteps = 1, [int]($files / 2), ($files + 1), ($files + 2), ($files + 20), (2 * $files)
-        $script:editSteps = 1, 3, 5, 6, 7, 9, 12
+        # Steps of a change: one per staged file, the commit, one per operation, the cleanup. The staged files are the
+        # files whose content is new (a moved file keeps its content); so step staged+1 is the commit itself (killed
+        # there: rolled back) and staged+2 the first operation after it (rolled forward).
+        function script:Get-StagedCount($Before, $After) {
+            $old = [Collections.Generic.HashSet[string]]::new([string[]]@($Before.Values))
+            @($After.Keys | Where-Object { $Before[$_] -ne $After[$_] -and -not $old.Contains($After[$_]) }).Count
+        }
+        $script:exportStaged = Get-StagedCount @{} $exported
+        $script:renameStaged = Get-StagedCount (Get-DatasetState $base) $renamed
+        $script:mergeStaged = Get-StagedCount (Get-DatasetState $base) $merged
     }
 
-    It 'Export-FaceDataset killed at step <_> and run again gives the uninterrupted dataset' -ForEach @(1, 30, 'commit', 'after-commit', 'apply', 'late') {
-        $steps = @{ 1 = $exportSteps[0]; 30 = $exportSteps[1]; 'commit' = $exportSteps[2]; 'after-commit' = $exportSteps[3]; 'apply' = $exportSteps[4]; 'late' = $exportSteps[5] }
-        $k = $steps[$_]
+    It 'Export-FaceDataset killed <Name> and run again gives the uninterrupted dataset' -ForEach @(
+        @{ Name = 'while staging'; Offset = -10 }, @{ Name = 'at the commit'; Offset = 1 }, @{ Name = 'right after the commit'; Offset = 2 }, @{ Name = 'while applying'; Offset = 20 }
+    ) {
+        $k = $exportStaged + $Offset
         Remove-Item -LiteralPath $target -Recurse -Force -ErrorAction SilentlyContinue
         $killed = Invoke-FreshPwsh ($exportScript -f $target) @{ PSModulePath = $env:PSModulePath; FACECLUSTER_TEST_KILL_AT_STEP = "$k" }
         $killed.ExitCode | Should -Be 137 -Because "the process is killed at step $k ($($killed.Error))"
+        Test-Path -LiteralPath (Join-Path $target '.facecluster-journal' 'journal.json') | Should -Be ($Offset -ge 2)
         $rerun = Invoke-FreshPwsh ($exportScript -f $target) @{ PSModulePath = $env:PSModulePath }
         $rerun.ExitCode | Should -Be 0 -Because $rerun.Error
         Compare-DatasetState $exported (Get-DatasetState $target) | Should -BeNullOrEmpty
     }
 
-    It 'Rename-FaceCluster and Merge-FaceCluster killed at step <Step> and the next command give the uninterrupted dataset' -ForEach @(
-        foreach ($s in 1, 3, 5, 6, 7, 9, 12) { @{ Step = $s } }
-    ) {
-        foreach ($edit in @(
-                @{ Script = "Rename-FaceCluster '{0}' -Label Person_1 -NewLabel Alice"; Expected = $renamed },
-                @{ Script = "Merge-FaceCluster '{0}' -Label Person_1, Person_2, Person_3"; Expected = $merged })) {
-            Remove-Item -LiteralPath $target -Recurse -Force -ErrorAction SilentlyContinue
-            Copy-Item -LiteralPath $base -Destination $target -Recurse
-            $script = ($edit.Script -f $target) + ' | Out-Null'
-            $killed = Invoke-FreshPwsh $script @{ PSModulePath = $env:PSModulePath; FACECLUSTER_TEST_KILL_AT_STEP = "$Step" }
-            $killed.ExitCode | Should -Be 137 -Because "killed at step $Step of '$script' ($($killed.Error))"
-            # The next command: the same one again. Rolled forward, the person is already renamed or merged (an error, nothing changes).
-            Invoke-FreshPwsh "$script -ErrorAction SilentlyContinue" @{ PSModulePath = $env:PSModulePath } | Out-Null
-            Compare-DatasetState $edit.Expected (Get-DatasetState $target) | Should -BeNullOrEmpty -Because "step $Step of '$script'"
+    It '<Command> killed <Name> and the next command give the uninterrupted dataset' -ForEach @(
+        foreach ($command in 'Rename-FaceCluster', 'Merge-FaceCluster') {
+            foreach ($at in @{ Name = 'while staging'; Offset = -1 }, @{ Name = 'at the commit'; Offset = 1 }, @{ Name = 'right after the commit'; Offset = 2 }, @{ Name = 'while applying'; Offset = 4 }) {
+                @{ Command = $command; Name = $at.Name; Offset = $at.Offset }
+            }
         }
+    ) {
+        $edit = $Command -eq 'Rename-FaceCluster' ?
+            @{ Script = "Rename-FaceCluster '{0}' -Label Person_1 -NewLabel Alice"; Expected = $renamed; Staged = $renameStaged } :
+            @{ Script = "Merge-FaceCluster '{0}' -Label Person_1, Person_2, Person_3"; Expected = $merged; Staged = $mergeStaged }
+        $k = $edit.Staged + $Offset
+        Remove-Item -LiteralPath $target -Recurse -Force -ErrorAction SilentlyContinue
+        Copy-Item -LiteralPath $base -Destination $target -Recurse
+        $script = ($edit.Script -f $target) + ' | Out-Null'
+        $killed = Invoke-FreshPwsh $script @{ PSModulePath = $env:PSModulePath; FACECLUSTER_TEST_KILL_AT_STEP = "$k" }
+        $killed.ExitCode | Should -Be 137 -Because "killed at step $k of '$script' ($($killed.Error))"
+        Test-Path -LiteralPath (Join-Path $target '.facecluster-journal' 'journal.json') | Should -Be ($Offset -ge 2)
+        # The next command: the same one again. Rolled forward, the person is already renamed or merged (an error, nothing changes).
+        Invoke-FreshPwsh "$script -ErrorAction SilentlyContinue" @{ PSModulePath = $env:PSModulePath } | Out-Null
+        Compare-DatasetState $edit.Expected (Get-DatasetState $target) | Should -BeNullOrEmpty -Because "step $k of '$script'"
     }
 
     It 'Ctrl+C during Export-FaceDataset leaves nothing and the rerun gives the uninterrupted dataset' {
