@@ -69,7 +69,8 @@ public class DatasetCmdletTests(DatasetFootageFixture fixture)
     {
         string stem = DatasetLayout.SafeFileStem(Path.GetFileNameWithoutExtension(sourcePath));
         if (stem.Length > 60) stem = stem[..60];
-        string hex = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath)))).ToLowerInvariant();
+        // Named by content, so a copied work folder gives the same YOLO files.
+        string hex = Convert.ToHexString(SHA256.HashData(File.ReadAllBytes(sourcePath))).ToLowerInvariant();
         return stem + "_" + hex[..8];
     }
 

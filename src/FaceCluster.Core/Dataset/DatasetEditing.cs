@@ -6,10 +6,36 @@ namespace FaceCluster.Dataset;
 /// </summary>
 internal static class DatasetEditing
 {
+    /// <summary>
+    /// The dataset as an edit sees it: an interrupted earlier change is finished or undone first (not in plan mode,
+    /// which changes nothing), then the one reader reads it.
+    /// </summary>
+    public static DatasetContents ReadForEdit(string datasetDirectory, bool whatIf, IDatasetReporter? reporter)
+    {
+        string root = Path.GetFullPath(datasetDirectory);
+        if (!whatIf && Directory.Exists(root) && DatasetReader.IsDataset(root)) DatasetTransaction.Recover(root, reporter);
+        else if (DatasetTransaction.IsPending(root)) reporter?.Warning($"The dataset '{root}' holds an interrupted change; the next command that is not -WhatIf finishes or undoes it.");
+        var contents = DatasetReader.Read(root, includeNoise: true, reporter);
+        foreach (var person in contents.LostPeople)
+            reporter?.Warning($"'{person.Label}' is kept in manifest.json as it was (its folder is gone); this edit does not change it.");
+        return contents;
+    }
+
+    /// <summary>A label the user gives to name a person must be a plain folder name: no path, no '..' (<see cref="DatasetErrors.LabelInvalid"/>).</summary>
+    public static void EnsurePlainName(string? label)
+    {
+        string? problem = label is null ? "it is null." : label.Contains('/') || label.Contains('\\') ? "it contains a path separator." : DatasetLayout.ValidateRelative(label);
+        if (problem is not null)
+        {
+            throw new DatasetException(DatasetErrors.LabelInvalid, DatasetErrorKind.InvalidArgument,
+                $"'{label}' is not a person of the dataset: a label is a plain folder name, and {problem}", label);
+        }
+    }
+
     /// <summary>The person whose folder is <paramref name="label"/> (exact, else the one case-insensitive match, else the manifest label).</summary>
     public static DatasetPerson FindPerson(DatasetContents contents, string label)
     {
-        ArgumentNullException.ThrowIfNull(label);
+        EnsurePlainName(label);
         return contents.People.FirstOrDefault(p => p.Label == label)
             ?? Single(contents.People.Where(p => string.Equals(p.Label, label, StringComparison.OrdinalIgnoreCase)).ToList(), label)
             ?? contents.People.FirstOrDefault(p => p.ManifestLabel == label && !contents.People.Any(q => q.Label == label))
@@ -54,27 +80,19 @@ internal static class DatasetEditing
         }
     }
 
-    /// <summary>Renames a person folder; a change of case only goes through a temporary name (case-insensitive file systems).</summary>
-    public static void MoveFolder(string root, string from, string newLabel)
+    /// <summary>Plans renaming a person folder; a change of case only goes through a temporary name (case-insensitive file systems).</summary>
+    public static void PlanFolderMove(DatasetTransaction tx, string fromName, string toName)
     {
-        string to = Path.Combine(root, newLabel);
-        bool caseOnly = string.Equals(Path.GetFileName(from), newLabel, StringComparison.OrdinalIgnoreCase);
-        try
+        if (string.Equals(fromName, toName, StringComparison.OrdinalIgnoreCase))
         {
-            if (caseOnly)
-            {
-                string temp = Path.Combine(root, ".fcrename-" + Guid.NewGuid().ToString("N")[..8]);
-                Directory.Move(from, temp);
-                Directory.Move(temp, to);
-            }
-            else
-            {
-                Directory.Move(from, to);
-            }
+            // Deterministic, so that an interrupted and an uninterrupted rename leave the same names behind.
+            string temp = ".fcrename-" + toName.GetHashCode(StringComparison.Ordinal).ToString("x8", System.Globalization.CultureInfo.InvariantCulture);
+            tx.Move(fromName, temp);
+            tx.Move(temp, toName);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        else
         {
-            throw DatasetException.WriteFailed(to, ex);
+            tx.Move(fromName, toName);
         }
     }
 
@@ -82,10 +100,10 @@ internal static class DatasetEditing
     /// manifest.json as the disk is now: one entry per person of <paramref name="people"/> in the folder
     /// <paramref name="folderOf"/> gives, face files under that folder (their file names kept).
     /// </summary>
-    public static DatasetManifest BuildManifest(string root, DateTime createdUtc, IEnumerable<DatasetPerson> people,
+    public static DatasetManifest BuildManifest(DatasetTransaction tx, DatasetContents contents, IEnumerable<DatasetPerson> people,
         Func<DatasetPerson, string> folderOf, Func<DatasetPerson, int?> yoloClassOf)
     {
-        var manifest = new DatasetManifest { CreatedUtc = createdUtc };
+        var manifest = new DatasetManifest { CreatedUtc = contents.Manifest.CreatedUtc };
         foreach (var person in people)
         {
             string folder = folderOf(person);
@@ -100,7 +118,7 @@ internal static class DatasetEditing
                 IsUnsure = person.IsUnsure,
                 Count = person.Count,
                 YoloClass = yoloClassOf(person),
-                Montage = File.Exists(DatasetLayout.ToFullPath(root, montage)) ? montage : null,
+                Montage = tx.ExistsAfter(montage) ? montage : null,
             });
             foreach (var row in person.Rows)
             {
@@ -111,6 +129,9 @@ internal static class DatasetEditing
                 manifest.Faces.Add(row);
             }
         }
+        // Nothing is lost by an edit: people whose folder is gone and faces whose files are gone stay as they were.
+        manifest.People.AddRange(contents.LostPeople);
+        manifest.Faces.AddRange(contents.LostFaces);
         return manifest;
     }
 
@@ -123,17 +144,31 @@ internal static class DatasetEditing
         return files;
     }
 
-    /// <summary>Rewrites manifest.json/csv, index.html and (when <paramref name="yoloNames"/> is given) yolo/data.yaml.</summary>
-    public static void WriteDocuments(string root, DatasetManifest manifest, IReadOnlyList<string>? yoloNames)
+    /// <summary>Plans manifest.json/csv, index.html and (when <paramref name="yoloNames"/> is given) yolo/data.yaml.</summary>
+    public static void PlanDocuments(DatasetTransaction tx, DatasetManifest manifest, IReadOnlyList<string>? yoloNames)
     {
-        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.ManifestJsonFileName), DatasetJson.Serialize(manifest));
-        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.ManifestCsvFileName), ManifestCsv.Render(manifest));
+        tx.WriteText(DatasetLayout.ManifestJsonFileName, DatasetJson.Serialize(manifest));
+        tx.WriteText(DatasetLayout.ManifestCsvFileName, ManifestCsv.Render(manifest));
         if (yoloNames is not null)
         {
-            string yoloFolder = Path.Combine(root, DatasetLayout.YoloFolderName);
-            AtomicFile.WriteAllText(Path.Combine(yoloFolder, DatasetLayout.YoloDataFileName), DatasetDocuments.RenderYoloData(yoloFolder, yoloNames));
+            tx.WriteText(DatasetLayout.Relative(DatasetLayout.YoloFolderName, DatasetLayout.YoloDataFileName),
+                DatasetDocuments.RenderYoloData(Path.Combine(tx.Root, DatasetLayout.YoloFolderName), yoloNames));
         }
-        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.IndexFileName),
-            DatasetDocuments.RenderIndex(manifest, rel => File.Exists(DatasetLayout.ToFullPath(root, rel))));
+        tx.WriteText(DatasetLayout.IndexFileName, DatasetDocuments.RenderIndex(manifest, rel => rel == DatasetLayout.IndexFileName || tx.ExistsAfter(rel)));
+    }
+
+    /// <summary>
+    /// Plans the marker (always the last write): every file FaceCluster wrote that exists after the plan, and the
+    /// ledger's Person_N high-water mark. No timestamp: the same change gives the same bytes, interrupted or not.
+    /// </summary>
+    public static void PlanMarker(DatasetTransaction tx, IEnumerable<string> previous, IEnumerable<string> written, int lastPersonNumber)
+    {
+        var files = previous.Concat(written)
+            .Where(r => r != DatasetLayout.MarkerFileName && tx.ExistsAfter(r))
+            .Distinct(StringComparer.Ordinal)
+            .Order(StringComparer.Ordinal)
+            .ToList();
+        var marker = new DatasetMarker { Files = files, LastPersonNumber = lastPersonNumber };
+        tx.WriteText(DatasetLayout.MarkerFileName, DatasetJson.Serialize(marker));
     }
 }

@@ -70,8 +70,39 @@ public static class DatasetLayout
     /// <summary>Relative paths in manifests and the marker always use '/'.</summary>
     public static string Relative(params string[] parts) => string.Join('/', parts);
 
-    public static string ToFullPath(string root, string relative) =>
-        Path.Combine([root, .. relative.Split('/', StringSplitOptions.RemoveEmptyEntries)]);
+    /// <summary>
+    /// The full path of a root-relative path; throws <see cref="DatasetErrors.DatasetInvalid"/> for a path that would
+    /// leave the root (rooted, '..', a backslash, an empty or invalid segment), so that no path read from a manifest,
+    /// marker or journal can reach a file outside the dataset.
+    /// </summary>
+    public static string ToFullPath(string root, string relative)
+    {
+        string? problem = ValidateRelative(relative);
+        if (problem is not null)
+            throw DatasetException.Invalid(root, $"The dataset path '{relative}' is refused: {problem}");
+        string full = Path.GetFullPath(Path.Combine([root, .. relative.Split('/')]));
+        string prefix = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)) + Path.DirectorySeparatorChar;
+        if (!full.StartsWith(prefix, StringComparison.Ordinal))
+            throw DatasetException.Invalid(root, $"The dataset path '{relative}' is refused: it resolves outside the dataset ('{full}').");
+        return full;
+    }
+
+    /// <summary>Null when <paramref name="relative"/> is a plain '/'-separated path inside a dataset; otherwise why not.</summary>
+    public static string? ValidateRelative(string? relative)
+    {
+        if (string.IsNullOrEmpty(relative)) return "it is empty.";
+        if (relative.Contains('\\')) return "it contains a backslash.";
+        if (relative.StartsWith('/') || Path.IsPathRooted(relative) || (relative.Length > 1 && relative[1] == ':')) return "it is rooted (it must be relative to the dataset).";
+        foreach (var segment in relative.Split('/'))
+        {
+            if (segment.Length == 0) return "it has an empty segment.";
+            if (segment is "." or "..") return "it contains '.' or '..'.";
+            if (segment.IndexOfAny(InvalidSegmentChars) >= 0 || segment.Any(char.IsControl)) return "it contains a character that cannot be in a file name.";
+        }
+        return null;
+    }
+
+    private static readonly char[] InvalidSegmentChars = [.. Path.GetInvalidFileNameChars(), ':', '*', '?', '"', '<', '>', '|'];
 
     internal static string Invariant(FormattableString value) => value.ToString(CultureInfo.InvariantCulture);
 }

@@ -13,6 +13,11 @@ public sealed class DatasetMarker
     public DateTime UpdatedUtc { get; set; }
     /// <summary>Paths relative to the dataset root, '/'-separated, ordinal order.</summary>
     public List<string> Files { get; set; } = [];
+    /// <summary>
+    /// The highest N of a <c>Person_N</c> label this dataset ever had (the ledger's high-water mark): a name freed by a
+    /// merge or rename is never given to somebody else on a rerun.
+    /// </summary>
+    public int LastPersonNumber { get; set; }
 }
 
 /// <summary>One person of <c>manifest.json</c>.</summary>
@@ -178,6 +183,14 @@ internal static class DatasetJson
         string path = Path.Combine(root, DatasetLayout.MarkerFileName);
         if (!File.Exists(path)) return null;
         var marker = Read<DatasetMarker>(path);
+        if (marker.Files is null || marker.Files.Any(f => f is null))
+            throw DatasetException.Invalid(path, $"'{path}' has {(marker.Files is null ? "no 'files' list" : "a null entry in its 'files' list")}.");
+        foreach (var file in marker.Files)
+        {
+            string? problem = DatasetLayout.ValidateRelative(file);
+            if (problem is not null)
+                throw DatasetException.Invalid(path, $"'{path}' lists the file '{file}', which is refused: {problem}");
+        }
         if (marker.Format != DatasetLayout.Format)
             throw DatasetException.Invalid(path, $"'{path}' is not a FaceCluster dataset marker (format '{marker.Format}').");
         if (marker.Version > DatasetLayout.Version)

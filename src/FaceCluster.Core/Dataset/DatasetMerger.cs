@@ -28,27 +28,32 @@ public static class DatasetMerger
     /// <see cref="DatasetErrors.DatasetInvalid"/>, <see cref="DatasetErrors.ClusterNotFound"/>, <see cref="DatasetErrors.TooFewPeople"/>,
     /// <see cref="DatasetErrors.LabelInvalid"/>, <see cref="DatasetErrors.LabelConflict"/>, <see cref="DatasetErrors.OutputWriteFailed"/>.
     /// </exception>
-    public static DatasetMergeResult Merge(string datasetDirectory, IReadOnlyList<string> labels, string? newLabel = null, bool whatIf = false, IDatasetReporter? reporter = null)
+    /// <param name="shouldProcess">Asked about every file operation (target, action); in -WhatIf each call prints a line. Null: all go ahead.</param>
+    public static DatasetMergeResult Merge(string datasetDirectory, IReadOnlyList<string> labels, string? newLabel = null, bool whatIf = false,
+        IDatasetReporter? reporter = null, Func<string, string, bool>? shouldProcess = null)
     {
         ArgumentNullException.ThrowIfNull(labels);
-        var contents = DatasetReader.Read(datasetDirectory, includeNoise: true, reporter);
-        return Merge(contents, labels.Select(l => (DatasetEditing.FindPerson(contents, l), l)).ToList(), newLabel, whatIf, reporter);
+        foreach (var label in labels) DatasetEditing.EnsurePlainName(label);
+        var contents = DatasetEditing.ReadForEdit(datasetDirectory, whatIf, reporter);
+        return Merge(contents, labels.Select(l => (DatasetEditing.FindPerson(contents, l), l)).ToList(), newLabel, whatIf, reporter, shouldProcess);
     }
 
     /// <summary>Merges the people with cluster ids <paramref name="clusterIds"/> into the first of them.</summary>
-    public static DatasetMergeResult Merge(string datasetDirectory, IReadOnlyList<int> clusterIds, string? newLabel = null, bool whatIf = false, IDatasetReporter? reporter = null)
+    public static DatasetMergeResult Merge(string datasetDirectory, IReadOnlyList<int> clusterIds, string? newLabel = null, bool whatIf = false,
+        IDatasetReporter? reporter = null, Func<string, string, bool>? shouldProcess = null)
     {
         ArgumentNullException.ThrowIfNull(clusterIds);
-        var contents = DatasetReader.Read(datasetDirectory, includeNoise: true, reporter);
+        var contents = DatasetEditing.ReadForEdit(datasetDirectory, whatIf, reporter);
         return Merge(contents, clusterIds.Select(id => (DatasetEditing.FindPerson(contents, id), id.ToString(CultureInfo.InvariantCulture))).ToList(),
-            newLabel, whatIf, reporter);
+            newLabel, whatIf, reporter, shouldProcess);
     }
 
     private sealed record FileMove(string From, string To, ManifestFace Row, bool IsPortrait);
 
     private sealed record Leftovers(string Folder, List<string> Owned, List<string> Foreign);
 
-    private static DatasetMergeResult Merge(DatasetContents contents, List<(DatasetPerson Person, string Given)> chosen, string? newLabel, bool whatIf, IDatasetReporter? reporter)
+    private static DatasetMergeResult Merge(DatasetContents contents, List<(DatasetPerson Person, string Given)> chosen, string? newLabel, bool whatIf,
+        IDatasetReporter? reporter, Func<string, string, bool>? shouldProcess)
     {
         string root = contents.Root;
         var noise = chosen.FirstOrDefault(c => c.Person.IsNoise);
@@ -144,116 +149,73 @@ public static class DatasetMerger
         var mergedLabels = merged.Select(p => p.Label).ToList();
         var mergedIds = merged.Select(p => p.ClusterId).ToList();
 
-        if (whatIf)
-        {
-            if (label != keptName) reporter?.PlannedWrite(kept.Folder, DatasetWriteAction.Move);
-            foreach (var move in moves) reporter?.PlannedWrite(move.From, DatasetWriteAction.Move);
-            if (montage) reporter?.PlannedWrite(montagePath, kept.Montage is null ? DatasetWriteAction.Create : DatasetWriteAction.Replace);
-            foreach (var file in labelFiles.Select(l => l.Path).Concat(documents).Append(Path.Combine(root, DatasetLayout.MarkerFileName)))
-                reporter?.PlannedWrite(file, DatasetWriteAction.Replace);
-            foreach (var leftover in leftovers)
-            {
-                foreach (var file in leftover.Owned) reporter?.PlannedWrite(file, DatasetWriteAction.Delete);
-                if (leftover.Foreign.Count == 0) reporter?.PlannedWrite(leftover.Folder, DatasetWriteAction.Delete);
-            }
-            return new DatasetMergeResult(summary, mergedLabels, mergedIds,
-                leftovers.Where(l => l.Foreign.Count == 0).Select(l => l.Folder).ToList(),
-                leftovers.Where(l => l.Foreign.Count > 0).Select(l => l.Folder).ToList(), true, files);
-        }
-
-        // 2. Change the disk. The reader follows face files, so a failure part way still reads back as a consistent
-        // set of people; the marker is written in any case so that everything moved stays FaceCluster's.
+        // 2. The plan, applied as one transaction: a failure or a kill at any point leaves the dataset as it was
+        // before the merge or (on the next command) as it is after it.
+        var removed = leftovers.Where(l => l.Foreign.Count == 0).Select(l => l.Folder).ToList();
+        var left = leftovers.Where(l => l.Foreign.Count > 0).Select(l => l.Folder).ToList();
+        using var tx = DatasetTransaction.Begin(root, whatIf, reporter);
         var written = new List<string>();
-        var removed = new List<string>();
-        var left = new List<string>();
-        bool completed = false;
-        try
+        if (label != keptName) DatasetEditing.PlanFolderMove(tx, keptName, label);
+        foreach (var move in moves)
         {
-            if (label != keptName) DatasetEditing.MoveFolder(root, kept.Folder, label);
-            foreach (var move in moves)
-            {
-                try
-                {
-                    File.Move(move.From, move.To, overwrite: false);
-                }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                {
-                    throw DatasetException.WriteFailed(move.To, ex);
-                }
-                string relative = DatasetLayout.Relative(label, Path.GetFileName(move.To));
-                if (move.IsPortrait) move.Row.Portrait = relative;
-                else move.Row.Chip = relative;
-                written.Add(relative);
-            }
-
-            if (montage)
-            {
-                WriteMontage(montagePath, label, faces, rows, keptFolder, reporter);
-                written.Add(DatasetLayout.Relative(label, DatasetLayout.MontageFileName));
-            }
-
-            foreach (var file in labelFiles)
-            {
-                AtomicFile.WriteAllText(file.Path, file.Text);
-                written.Add(DatasetLayout.Relative(Path.GetRelativePath(root, file.Path).Split(Path.DirectorySeparatorChar)));
-            }
-
-            var mergedPerson = new DatasetPerson
-            {
-                Label = label,
-                ClusterId = kept.ClusterId,
-                IsNoise = false,
-                Folder = keptFolder,
-                ManifestLabel = kept.ManifestLabel,
-                YoloClass = classes.NewClass(kept),
-                Faces = faces,
-                Montage = File.Exists(montagePath) ? montagePath : null,
-                Rows = rows,
-            };
-            var people = contents.People.Where(p => !merged.Contains(p)).Select(p => p == kept ? mergedPerson : p).ToList();
-            var manifest = DatasetEditing.BuildManifest(root, contents.Manifest.CreatedUtc, people,
-                p => Path.GetFileName(p.Folder), p => p == mergedPerson ? mergedPerson.YoloClass : classes.NewClass(p));
-            DatasetEditing.WriteDocuments(root, manifest, yolo ? classes.Names(manifest, label) : null);
-            written.AddRange(DatasetEditing.Documents(yolo));
-
-            // 3. Merged-away folders: our own files go, files we did not write stay (and so does their folder).
-            foreach (var leftover in leftovers)
-            {
-                foreach (var file in leftover.Owned)
-                {
-                    try { File.Delete(file); }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { throw DatasetException.WriteFailed(file, ex); }
-                }
-                if (leftover.Foreign.Count == 0)
-                {
-                    try { Directory.Delete(leftover.Folder); }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException) { throw DatasetException.WriteFailed(leftover.Folder, ex); }
-                    removed.Add(leftover.Folder);
-                }
-                else
-                {
-                    left.Add(leftover.Folder);
-                    reporter?.Warning($"'{leftover.Folder}' holds {leftover.Foreign.Count} file(s) or folder(s) FaceCluster did not write " +
-                        $"({string.Join(", ", leftover.Foreign.Select(Path.GetFileName))}); they and the folder are left in place.");
-                }
-            }
-            completed = true;
+            string relative = DatasetLayout.Relative(label, Path.GetFileName(move.To));
+            tx.Move(DatasetLayout.Relative(Path.GetRelativePath(root, move.From).Split(Path.DirectorySeparatorChar)), relative);
+            if (move.IsPortrait) move.Row.Portrait = relative;
+            else move.Row.Chip = relative;
+            written.Add(relative);
         }
-        finally
+        string montageRel = DatasetLayout.Relative(label, DatasetLayout.MontageFileName);
+        if (montage)
         {
-            try
-            {
-                // Marker entries under the kept folder follow its new name; those of merged-away folders are gone or moved (re-added as written).
-                var awayFolders = merged.SelectMany(p => new[] { Path.GetFileName(p.Folder), p.ManifestLabel }).OfType<string>().ToHashSet(StringComparer.Ordinal);
-                var previous = contents.Marker.Files
-                    .Where(f => !awayFolders.Contains(f.Split('/')[0]))
-                    .Select(f => f.Split('/')[0] == keptName ? DatasetLayout.Relative(label, f[(keptName.Length + 1)..]) : f);
-                DatasetWriter.WriteMarker(root, previous, written);
-            }
-            catch (DatasetException) when (!completed)
-            {
-                // Already failing: the first error is the one to report.
-            }
+            PlanMontage(tx, montageRel, label, faces, rows, root, whatIf, reporter);
+            written.Add(montageRel);
+        }
+        foreach (var file in labelFiles)
+        {
+            string relative = DatasetLayout.Relative(Path.GetRelativePath(root, file.Path).Split(Path.DirectorySeparatorChar));
+            tx.WriteText(relative, file.Text);
+            written.Add(relative);
+        }
+        foreach (var leftover in leftovers)
+        {
+            foreach (var file in leftover.Owned) tx.Delete(DatasetLayout.Relative(Path.GetRelativePath(root, file).Split(Path.DirectorySeparatorChar)));
+            if (leftover.Foreign.Count == 0) tx.DeleteFolder(Path.GetFileName(leftover.Folder));
+        }
+
+        var mergedPerson = new DatasetPerson
+        {
+            Label = label,
+            ClusterId = kept.ClusterId,
+            IsNoise = false,
+            Folder = keptFolder,
+            ManifestLabel = kept.ManifestLabel,
+            YoloClass = classes.NewClass(kept),
+            Faces = faces,
+            Montage = tx.ExistsAfter(montageRel) ? montagePath : null,
+            Rows = rows,
+        };
+        var people = contents.People.Where(p => !merged.Contains(p)).Select(p => p == kept ? mergedPerson : p).ToList();
+        var manifest = DatasetEditing.BuildManifest(tx, contents, people,
+            p => Path.GetFileName(p.Folder), p => p == mergedPerson ? mergedPerson.YoloClass : classes.NewClass(p));
+        DatasetEditing.PlanDocuments(tx, manifest, yolo ? classes.Names(manifest, label) : null);
+        written.AddRange(DatasetEditing.Documents(yolo));
+
+        // Marker entries under the kept folder follow its new name; those of merged-away folders are gone or moved (re-added as written).
+        var awayFolders = merged.SelectMany(p => new[] { Path.GetFileName(p.Folder), p.ManifestLabel }).OfType<string>().ToHashSet(StringComparer.Ordinal);
+        var previous = contents.Marker.Files
+            .Where(f => !awayFolders.Contains(f.Split('/')[0]))
+            .Select(f => f.Split('/')[0] == keptName ? DatasetLayout.Relative(label, f[(keptName.Length + 1)..]) : f);
+        DatasetEditing.PlanMarker(tx, previous, written, contents.LastPersonNumber);
+
+        bool applied = tx.Commit(shouldProcess);
+        foreach (var leftover in leftovers.Where(l => l.Foreign.Count > 0))
+        {
+            reporter?.Warning($"'{leftover.Folder}' holds {leftover.Foreign.Count} file(s) or folder(s) FaceCluster did not write " +
+                $"({string.Join(", ", leftover.Foreign.Select(Path.GetFileName))}); they and the folder are left in place.");
+        }
+        if (!applied)
+        {
+            return new DatasetMergeResult(summary, mergedLabels, mergedIds, removed, left, true, files);
         }
         return new DatasetMergeResult(summary with { Files = personFiles.Where(File.Exists).ToList() }, mergedLabels, mergedIds, removed, left, false, files);
     }
@@ -272,10 +234,12 @@ public static class DatasetMerger
 
     /// <summary>
     /// The montage as <see cref="DatasetWriter"/> makes it: <see cref="Montage.SelectFaces"/> over the faces in Id order,
-    /// tiles cut from the source images. A face whose source image is gone gets its portrait as the tile instead.
+    /// tiles cut from the source images. A face whose source image is gone gets its portrait (where it is now) as the tile.
     /// </summary>
-    private static void WriteMontage(string path, string label, List<FaceEncoding> faces, List<ManifestFace> rows, string folder, IDatasetReporter? reporter)
+    private static void PlanMontage(DatasetTransaction tx, string relative, string label, List<FaceEncoding> faces, List<ManifestFace> rows,
+        string root, bool whatIf, IDatasetReporter? reporter)
     {
+        if (whatIf) { tx.Write(relative, []); return; }
         var chosen = Montage.SelectFaces(faces.DistinctBy(f => f.Id, StringComparer.Ordinal).ToList());
         var tiles = new Dictionary<string, Mat>(StringComparer.Ordinal);
         try
@@ -295,12 +259,12 @@ public static class DatasetMerger
                     }
                     string? portrait = rows.FirstOrDefault(r => r.FaceId == face.Id && r.Portrait is not null)?.Portrait;
                     if (portrait is null) continue;
-                    using var picture = Cv2.ImRead(Path.Combine(folder, portrait.Split('/')[^1]), ImreadModes.Color);
+                    using var picture = Cv2.ImRead(DatasetLayout.ToFullPath(root, portrait), ImreadModes.Color);
                     if (!picture.Empty()) tiles[face.Id] = Montage.MakeTile(picture);
                 }
             }
             using var rendered = Montage.Render(chosen.Select(f => tiles.GetValueOrDefault(f.Id)).OfType<Mat>().ToList(), label);
-            AtomicFile.WriteImage(path, rendered, DatasetWriterOptions.DefaultJpegQuality);
+            tx.WriteImage(relative, rendered, DatasetWriterOptions.DefaultJpegQuality);
         }
         finally
         {

@@ -43,8 +43,9 @@ public sealed record DatasetWriterOptions
     public bool IncludeNoise { get; init; }
 
     /// <summary>
-    /// Write into a non-empty folder that is not a FaceCluster dataset. Even then only files listed in the
-    /// dataset marker (written by an earlier run) are replaced; every other existing file is left untouched.
+    /// Write into a non-empty folder that is not a FaceCluster dataset (only files FaceCluster wrote are ever replaced;
+    /// every other existing file is left untouched). In an update of a dataset, also delete the files an earlier
+    /// export wrote that this one no longer writes (stale YOLO images, a person's old files); without it they stay, with a warning.
     /// </summary>
     public bool Force { get; init; }
 
@@ -56,6 +57,12 @@ public sealed record DatasetWriterOptions
     /// and the face's landmarks. The writer disposes the returned Mat. Without it no chips are written (a warning says so).
     /// </summary>
     public Func<Mat, FaceLandmarks, Mat>? Aligner { get; init; }
+
+    /// <summary>
+    /// Asked about every file operation of the plan (target, action) before any is applied; in -WhatIf each call prints
+    /// a line and returns false. When any answer is false nothing is changed. Null: the reporter's PlannedWrite in plan mode.
+    /// </summary>
+    public Func<string, string, bool>? ShouldProcess { get; init; }
 
     /// <summary>Progress, warnings and planned writes. Null for none.</summary>
     public IDatasetReporter? Reporter { get; init; }

@@ -39,6 +39,14 @@ public sealed class DatasetContents
     public required DatasetMarker Marker { get; init; }
     /// <summary>People in ClusterId order; the unclustered faces only when asked for.</summary>
     public required IReadOnlyList<DatasetPerson> People { get; init; }
+    /// <summary>Manifest people whose folder is gone (deleted by hand) and none of whose faces are anywhere else.</summary>
+    public IReadOnlyList<ManifestPerson> LostPeople { get; init; } = [];
+    /// <summary>Manifest faces whose portrait and chip are gone: left out of <see cref="People"/>, kept by edits in the manifest.</summary>
+    public IReadOnlyList<ManifestFace> LostFaces { get; init; } = [];
+    /// <summary>The highest <c>Person_N</c> the dataset ever used (marker high-water mark, labels and folders now).</summary>
+    public int LastPersonNumber { get; init; }
+    /// <summary>Every face id of the manifest (placed or lost).</summary>
+    public IReadOnlySet<string> FaceIds => Manifest.Faces.Select(f => f.FaceId).ToHashSet(StringComparer.Ordinal);
 
     /// <summary>The people as clusters (for FaceMatcher / re-clustering with a reference).</summary>
     public IReadOnlyList<FaceCluster> ToFaceClusters() => People.Select(p => p.ToFaceCluster()).ToList();
@@ -69,6 +77,7 @@ public static class DatasetReader
         var manifest = DatasetJson.Read<DatasetManifest>(manifestPath);
         if (manifest.Format != DatasetLayout.Format)
             throw DatasetException.Invalid(manifestPath, $"'{manifestPath}' is not a FaceCluster manifest (format '{manifest.Format}').");
+        Validate(root, manifest, manifestPath);
 
         // Folders on disk (not hidden, not yolo) and where each face file is now.
         var folders = Directory.EnumerateDirectories(root)
@@ -106,7 +115,7 @@ public static class DatasetReader
             if (hadFiles && located is null) dropped++;
             faceFolder[row] = hadFiles ? located : null;
         }
-        if (dropped > 0) reporter?.Warning($"{dropped} face(s) of the manifest have no portrait or chip left in the dataset and are left out.");
+        if (dropped > 0) reporter?.Warning($"{dropped} face(s) of the manifest have no portrait or chip left in the dataset and are left out (manifest.json keeps them).");
 
         // Each manifest person's folder now: the folder of that name, else where most of its faces went.
         var personFolder = new Dictionary<ManifestPerson, string?>();
@@ -128,9 +137,12 @@ public static class DatasetReader
         {
             personFolder[unmapped[0]] = unclaimed[0];
         }
-        foreach (var person in manifest.People.Where(p => personFolder[p] is null))
+        var lostPeople = manifest.People.Where(p => personFolder[p] is null).ToList();
+        foreach (var person in lostPeople)
         {
-            reporter?.Warning($"The folder of '{person.Label}' ({person.Folder}) is gone; the person is left out.");
+            int faces = manifest.Faces.Count(r => r.ClusterId == person.ClusterId);
+            reporter?.Warning($"The folder of '{person.Label}' ({Path.Combine(root, person.Folder)}) is gone; the person and {faces} face(s) are left out " +
+                "(manifest.json keeps them; restore the folder to bring them back).");
         }
         foreach (var row in manifest.Faces.Where(r => faceFolder[r] is null && r.Portrait is null && r.Chip is null))
         {
@@ -169,13 +181,73 @@ public static class DatasetReader
                 Rows = rows,
             });
         }
+        var placed = people.SelectMany(p => p.Rows).ToHashSet();
+        var lostFaces = manifest.Faces.Where(r => !placed.Contains(r) && (includeNoise || !IsNoiseRow(manifest, r))).ToList();
+        int last = new[] { marker.LastPersonNumber }
+            .Concat(manifest.People.Select(p => PersonNumber(p.Label)))
+            .Concat(folders.Select(PersonNumber)).Max();
         return new DatasetContents
         {
             Root = root,
             Manifest = manifest,
             Marker = marker,
             People = people.OrderBy(p => p.IsNoise ? int.MaxValue : p.ClusterId).ToList(),
+            LostPeople = lostPeople,
+            LostFaces = lostFaces,
+            LastPersonNumber = last,
         };
+    }
+
+    private static bool IsNoiseRow(DatasetManifest manifest, ManifestFace row) =>
+        manifest.People.FirstOrDefault(p => p.ClusterId == row.ClusterId && row.Label == p.Label)?.IsNoise
+        ?? (row.ClusterId is 0 or FaceCluster.UnsureId);
+
+    /// <summary>N of a default label <c>Person_N</c>, else 0.</summary>
+    public static int PersonNumber(string? label)
+    {
+        const string prefix = "Person_";
+        return label is not null && label.StartsWith(prefix, StringComparison.OrdinalIgnoreCase) &&
+            int.TryParse(label.AsSpan(prefix.Length), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out int n)
+            ? n : 0;
+    }
+
+    /// <summary>
+    /// A hostile or damaged manifest gives <see cref="DatasetErrors.DatasetInvalid"/>: null lists or entries, and any
+    /// path that is not a plain relative path inside the dataset (a person folder must be one plain folder name).
+    /// </summary>
+    private static void Validate(string root, DatasetManifest manifest, string manifestPath)
+    {
+        if (manifest.People is null || manifest.Faces is null)
+            throw DatasetException.Invalid(manifestPath, $"'{manifestPath}' has no '{(manifest.People is null ? "people" : "faces")}' list.");
+        if (manifest.People.Any(p => p is null) || manifest.Faces.Any(f => f is null))
+            throw DatasetException.Invalid(manifestPath, $"'{manifestPath}' has a null entry in its '{(manifest.People.Any(p => p is null) ? "people" : "faces")}' list.");
+        foreach (var person in manifest.People)
+        {
+            if (person.Label is null || person.Folder is null || DatasetLayout.ValidateRelative(person.Folder) is not null || person.Folder.Contains('/'))
+                throw DatasetException.Invalid(manifestPath, $"'{manifestPath}' names a person folder that is not a plain folder name inside the dataset ('{person.Folder}').");
+            CheckPath(person.Montage);
+        }
+        foreach (var face in manifest.Faces)
+        {
+            if (face.FaceId is null || face.SourcePath is null || face.Label is null)
+                throw DatasetException.Invalid(manifestPath, $"'{manifestPath}' has a face without an id, source or label.");
+            face.Landmarks ??= [];
+            face.Descriptor ??= [];
+            face.Model ??= "";
+            CheckPath(face.Portrait);
+            CheckPath(face.Chip);
+            CheckPath(face.YoloImage);
+            CheckPath(face.YoloLabel);
+        }
+
+        void CheckPath(string? relative)
+        {
+            if (relative is null) return;
+            string? problem = DatasetLayout.ValidateRelative(relative);
+            if (problem is not null)
+                throw DatasetException.Invalid(manifestPath, $"'{manifestPath}' names the file '{relative}', which is refused: {problem}");
+            DatasetLayout.ToFullPath(root, relative);
+        }
     }
 
     private static string? Relocate(string? relative, string folder) =>

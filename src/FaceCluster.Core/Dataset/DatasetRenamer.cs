@@ -21,25 +21,29 @@ public sealed record DatasetRenameResult(
 public static class DatasetRenamer
 {
     /// <summary>Renames the person whose folder is <paramref name="oldLabel"/> (exact, else the one case-insensitive match).</summary>
+    /// <param name="shouldProcess">Asked about every file operation (target, action); in -WhatIf each call prints a line. Null: all go ahead.</param>
     /// <exception cref="DatasetException">
     /// <see cref="DatasetErrors.DatasetInvalid"/>, <see cref="DatasetErrors.ClusterNotFound"/>, <see cref="DatasetErrors.LabelInvalid"/>,
     /// <see cref="DatasetErrors.LabelConflict"/>, <see cref="DatasetErrors.OutputWriteFailed"/>.
     /// </exception>
-    public static DatasetRenameResult Rename(string datasetDirectory, string oldLabel, string newLabel, bool whatIf = false, IDatasetReporter? reporter = null)
+    public static DatasetRenameResult Rename(string datasetDirectory, string oldLabel, string newLabel, bool whatIf = false,
+        IDatasetReporter? reporter = null, Func<string, string, bool>? shouldProcess = null)
     {
-        ArgumentNullException.ThrowIfNull(oldLabel);
-        var contents = DatasetReader.Read(datasetDirectory, includeNoise: true, reporter);
-        return Rename(contents, DatasetEditing.FindPerson(contents, oldLabel), newLabel, whatIf, reporter);
+        DatasetEditing.EnsurePlainName(oldLabel);
+        var contents = DatasetEditing.ReadForEdit(datasetDirectory, whatIf, reporter);
+        return Rename(contents, DatasetEditing.FindPerson(contents, oldLabel), newLabel, whatIf, reporter, shouldProcess);
     }
 
     /// <summary>Renames the person with cluster id <paramref name="clusterId"/>.</summary>
-    public static DatasetRenameResult Rename(string datasetDirectory, int clusterId, string newLabel, bool whatIf = false, IDatasetReporter? reporter = null)
+    public static DatasetRenameResult Rename(string datasetDirectory, int clusterId, string newLabel, bool whatIf = false,
+        IDatasetReporter? reporter = null, Func<string, string, bool>? shouldProcess = null)
     {
-        var contents = DatasetReader.Read(datasetDirectory, includeNoise: true, reporter);
-        return Rename(contents, DatasetEditing.FindPerson(contents, clusterId), newLabel, whatIf, reporter);
+        var contents = DatasetEditing.ReadForEdit(datasetDirectory, whatIf, reporter);
+        return Rename(contents, DatasetEditing.FindPerson(contents, clusterId), newLabel, whatIf, reporter, shouldProcess);
     }
 
-    private static DatasetRenameResult Rename(DatasetContents contents, DatasetPerson person, string newLabel, bool whatIf, IDatasetReporter? reporter)
+    private static DatasetRenameResult Rename(DatasetContents contents, DatasetPerson person, string newLabel, bool whatIf,
+        IDatasetReporter? reporter, Func<string, string, bool>? shouldProcess)
     {
         string root = contents.Root;
         if (person.IsNoise)
@@ -57,53 +61,50 @@ public static class DatasetRenamer
         bool montage = person.Montage is not null;
         string yoloData = DatasetLayout.Relative(DatasetLayout.YoloFolderName, DatasetLayout.YoloDataFileName);
         bool yolo = File.Exists(DatasetLayout.ToFullPath(root, yoloData));
+
+        // One transaction: the folder, the montage caption, manifests, data.yaml, index and marker change together or not at all.
+        using var tx = DatasetTransaction.Begin(root, whatIf, reporter);
+        if (moveFolder) DatasetEditing.PlanFolderMove(tx, oldFolderName, newLabel);
         var rewritten = new List<string>();
-        if (montage) rewritten.Add(montageRel);
-        rewritten.AddRange(DatasetEditing.Documents(yolo));
-        var result = new DatasetRenameResult(person.ClusterId, person.Label, newLabel, person.Folder, newFolder, whatIf,
-            rewritten.Select(r => DatasetLayout.ToFullPath(root, r)).Append(Path.Combine(root, DatasetLayout.MarkerFileName)).ToList());
-        if (whatIf)
-        {
-            if (moveFolder) reporter?.PlannedWrite(person.Folder, DatasetWriteAction.Move);
-            foreach (var file in result.Files) reporter?.PlannedWrite(file, DatasetWriteAction.Replace);
-            return result;
-        }
-
-        // 1. The folder (nothing else has changed if this fails).
-        if (moveFolder) DatasetEditing.MoveFolder(root, person.Folder, newLabel);
-
-        // 2. The montage caption: the band is opaque, so it is repainted over the old caption.
         if (montage)
         {
-            string path = DatasetLayout.ToFullPath(root, montageRel);
-            using var picture = Cv2.ImRead(path, ImreadModes.Color);
-            if (picture.Empty())
+            if (whatIf)
             {
-                reporter?.Warning($"'{path}' could not be read; its caption still shows the old name.");
-                rewritten.Remove(montageRel);
+                tx.Write(montageRel, []);
+                rewritten.Add(montageRel);
             }
             else
             {
-                Montage.DrawCaption(picture, newLabel);
-                AtomicFile.WriteImage(path, picture, DatasetWriterOptions.DefaultJpegQuality);
+                // The caption band is opaque, so it is repainted over the old caption (read where the montage is now).
+                using var picture = Cv2.ImRead(person.Montage!, ImreadModes.Color);
+                if (picture.Empty())
+                {
+                    reporter?.Warning($"'{person.Montage}' could not be read; its caption still shows the old name.");
+                }
+                else
+                {
+                    Montage.DrawCaption(picture, newLabel);
+                    tx.WriteImage(montageRel, picture, DatasetWriterOptions.DefaultJpegQuality);
+                    rewritten.Add(montageRel);
+                }
             }
         }
 
-        // 3. Manifest (brought in line with the disk), csv, data.yaml, index, marker.
+        // Manifest (brought in line with the disk), csv, data.yaml, index, marker.
         var oldPaths = contents.Manifest.People.Where(p => p.Montage is not null).Select(p => p.Montage!).ToList();
-        var manifest = DatasetEditing.BuildManifest(root, contents.Manifest.CreatedUtc, contents.People,
+        var manifest = DatasetEditing.BuildManifest(tx, contents, contents.People,
             p => p == person ? newLabel : Path.GetFileName(p.Folder), p => p.YoloClass);
         var names = yolo
             ? contents.Manifest.People.Where(p => p.YoloClass is not null).OrderBy(p => p.YoloClass)
                 .Select(p => manifest.People.FirstOrDefault(q => q.ClusterId == p.ClusterId && !q.IsNoise)?.Label ?? p.Label)
                 .ToList()
             : null;
-        DatasetEditing.WriteDocuments(root, manifest, names);
+        DatasetEditing.PlanDocuments(tx, manifest, names);
+        rewritten.AddRange(DatasetEditing.Documents(yolo));
 
         // The marker: files that moved with their folder (by hand or now) keep being FaceCluster's.
         var owned = new List<string>();
         var folderOf = contents.People.ToDictionary(p => p, p => p == person ? newLabel : Path.GetFileName(p.Folder));
-        var moved = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var p in contents.People)
         {
             foreach (var row in p.Rows)
@@ -111,13 +112,15 @@ public static class DatasetRenamer
                 foreach (var name in new[] { row.Portrait, row.Chip }.OfType<string>().Select(r => r.Split('/')[^1]))
                     owned.Add(DatasetLayout.Relative(folderOf[p], name));
             }
-            if (File.Exists(Path.Combine(root, folderOf[p], DatasetLayout.MontageFileName)))
-                owned.Add(DatasetLayout.Relative(folderOf[p], DatasetLayout.MontageFileName));
+            owned.Add(DatasetLayout.Relative(folderOf[p], DatasetLayout.MontageFileName));
         }
         var peopleFolders = contents.Manifest.People.Select(p => p.Folder).ToHashSet(StringComparer.Ordinal);
         owned.AddRange(contents.Marker.Files.Where(f => !peopleFolders.Contains(f.Split('/')[0])));
-        owned.AddRange(oldPaths.Where(p => File.Exists(DatasetLayout.ToFullPath(root, p))));
-        DatasetWriter.WriteMarker(root, owned, rewritten);
-        return result;
+        owned.AddRange(oldPaths);
+        DatasetEditing.PlanMarker(tx, owned, rewritten, Math.Max(contents.LastPersonNumber, DatasetReader.PersonNumber(newLabel)));
+
+        bool applied = tx.Commit(shouldProcess);
+        return new DatasetRenameResult(person.ClusterId, person.Label, newLabel, person.Folder, newFolder, !applied,
+            rewritten.Select(r => DatasetLayout.ToFullPath(root, r)).Append(Path.Combine(root, DatasetLayout.MarkerFileName)).ToList());
     }
 }

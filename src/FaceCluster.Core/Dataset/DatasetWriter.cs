@@ -88,26 +88,48 @@ public sealed class DatasetWriter
             chips = false;
         }
 
-        // 1. People, labels, folders.
-        var all = clusters.ToList();
-        var plans = PlanPeople(all, montage);
-
-        // 2. What is on disk already.
+        // 1. What is on disk already: an interrupted earlier change is finished or undone first; an existing dataset
+        // is the ledger of an update (corrections kept, DatasetUpdate).
         if (File.Exists(root))
             throw DatasetException.WriteFailed(root, new IOException("A file with that name exists where the dataset folder should be."));
         bool exists = Directory.Exists(root);
+        if (exists && !options.WhatIf && DatasetTransaction.IsPending(root)) DatasetTransaction.Recover(root, reporter);
         var marker = exists ? DatasetJson.ReadMarker(root) : null;
-        if (exists && marker is null && Directory.EnumerateFileSystemEntries(root).Any() && !options.Force)
+        if (exists && marker is null && Directory.EnumerateFileSystemEntries(root).Any(e => Path.GetFileName(e) != DatasetTransaction.JournalFolderName) && !options.Force)
         {
             throw new DatasetException(DatasetErrors.OutputNotDataset, DatasetErrorKind.ResourceExists,
                 $"'{root}' is not empty and is not a FaceCluster dataset (no {DatasetLayout.MarkerFileName}). " +
                 "Choose an empty or new folder, or use -Force to add the dataset beside the existing files (they are left untouched).", root);
         }
+        DatasetContents? existing = null;
+        if (marker is not null && File.Exists(Path.Combine(root, DatasetLayout.ManifestJsonFileName)))
+            existing = DatasetReader.Read(root, includeNoise: true, reporter);
+
+        // 2. People, labels, folders.
+        var all = clusters.Where(c => c is not null).ToList();
+        int lastPersonNumber = existing?.LastPersonNumber ?? 0;
+        if (existing is not null) all = DatasetUpdate.Regroup(all, existing, reporter, out lastPersonNumber);
+        var plans = PlanPeople(all, montage);
+        foreach (var plan in plans) lastPersonNumber = Math.Max(lastPersonNumber, DatasetReader.PersonNumber(plan.Person.Label));
+
         var owned = new HashSet<string>(marker?.Files ?? [], StringComparer.Ordinal);
+        if (existing is not null)
+        {
+            // Files moved or renamed by hand are still FaceCluster's: where they are now.
+            foreach (var person in existing.People)
+            {
+                foreach (var row in person.Rows)
+                {
+                    if (row.Portrait is not null) owned.Add(row.Portrait);
+                    if (row.Chip is not null) owned.Add(row.Chip);
+                }
+                if (person.Montage is not null) owned.Add(DatasetLayout.Relative(Path.GetFileName(person.Folder), DatasetLayout.MontageFileName));
+            }
+        }
         var skipped = new List<string>();
 
         // 3. Plan every file: manifest rows name the files that will be written.
-        var manifest = new DatasetManifest { CreatedUtc = DateTime.UtcNow };
+        var manifest = new DatasetManifest { CreatedUtc = existing?.Manifest.CreatedUtc ?? DateTime.UtcNow };
         var rows = new Dictionary<(int Cluster, string Face), ManifestFace>();
         var planned = new List<(string Relative, DatasetWriteAction Action)>();
         bool Plan(string relative, PersonPlan? person)
@@ -197,49 +219,47 @@ public sealed class DatasetWriter
         bool writeJson = Plan(DatasetLayout.ManifestJsonFileName, null);
         bool writeCsv = Plan(DatasetLayout.ManifestCsvFileName, null);
         bool writeIndex = Plan(DatasetLayout.IndexFileName, null);
-        planned.Add((DatasetLayout.MarkerFileName, marker is null ? DatasetWriteAction.Create : DatasetWriteAction.Replace));
 
-        WarnAboutStaleFiles(owned, planned.Select(p => p.Relative), reporter);
+        var stale = StaleFiles(owned, planned.Select(p => p.Relative), reporter);
 
-        // 4. Plan mode: report and stop.
-        if (options.WhatIf)
+        // 4. The transaction: folders, every file staged in the journal, stale files (with Force), the marker last.
+        // Plan mode stages nothing, so it needs no pixels either.
+        using var tx = DatasetTransaction.Begin(root, options.WhatIf, reporter);
+        if (!options.WhatIf)
         {
-            foreach (var (relative, action) in planned)
-            {
-                reporter?.PlannedWrite(DatasetLayout.ToFullPath(root, relative), action);
-            }
-            return new DatasetWriteResult(root, true, Summaries(plans),
-                planned.Where(p => p.Action != DatasetWriteAction.Skip).Select(p => DatasetLayout.ToFullPath(root, p.Relative)).ToList(),
-                skipped, yoloImages.Count);
+            ct.ThrowIfCancellationRequested();
+            AtomicFile.CreateDirectory(root);
         }
-
-        // 5. Folders first, so that a file where a folder should be fails before any file is written.
-        ct.ThrowIfCancellationRequested();
-        AtomicFile.CreateDirectory(root);
-        foreach (var plan in plans) AtomicFile.CreateDirectory(Path.Combine(root, plan.Person.Folder));
+        foreach (var plan in plans) tx.CreateFolder(plan.Person.Folder);
         if (yolo)
         {
             foreach (var part in new[] { "images", "labels" })
             foreach (var split in new[] { "train", "val" })
-                AtomicFile.CreateDirectory(Path.Combine(root, DatasetLayout.YoloFolderName, part, split));
+                tx.CreateFolder(DatasetLayout.Relative(DatasetLayout.YoloFolderName, part, split));
+        }
+        var written = new List<string>();
+        void WriteImage(string relative, Mat image)
+        {
+            tx.WriteImage(relative, image, options.JpegQuality);
+            written.Add(relative);
+        }
+        void WriteText(string relative, string text)
+        {
+            tx.WriteText(relative, text);
+            written.Add(relative);
         }
 
-        var written = new List<string>();
-        bool completed = false;
-        try
+        if (options.WhatIf)
         {
-            void WriteImage(string relative, Mat image)
+            var documents = new HashSet<string>(DatasetEditing.Documents(yolo: true), StringComparer.Ordinal);
+            foreach (var (relative, _) in planned.Where(p => p.Action != DatasetWriteAction.Skip && !documents.Contains(p.Relative)))
             {
-                AtomicFile.WriteImage(DatasetLayout.ToFullPath(root, relative), image, options.JpegQuality);
-                written.Add(relative);
+                tx.Write(relative, []);
             }
-            void WriteText(string relative, string text)
-            {
-                AtomicFile.WriteAllText(DatasetLayout.ToFullPath(root, relative), text);
-                written.Add(relative);
-            }
-
-            // 6. Source images, each loaded once: portraits, chips, montage tiles, YOLO image and labels.
+        }
+        else
+        {
+            // 5. Source images, each loaded once: portraits, chips, montage tiles, YOLO image and labels.
             var bySource = plans
                 .SelectMany(p => p.Faces.Select(f => (Plan: p, Face: f)))
                 // The image each face's pixels come from: its full-resolution frame when it has one (PixelBox and
@@ -257,10 +277,11 @@ public sealed class DatasetWriter
                 {
                     ct.ThrowIfCancellationRequested();
                     reporter?.Progress(new DatasetProgress("Writing dataset", $"Image {done + 1} of {bySource.Count}: {Path.GetFileName(group.Key)}", done, bySource.Count));
-                    using var image = LoadImage(group.Key, reporter, "its faces get no portrait, chip, tile or YOLO image");
+                    using var image = LoadImage(group.Key, reporter, "its faces get no new portrait, chip, tile or YOLO image");
                     if (image is null)
                     {
-                        foreach (var (plan, face) in group) ForgetFiles(rows[(plan.Person.ClusterId, face.Id)], plan);
+                        // Files of an earlier export stay and stay listed: the source is gone, not the face.
+                        foreach (var (plan, face) in group) KeepOrForget(rows[(plan.Person.ClusterId, face.Id)], plan, written);
                         done++;
                         continue;
                     }
@@ -333,7 +354,7 @@ public sealed class DatasetWriter
                 }
                 reporter?.Progress(new DatasetProgress("Writing dataset", "Montages and manifest", done, bySource.Count));
 
-                // 7. Montages.
+                // 6. Montages.
                 foreach (var plan in plans.Where(p => p.Person.Montage is not null))
                 {
                     ct.ThrowIfCancellationRequested();
@@ -348,34 +369,40 @@ public sealed class DatasetWriter
             {
                 foreach (var tile in tiles.Values) tile.Dispose();
             }
-
-            // 8. Manifest, index, data.yaml.
-            if (writeYoloData)
-            {
-                var names = plans.Where(p => p.Person.YoloClass is not null).OrderBy(p => p.Person.YoloClass).Select(p => p.Person.Label).ToList();
-                WriteText(yoloData, DatasetDocuments.RenderYoloData(Path.Combine(root, DatasetLayout.YoloFolderName), names));
-            }
-            if (writeJson) WriteText(DatasetLayout.ManifestJsonFileName, DatasetJson.Serialize(manifest));
-            if (writeCsv) WriteText(DatasetLayout.ManifestCsvFileName, ManifestCsv.Render(manifest));
-            if (writeIndex)
-            {
-                var existing = new HashSet<string>(written, StringComparer.Ordinal);
-                WriteText(DatasetLayout.IndexFileName, DatasetDocuments.RenderIndex(manifest,
-                    rel => existing.Contains(rel) || File.Exists(DatasetLayout.ToFullPath(root, rel))));
-            }
-            completed = true;
         }
-        finally
+
+        // 7. Stale files of an earlier export: deleted with Force (then their emptied folders), else kept and listed.
+        if (options.Force)
         {
-            // The marker lists what this and earlier runs wrote, also after a failure, so that the next run may replace it.
-            try
+            foreach (var relative in stale) tx.Delete(relative);
+            var plannedFolders = plans.Select(p => p.Person.Folder).ToHashSet(StringComparer.OrdinalIgnoreCase);
+            foreach (var folder in stale.Where(r => r.Contains('/')).Select(r => r[..r.LastIndexOf('/')]).Distinct(StringComparer.Ordinal)
+                .Where(f => !plannedFolders.Contains(f) && !f.StartsWith(DatasetLayout.YoloFolderName + "/", StringComparison.Ordinal)).Order(StringComparer.Ordinal))
             {
-                WriteMarker(root, owned, written);
+                tx.DeleteFolder(folder);
             }
-            catch (DatasetException) when (!completed)
-            {
-                // Already failing: the first error is the one to report.
-            }
+        }
+
+        // 8. Manifest, index, data.yaml, marker.
+        if (writeYoloData)
+        {
+            var names = plans.Where(p => p.Person.YoloClass is not null).OrderBy(p => p.Person.YoloClass).Select(p => p.Person.Label).ToList();
+            WriteText(yoloData, DatasetDocuments.RenderYoloData(Path.Combine(root, DatasetLayout.YoloFolderName), names));
+        }
+        if (writeJson) WriteText(DatasetLayout.ManifestJsonFileName, DatasetJson.Serialize(manifest));
+        if (writeCsv) WriteText(DatasetLayout.ManifestCsvFileName, ManifestCsv.Render(manifest));
+        if (writeIndex)
+        {
+            WriteText(DatasetLayout.IndexFileName, DatasetDocuments.RenderIndex(manifest, rel => rel == DatasetLayout.IndexFileName || tx.ExistsAfter(rel)));
+        }
+        DatasetEditing.PlanMarker(tx, owned, written, lastPersonNumber);
+
+        bool applied = tx.Commit(options.ShouldProcess, ct);
+        if (!applied)
+        {
+            return new DatasetWriteResult(root, true, Summaries(plans),
+                planned.Where(p => p.Action != DatasetWriteAction.Skip).Select(p => DatasetLayout.ToFullPath(root, p.Relative)).ToList(),
+                skipped, yoloImages.Count);
         }
 
         var files = written.Select(r => DatasetLayout.ToFullPath(root, r)).ToList();
@@ -386,24 +413,42 @@ public sealed class DatasetWriter
     }
 
     /// <summary>
-    /// Files an earlier export wrote that this one does not write again stay (nothing is ever deleted), but the
-    /// caller should know: old YOLO images would still be trained on, and old person folders are no longer in the manifest.
+    /// A face whose source image is gone keeps the portrait and chip an earlier export wrote (they stay listed);
+    /// without one its files are not in the manifest.
     /// </summary>
-    private void WarnAboutStaleFiles(HashSet<string> owned, IEnumerable<string> planned, IDatasetReporter? reporter)
+    private void KeepOrForget(ManifestFace row, PersonPlan plan, List<string> written)
     {
-        if (reporter is null || owned.Count == 0) return;
+        foreach (var isPortrait in new[] { true, false })
+        {
+            string? relative = isPortrait ? row.Portrait : row.Chip;
+            if (relative is null) continue;
+            if (File.Exists(DatasetLayout.ToFullPath(root, relative))) { written.Add(relative); continue; }
+            plan.Files.Remove(DatasetLayout.ToFullPath(root, relative));
+            if (isPortrait) row.Portrait = null; else row.Chip = null;
+        }
+    }
+
+    /// <summary>
+    /// Files an earlier export wrote that this one does not write again: with Force they are deleted, else they stay
+    /// and the caller is told (old YOLO images would still be trained on; old person folders are no longer in the manifest).
+    /// </summary>
+    private List<string> StaleFiles(HashSet<string> owned, IEnumerable<string> planned, IDatasetReporter? reporter)
+    {
         var now = planned.ToHashSet(StringComparer.Ordinal);
-        var stale = owned.Where(r => !now.Contains(r) && File.Exists(DatasetLayout.ToFullPath(root, r))).ToList();
+        var stale = owned.Where(r => !now.Contains(r) && r != DatasetLayout.MarkerFileName && File.Exists(DatasetLayout.ToFullPath(root, r)))
+            .Order(StringComparer.Ordinal).ToList();
+        if (reporter is null || options.Force || stale.Count == 0) return stale;
         var yoloStale = stale.Where(r => r.StartsWith(DatasetLayout.YoloFolderName + "/", StringComparison.Ordinal)).ToList();
         if (yoloStale.Count > 0)
         {
             reporter.Warning($"{yoloStale.Count} file(s) under '{Path.Combine(root, DatasetLayout.YoloFolderName)}' come from an earlier export and are not part of this one; " +
-                "YOLO training would still use them. They are not deleted (they are listed in the dataset marker).");
+                "YOLO training would still use them. They are not deleted without -Force (they are listed in the dataset marker).");
         }
         foreach (var folder in stale.Except(yoloStale).Where(r => r.Contains('/')).Select(r => r.Split('/')[0]).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal))
         {
-            reporter.Warning($"'{Path.Combine(root, folder)}' holds files of an earlier export that this export does not write; they stay, but the manifest no longer lists them.");
+            reporter.Warning($"'{Path.Combine(root, folder)}' holds files of an earlier export that this export does not write; they stay (delete them with -Force), but the manifest no longer lists them.");
         }
+        return stale;
     }
 
     private List<PersonPlan> PlanPeople(IEnumerable<FaceCluster> clusters, bool montage)
@@ -487,18 +532,6 @@ public sealed class DatasetWriter
         return image;
     }
 
-    internal static void WriteMarker(string root, IEnumerable<string> previous, IEnumerable<string> written)
-    {
-        var files = previous.Where(r => File.Exists(DatasetLayout.ToFullPath(root, r)))
-            .Concat(written)
-            .Where(r => r != DatasetLayout.MarkerFileName)
-            .Distinct(StringComparer.Ordinal)
-            .Order(StringComparer.Ordinal)
-            .ToList();
-        var marker = new DatasetMarker { UpdatedUtc = DateTime.UtcNow, Files = files };
-        AtomicFile.WriteAllText(Path.Combine(root, DatasetLayout.MarkerFileName), DatasetJson.Serialize(marker));
-    }
-
     /// <summary>One <c>class cx cy w h</c> line per face, normalised to the image; boxes are clipped to the image first.</summary>
     internal static string YoloLabels(IEnumerable<(FaceEncoding Face, int Class, ManifestFace Row)> faces, int width, int height)
     {
@@ -520,13 +553,23 @@ public sealed class DatasetWriter
         static string F(double v) => v.ToString("0.######", CultureInfo.InvariantCulture);
     }
 
-    /// <summary>A unique, readable name per source image: its file name (made safe) and a hash of its full path.</summary>
+    /// <summary>
+    /// A unique, readable name per source image: its file name (made safe) and a hash of its content (of its path when
+    /// it cannot be read), so a copied work folder gives the same YOLO files and no stale ones.
+    /// </summary>
     internal static string YoloName(string sourcePath, int hashLength = 8)
     {
         string stem = DatasetLayout.SafeFileStem(Path.GetFileNameWithoutExtension(sourcePath));
         if (stem.Length > 60) stem = stem[..60];
-        var hash = SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath)));
-        string hex = Convert.ToHexString(hash).ToLowerInvariant();
+        string hex;
+        try
+        {
+            hex = Store.EncodingCache.HashFile(sourcePath);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            hex = Convert.ToHexString(SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(Path.GetFullPath(sourcePath)))).ToLowerInvariant();
+        }
         return stem + "_" + hex[..Math.Min(hashLength, hex.Length)];
     }
 

@@ -93,7 +93,8 @@ public sealed class FaceEncoder
         detection = DetectionOptions.Default with { MinConfidence = options.MinConfidence, MinFaceSize = options.MinFaceSize };
         if (options.CacheDirectory is { Length: > 0 } cacheDirectory)
         {
-            cache = new EncodingCache(cacheDirectory, face => StableId(face.Path, face.Box));
+            // Ids come from the image's content, which a cache hit shares: the cached id is the id.
+            cache = new EncodingCache(cacheDirectory);
         }
     }
 
@@ -106,18 +107,18 @@ public sealed class FaceEncoder
     public ImageEncodingResult Encode(string path, FrameSource? frame = null, CancellationToken cancellation = default)
     {
         string fullPath = System.IO.Path.GetFullPath(path);
-        string? contentHash = null;
+        if (!File.Exists(fullPath)) throw new FileNotFoundException($"Cannot find '{fullPath}'.", fullPath);
+        string contentHash = EncodingCache.HashFile(fullPath, cancellation);
         string? pixelsPath = options.UseFullResolution && frame?.FullResolutionPath is { Length: > 0 } fr && File.Exists(fr) ? System.IO.Path.GetFullPath(fr) : null;
         // Faces described from the full-resolution frame differ from those of the scaled one; faces cached before
         // quality was measured lack it: both are other cache entries.
         string settings = options.SettingsKey + "|quality1" + (pixelsPath is null ? "" : "|fullres");
         if (cache is not null)
         {
-            if (!File.Exists(fullPath)) throw new FileNotFoundException($"Cannot find '{fullPath}'.", fullPath);
-            contentHash = EncodingCache.HashFile(fullPath, cancellation);
             if (cache.TryGetByHash(fullPath, contentHash, settings, out var cached, cancellation))
             {
-                var faces = cached.Select(f => f.WithSource(f.Id, fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, pixelsPath, frame?.Shot)).ToList();
+                // Entries written when ids hashed the path get the content id here.
+                var faces = cached.Select(f => f.WithSource(ContentId(contentHash, f.Box), fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, pixelsPath, frame?.Shot)).ToList();
                 int width = faces.Count > 0 ? faces[0].ImageWidth : 0, height = faces.Count > 0 ? faces[0].ImageHeight : 0;
                 return new(fullPath, width, height, faces, TimeSpan.Zero, TimeSpan.Zero, FromCache: true);
             }
@@ -126,7 +127,7 @@ public sealed class FaceEncoder
         using (var image = ImageLoader.Load(fullPath, options.MaxImagePixels))
         using (var pixels = pixelsPath is null ? null : ImageLoader.Load(pixelsPath, options.MaxImagePixels))
         {
-            result = Encode(image, fullPath, frame, pixels is null ? null : new PixelSource(pixels, pixelsPath!), cancellation);
+            result = Encode(image, fullPath, frame, pixels is null ? null : new PixelSource(pixels, pixelsPath!), contentHash, cancellation);
         }
         if (cache is null) return result;
         // Written only once the image is fully encoded, so an interrupted run leaves no partial entry. The cache only
@@ -150,7 +151,10 @@ public sealed class FaceEncoder
     /// Encodes the faces of an image already in memory (BGR): detects on <paramref name="image"/>, and cuts chips and
     /// descriptors from <paramref name="pixels"/> (a larger copy of the same picture) when given, else from the image.
     /// </summary>
-    public ImageEncodingResult Encode(Mat image, string path, FrameSource? frame, PixelSource? pixels, CancellationToken cancellation = default)
+    public ImageEncodingResult Encode(Mat image, string path, FrameSource? frame, PixelSource? pixels, CancellationToken cancellation = default) =>
+        Encode(image, path, frame, pixels, null, cancellation);
+
+    private ImageEncodingResult Encode(Mat image, string path, FrameSource? frame, PixelSource? pixels, string? contentHash, CancellationToken cancellation)
     {
         cancellation.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
@@ -173,7 +177,7 @@ public sealed class FaceEncoder
                 var quality = FaceQuality.Measure(chips[i], inSource[i].Landmarks, inSource[i].Box);
                 faces[i] = new FaceEncoding
                 {
-                    Id = StableId(path, found[i].Box),
+                    Id = ContentId(contentHash ??= ContentHash(image, path, cancellation), found[i].Box),
                     Path = path,
                     VideoPath = frame?.VideoPath,
                     FrameIndex = frame?.FrameIndex,
@@ -202,14 +206,29 @@ public sealed class FaceEncoder
     }
 
     /// <summary>
-    /// The same face of the same file always gets the same id: a hash of the full path and the box rounded to whole
-    /// pixels, so reruns, caches and merged stores agree on identity.
+    /// The same face of the same picture always gets the same id: a hash of the image file's bytes and the box rounded
+    /// to whole pixels. Not the path: a work folder copied or moved elsewhere keeps every id, so a rerun writes each
+    /// face once, and reruns, caches, merged stores and datasets agree on identity.
     /// </summary>
-    public static string StableId(string path, FaceBox box)
+    public static string StableId(string path, FaceBox box) => ContentId(EncodingCache.HashFile(path), box);
+
+    /// <summary>The id of the face in <paramref name="box"/> of the image whose SHA-256 (hex) is <paramref name="contentHash"/>.</summary>
+    public static string ContentId(string contentHash, FaceBox box)
     {
         string key = FormattableString.Invariant(
-            $"{System.IO.Path.GetFullPath(path)}|{MathF.Round(box.X)}|{MathF.Round(box.Y)}|{MathF.Round(box.Width)}|{MathF.Round(box.Height)}");
+            $"sha256:{contentHash}|{MathF.Round(box.X)}|{MathF.Round(box.Y)}|{MathF.Round(box.Width)}|{MathF.Round(box.Height)}");
         return Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(key)), 0, 8).ToLowerInvariant();
+    }
+
+    /// <summary>The content hash of an image given in memory: its file's bytes when it has one, else its pixels.</summary>
+    private static string ContentHash(Mat image, string path, CancellationToken cancellation)
+    {
+        if (File.Exists(path)) return EncodingCache.HashFile(path, cancellation);
+        using var continuous = image.IsContinuous() ? null : image.Clone();
+        var source = continuous ?? image;
+        var bytes = new byte[source.Total() * source.ElemSize()];
+        System.Runtime.InteropServices.Marshal.Copy(source.Data, bytes, 0, bytes.Length);
+        return Convert.ToHexString(SHA256.HashData(bytes)).ToLowerInvariant();
     }
 }
 

@@ -82,6 +82,7 @@ public sealed class ExportFaceDatasetCommand : FaceClusterCmdlet
             WhatIf = whatIf,
             Aligner = (image, landmarks) => FaceAligner.Align(image, landmarks),
             Reporter = reporter,
+            ShouldProcess = reporter.ShouldProcess,
             CancellationToken = CancellationToken,
         };
         DatasetWriteResult result;

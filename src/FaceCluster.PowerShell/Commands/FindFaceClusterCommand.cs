@@ -30,7 +30,7 @@ public sealed class FindFaceClusterCommand : FaceClusterCmdlet
 
     protected override void BeginProcessing()
     {
-        var people = ReferenceResolver.Resolve(this, Reference, ResolveOutputPath).Where(c => !c.IsNoise && c.Count > 0).ToList();
+        var people = ReferenceResolver.Resolve(this, Reference, ResolveOutputPath, out _).Where(c => !c.IsNoise && c.Count > 0).ToList();
         if (people.Count == 0)
         {
             ThrowTerminatingError(FaceClusterErrors.Create(new ArgumentException("The reference holds no people."), FaceClusterErrors.ReferenceEmpty, ErrorCategory.InvalidArgument, Reference));

@@ -23,6 +23,8 @@ public sealed class ImportFaceDatasetCommand : PathInputCmdlet
             DatasetContents contents;
             try
             {
+                if (DatasetTransaction.IsPending(dataset))
+                    WriteWarning($"The dataset '{dataset}' holds an interrupted change; it is read as it is now. The next Export-FaceDataset, Rename-FaceCluster or Merge-FaceCluster finishes or undoes it.");
                 contents = DatasetReader.Read(dataset, IncludeNoise, new CmdletDatasetReporter(this, whatIf: false));
             }
             catch (DatasetException ex)

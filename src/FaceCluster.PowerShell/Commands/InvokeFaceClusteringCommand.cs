@@ -121,7 +121,8 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
     protected override void EndProcessing()
     {
-        var known = Reference is null ? null : ReferenceResolver.Resolve(this, Reference, ResolveOutputPath);
+        int lastPersonNumber = 0;
+        var known = Reference is null ? null : ReferenceResolver.Resolve(this, Reference, ResolveOutputPath, out lastPersonNumber);
         string? model = faces.Count > 0 ? faces[0].Model : null;
         var otherModel = faces.FirstOrDefault(f => f.Model != model);
         if (otherModel is not null)
@@ -170,12 +171,14 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
 
         if (known is not null)
         {
-            foreach (var named in ReferenceNaming.Apply(clusters, known, ReferenceThreshold ?? calibrated.MatchThreshold, CancellationToken))
+            var (reconciled, namings) = ReferenceNaming.Reconcile(clusters, known, ReferenceThreshold ?? calibrated.MatchThreshold, lastPersonNumber, CancellationToken);
+            clusters = reconciled;
+            foreach (var named in namings)
             {
                 if (named.Cluster.IsNoise) continue;
                 WriteVerbose(named.IsNew
                     ? $"Cluster {named.Cluster.Id} ({named.Cluster.Count} faces) matches nobody in the reference: new person '{named.Cluster.Label}'."
-                    : $"Cluster {named.Cluster.Id} ({named.Cluster.Count} faces) is '{named.ReferenceLabel}' ({named.Votes} faces matched).");
+                    : $"Cluster {named.Cluster.Id} ({named.Cluster.Count} faces) is '{named.ReferenceLabel}' ({named.Votes} faces {(named.Votes > 0 ? "known or matched" : "matched")}).");
             }
         }
         int people = clusters.Count(c => !c.IsNoise);

@@ -71,8 +71,8 @@ public sealed class MergeFaceClusterCommand : DatasetEditCmdlet
         try
         {
             var result = ByIdSet
-                ? DatasetMerger.Merge(dataset, ids.ToArray(), NewLabel, whatIf, reporter)
-                : DatasetMerger.Merge(dataset, labels.ToArray(), NewLabel, whatIf, reporter);
+                ? DatasetMerger.Merge(dataset, ids.ToArray(), NewLabel, whatIf, reporter, reporter.ShouldProcess)
+                : DatasetMerger.Merge(dataset, labels.ToArray(), NewLabel, whatIf, reporter, reporter.ShouldProcess);
             if (whatIf) return;
             WriteVerbose($"Merged {string.Join(", ", result.MergedLabels.Select(l => $"'{l}'"))} into '{result.Person.Label}' ({result.Person.FaceCount} faces).");
             WriteObject(result.Person);

@@ -35,13 +35,15 @@ public sealed class RenameFaceClusterCommand : DatasetEditCmdlet
         foreach (var dataset in Datasets())
         {
             string who = ByIdSet ? $"person {Id}" : $"'{Label}'";
-            bool whatIf = !ShouldProcess(dataset, $"Rename {who} to '{NewLabel}'");
-            if (whatIf && !IsWhatIf()) continue; // declined at -Confirm
+            bool whatIf = IsWhatIf();
+            if (!whatIf && !ShouldProcess(dataset, $"Rename {who} to '{NewLabel}'")) continue; // declined at -Confirm
+            // Warnings (a person folder deleted by hand, an unreadable montage) and every -WhatIf line reach the user.
+            var reporter = new CmdletDatasetReporter(this, whatIf);
             try
             {
                 var result = ByIdSet
-                    ? DatasetRenamer.Rename(dataset, Id, NewLabel, whatIf)
-                    : DatasetRenamer.Rename(dataset, Label, NewLabel, whatIf);
+                    ? DatasetRenamer.Rename(dataset, Id, NewLabel, whatIf, reporter, reporter.ShouldProcess)
+                    : DatasetRenamer.Rename(dataset, Label, NewLabel, whatIf, reporter, reporter.ShouldProcess);
                 if (!whatIf) WriteObject(result);
             }
             catch (DatasetException ex)

@@ -3,7 +3,7 @@
     'Get-FaceEncoding' = @{
         Synopsis    = 'Finds, aligns and describes every face in images and video frames.'
         Description = @'
-Get-FaceEncoding detects faces with MediaPipe BlazeFace (run by OpenCV DNN) and describes each with ONNX Runtime: by default with HSE FaceRes (1024-d, from an unrotated square crop of 1.4 times the face box), or with -Model Dlib with the dlib face-recognition ResNet (128-d, from the face aligned to its 150x150 chip). Faces found on a scaled-down video frame are described from the frame's full-resolution copy. It emits one FaceCluster.FaceEncoding per face, in input order: a stable Id (the same for the same file and box on every run), the image Path, VideoPath/FrameIndex/Timestamp/Shot when the image is a video frame from Export-VideoFrame, the Box and six Landmarks in source pixels, the detector Confidence, the chip's Sharpness (variance of the Laplacian; low is blurry) and the Descriptor.
+Get-FaceEncoding detects faces with MediaPipe BlazeFace (run by OpenCV DNN) and describes each with ONNX Runtime: by default with HSE FaceRes (1024-d, from an unrotated square crop of 1.4 times the face box), or with -Model Dlib with the dlib face-recognition ResNet (128-d, from the face aligned to its 150x150 chip). Faces found on a scaled-down video frame are described from the frame's full-resolution copy. It emits one FaceCluster.FaceEncoding per face, in input order: a stable Id (a hash of the image file's content and the box: the same on every run, also for a copy of the file elsewhere), the image Path, VideoPath/FrameIndex/Timestamp/Shot when the image is a video frame from Export-VideoFrame, the Box and six Landmarks in source pixels, the detector Confidence, the chip's Sharpness (variance of the Laplacian; low is blurry) and the Descriptor.
 
 -Model picks the descriptor: FaceRes (the default) is HSE FaceRes (1024-d unit vectors, MobileNet trained on VGGFace2, on an unrotated square crop 1.4 times the face box), markedly better on children and Asian faces (BCubed F1 0.97 against dlib's 0.70 on sitcom footage); Dlib is dlib's face-recognition ResNet (128-d, on the aligned chip), the descriptor face_recognition users know. The Model property of every face records which one made it; distances of different models mean nothing together, so clustering, matching and merging refuse mixed models, and their default thresholds follow the faces' model.
 
@@ -251,7 +251,7 @@ Export-FaceDataset writes, for each FaceCluster it receives, a folder named by t
 
 -Format Yolo (or -Include ...,Yolo) adds yolo/: images/ and labels/ split into train and val (deterministically, -ValidationFraction), one "class cx cy w h" line per face normalised to the image beside it, and data.yaml with the names, ready for Ultralytics.
 
-Noise is not a person: faces in no cluster are exported only with -IncludeNoise, into _unclustered/. Nothing is ever deleted. A non-empty folder that is not a FaceCluster dataset is refused (OutputNotDataset) unless -Force, and even then only files this cmdlet wrote are replaced. Each file is written atomically. -WhatIf lists the files it would write. It emits one summary per person (Label, ClusterId, Folder, FaceCount, Files).
+Noise is not a person: faces in no cluster are exported only with -IncludeNoise, into _unclustered/. A non-empty folder that is not a FaceCluster dataset is refused (OutputNotDataset) unless -Force, and even then only files this cmdlet wrote are replaced. Exporting into an existing dataset is an update that keeps hand corrections: a face already in it (same image content and box) stays in the folder it is in now, faces whose files were deleted stay out, the dataset's other faces stay, and a new person never gets a Person_N the dataset used before. Files an earlier export wrote that the update no longer writes stay (with a warning) unless -Force deletes them. The whole export is one transaction (staged in .facecluster-journal, then committed): Ctrl+C or kill -9 leaves the old dataset or, after the next command, the new one. -WhatIf lists every file operation. It emits one summary per person (Label, ClusterId, Folder, FaceCount, Files).
 
 To name people, rename them with Rename-FaceCluster, or simply rename their folders in a file manager: the next read of the dataset (Invoke-FaceClustering -Reference, Find-FaceCluster -Reference) takes the folder name as the label.
 '@
@@ -266,7 +266,7 @@ To name people, rename them with Rename-FaceCluster, or simply rename their fold
             PortraitMarginY    = 'Pixels added above and below the face box for portrait crops (default 150).'
             PortraitWidth      = 'The width portrait crops are scaled to (default 400).'
             IncludeNoise       = 'Also exports the faces that belong to no person, into _unclustered/.'
-            Force              = 'Writes into a non-empty folder that is not a FaceCluster dataset. Files this cmdlet did not write are still left untouched.'
+            Force              = 'Writes into a non-empty folder that is not a FaceCluster dataset (files this cmdlet did not write are still left untouched); in an update, deletes the files an earlier export wrote that this one no longer writes.'
         }
         Examples    = @(
             @{
@@ -290,7 +290,7 @@ Merge-FaceCluster fixes the commonest clustering mistake, one person split into 
 
 The faces' portraits and chips move into the kept person's folder (a name already used there gets a _2 suffix), the montage is rebuilt from all the merged faces with the same face choice Export-FaceDataset uses, and manifest.json, manifest.csv and index.html list the faces under the kept person. With a YOLO dataset the merged-away people leave the names of yolo/data.yaml, and the class index of every label line is renumbered to match. A merged-away folder is removed when only files FaceCluster wrote are left in it; files it did not write are never deleted or overwritten, and their folder stays with a warning.
 
-Fewer than two different people is refused (TooFewPeople), as are unknown people (ClusterNotFound), a -NewLabel another person already has (LabelConflict) and a -NewLabel that cannot be a folder name (LabelInvalid). -WhatIf lists every file it would move, write or remove and changes nothing. It emits the merged person's summary (Label, ClusterId, Folder, FaceCount, Files).
+Fewer than two different people is refused (TooFewPeople), as are unknown people (ClusterNotFound), a -NewLabel another person already has (LabelConflict) and a -NewLabel that cannot be a folder name (LabelInvalid), as is a -Label that is not a plain folder name ('..', a path: LabelInvalid). A dataset whose manifest or marker names a path outside the dataset is refused (DatasetInvalid) and nothing is touched. -WhatIf lists every file it would move, write or remove and changes nothing. The merge is one transaction: Ctrl+C or kill -9 leaves the dataset as before it or, after the next command, as after it; merged people stay merged when the job runs again with -Reference. It emits the merged person's summary (Label, ClusterId, Folder, FaceCount, Files).
 '@
         Inputs      = @('FaceCluster.FaceCluster', 'System.IO.DirectoryInfo')
         Parameters  = @{
@@ -348,7 +348,7 @@ The clusters keep the manifest's Id and get their Medoid, MeanDistance and MaxDi
     'Rename-FaceCluster' = @{
         Synopsis    = 'Names a person of an exported dataset everywhere the name appears.'
         Description = @'
-Rename-FaceCluster renames a person of a dataset written by Export-FaceDataset, chosen by current -Label or cluster -Id: the folder, the montage caption, the names in yolo/data.yaml, manifest.csv, manifest.json and index.html. A name already used by another person, or one that cannot be a folder name, is refused (LabelConflict, LabelInvalid). -WhatIf shows what would change.
+Rename-FaceCluster renames a person of a dataset written by Export-FaceDataset, chosen by current -Label or cluster -Id: the folder, the montage caption, the names in yolo/data.yaml, manifest.csv, manifest.json and index.html. A name already used by another person, or one that cannot be a folder name, is refused (LabelConflict, LabelInvalid). -WhatIf prints every file operation (folder move, files rewritten, marker). The rename is one transaction: Ctrl+C or kill -9 leaves the old or (after the next command) the new names everywhere. A person whose folder was deleted by hand is reported with a warning and kept in manifest.json, not dropped.
 
 Names survive re-clustering: Invoke-FaceClustering -Reference <dataset> gives the new cluster of a named person the same name.
 '@

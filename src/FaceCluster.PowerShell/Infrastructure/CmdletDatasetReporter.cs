@@ -27,4 +27,10 @@ internal sealed class CmdletDatasetReporter(Cmdlet cmdlet, bool whatIf, string? 
     {
         if (whatIf) cmdlet.ShouldProcess(path, action.ToString());
     }
+
+    /// <summary>
+    /// The ShouldProcess delegate the dataset engine asks about every file operation: in -WhatIf each becomes a
+    /// "What if" line (and nothing is applied); otherwise the change was confirmed as a whole, so each goes ahead.
+    /// </summary>
+    public Func<string, string, bool> ShouldProcess => whatIf ? cmdlet.ShouldProcess : (_, _) => true;
 }

@@ -6,8 +6,10 @@ namespace FaceCluster.PowerShell.Infrastructure;
 /// <summary>Turns a -Reference argument (FaceCluster objects and/or dataset folders) into known people.</summary>
 internal static class ReferenceResolver
 {
-    public static List<FaceCluster> Resolve(FaceClusterCmdlet cmdlet, IEnumerable<object> references, Func<string, string> resolvePath)
+    /// <param name="lastPersonNumber">The highest Person_N any reference dataset has used (its ledger's high-water mark).</param>
+    public static List<FaceCluster> Resolve(FaceClusterCmdlet cmdlet, IEnumerable<object> references, Func<string, string> resolvePath, out int lastPersonNumber)
     {
+        lastPersonNumber = 0;
         var clusters = new List<FaceCluster>();
         foreach (var item in references)
         {
@@ -20,7 +22,9 @@ internal static class ReferenceResolver
                     string folder = resolvePath(item is PSObject p ? p.BaseObject.ToString()! : item is FileSystemInfo info ? info.FullName : (string)item);
                     try
                     {
-                        clusters.AddRange(DatasetReader.Read(folder).ToFaceClusters());
+                        var contents = DatasetReader.Read(folder);
+                        clusters.AddRange(contents.ToFaceClusters());
+                        lastPersonNumber = Math.Max(lastPersonNumber, contents.LastPersonNumber);
                     }
                     catch (DatasetException ex)
                     {

@@ -249,17 +249,24 @@ public sealed class DatasetWriterTests : IDisposable
     }
 
     [Fact]
-    public void Files_of_an_earlier_export_stay_and_are_reported()
+    public void An_update_with_fewer_faces_keeps_the_dataset_and_stale_files_go_only_with_force()
     {
         new DatasetWriter(Options(Out, DatasetContent.All)).Write(People());
         var before = Snapshot(Out);
         var reporter = new CollectingDatasetReporter();
-        new DatasetWriter(Options(Out, DatasetContent.All, reporter)).Write(People().Skip(2).Take(1));
+        // Only Carol, and no YOLO this time: an update keeps everybody; the YOLO files are stale.
+        new DatasetWriter(Options(Out, DatasetContent.Default, reporter)).Write(People().Skip(2).Take(1));
         var after = Snapshot(Out);
-        Assert.True(before.Keys.All(after.ContainsKey), "nothing is deleted");
+        Assert.True(before.Keys.All(after.ContainsKey), "nothing is deleted without Force");
         Assert.Contains(reporter.Warnings, w => w.Contains("come from an earlier export", StringComparison.Ordinal));
-        Assert.Contains(reporter.Warnings, w => w.Contains(Path.Combine(Out, Alice), StringComparison.Ordinal));
-        Assert.Equal([Carol], DatasetReader.Read(Out).People.Select(p => p.Label));
+        Assert.Equal([Alice, Zoe, Carol], DatasetReader.Read(Out).People.Select(p => p.Label));
+
+        new DatasetWriter(Options(Out, DatasetContent.Default) with { Force = true }).Write(People().Skip(2).Take(1));
+        var forced = Snapshot(Out);
+        Assert.DoesNotContain(forced.Keys, k => k.StartsWith(DatasetLayout.YoloFolderName + "/", StringComparison.Ordinal));
+        Assert.Equal([Alice, Zoe, Carol], DatasetReader.Read(Out).People.Select(p => p.Label));
+        Assert.DoesNotContain(JsonDocument.Parse(forced[DatasetLayout.MarkerFileName]).RootElement.GetProperty("files").EnumerateArray(),
+            f => f.GetString()!.StartsWith(DatasetLayout.YoloFolderName, StringComparison.Ordinal));
     }
 
     [Fact]
@@ -333,9 +340,9 @@ public sealed class DatasetWriterTests : IDisposable
         var after = Snapshot(Out);
         Assert.DoesNotContain(after.Keys, k => Path.GetFileName(k).StartsWith(AtomicFile.TempPrefix, StringComparison.Ordinal));
         Assert.DoesNotContain(after.Keys, k => k.StartsWith(Zoe + "/", StringComparison.Ordinal));
-        // Every file is whole: the earlier dataset's files are unchanged (rewritten files are identical), and the marker
-        // (updated even after a failure, so the next run may replace what was written) is valid and lists no file of the failed folder.
-        foreach (var (path, bytes) in before.Where(b => b.Key != DatasetLayout.MarkerFileName)) Assert.Equal(bytes, after[path]);
+        // The plan fails before anything is applied: the earlier dataset is exactly as it was, marker included.
+        foreach (var (path, bytes) in before) Assert.Equal(bytes, after[path]);
+        Assert.False(DatasetTransaction.IsPending(Out));
         var marker = JsonDocument.Parse(after[DatasetLayout.MarkerFileName]).RootElement;
         Assert.DoesNotContain(marker.GetProperty("files").EnumerateArray(), f => f.GetString()!.StartsWith(Zoe, StringComparison.Ordinal));
         Assert.Equal(before.Count + (chmodWorks ? 0 : 1), after.Count);
