@@ -81,15 +81,22 @@ public sealed class FaceEncoder
     public FaceEncoder(FaceEncoderOptions options)
     {
         this.options = options;
-        detector = SharedModels.Detector(options.Detector, options.ModelDirectory);
-        int cores = Environment.ProcessorCount;
-        descriptor = SharedModels.Descriptor(options.Model, options.ModelDirectory, Math.Max(1, cores / Math.Max(1, options.DegreeOfParallelism)));
+        int threads = IntraOpThreads(options.DegreeOfParallelism);
+        detector = SharedModels.Detector(options.Detector, options.ModelDirectory, threads);
+        descriptor = SharedModels.Descriptor(options.Model, options.ModelDirectory, threads);
         detection = DetectionOptions.Default with { MinConfidence = options.MinConfidence, MinFaceSize = options.MinFaceSize };
         if (options.CacheDirectory is { Length: > 0 } cacheDirectory)
         {
             cache = new EncodingCache(cacheDirectory, face => StableId(face.Path, face.Box));
         }
     }
+
+    /// <summary>
+    /// ONNX Runtime threads per session call when <paramref name="workers"/> images are encoded at once: the cores
+    /// shared out, so that workers x threads never oversubscribes the machine (one worker uses every core inside its
+    /// batches; as many workers as cores run one thread each, the parallelism coming from the workers).
+    /// </summary>
+    public static int IntraOpThreads(int workers) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, workers));
 
     public FaceEncoderOptions Options => options;
     public string ModelName => descriptor.Model.Name;
@@ -204,20 +211,21 @@ public sealed class FaceEncoder
 /// </summary>
 public static class SharedModels
 {
-    private static readonly Dictionary<(DetectorKind, string), BlazeFaceDetector> Detectors = [];
+    private static readonly Dictionary<(DetectorKind, string, int), BlazeFaceDetector> Detectors = [];
     private static readonly Dictionary<(string, int), IDescriptorNetwork> Descriptors = [];
     private static readonly object Gate = new();
 
-    public static BlazeFaceDetector Detector(DetectorKind kind, string? directory)
+    /// <summary>One detector session per model file and thread count, shared by every worker.</summary>
+    public static BlazeFaceDetector Detector(DetectorKind kind, string? directory, int intraOpThreads = 1)
     {
         var model = kind == DetectorKind.ShortRange ? ModelCatalog.DetectorShortRange : ModelCatalog.DetectorFullRange;
         string path = ModelCatalog.GetVerifiedPath(model, directory);
         lock (Gate)
         {
-            if (!Detectors.TryGetValue((kind, path), out var detector))
+            if (!Detectors.TryGetValue((kind, path, intraOpThreads), out var detector))
             {
-                detector = new BlazeFaceDetector(path, kind);
-                Detectors[(kind, path)] = detector;
+                detector = new BlazeFaceDetector(path, kind, intraOpThreads);
+                Detectors[(kind, path, intraOpThreads)] = detector;
             }
             return detector;
         }
