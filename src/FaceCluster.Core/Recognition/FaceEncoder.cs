@@ -23,8 +23,10 @@ public sealed record FaceEncoderOptions
     public string? ModelDirectory { get; init; }
     /// <summary>A folder that keeps one store per source image (keyed by content hash and settings), so reruns encode only what is missing.</summary>
     public string? CacheDirectory { get; init; }
-    /// <summary>Worker threads that will call <see cref="FaceEncoder.Encode"/> at once; the descriptor network's own threads are sized from it.</summary>
+    /// <summary>Worker threads that will call <see cref="FaceEncoder.Encode"/> at once; the networks' own threads are sized from it.</summary>
     public int DegreeOfParallelism { get; init; } = 1;
+    /// <summary>ONNX Runtime threads per network call; null shares the cores out among the workers (<see cref="FaceEncoder.IntraOpThreads"/>).</summary>
+    public int? IntraOpThreads { get; init; }
     /// <summary>
     /// Cut chips and descriptors from a frame's full-resolution image (<see cref="FrameSource.FullResolutionPath"/>) when
     /// there is one, detecting on the scaled frame; false describes the scaled frame itself (the behaviour before).
@@ -81,7 +83,7 @@ public sealed class FaceEncoder
     public FaceEncoder(FaceEncoderOptions options)
     {
         this.options = options;
-        int threads = IntraOpThreads(options.DegreeOfParallelism);
+        int threads = options.IntraOpThreads ?? IntraOpThreads(options.DegreeOfParallelism);
         detector = SharedModels.Detector(options.Detector, options.ModelDirectory, threads);
         descriptor = SharedModels.Descriptor(options.Model, options.ModelDirectory, threads);
         detection = DetectionOptions.Default with { MinConfidence = options.MinConfidence, MinFaceSize = options.MinFaceSize };
