@@ -12,7 +12,7 @@ namespace FaceCluster.Bench;
 ///   Photos/s of the whole encoding (decode, detect, align, describe; models loaded inside the timing, as a fresh
 ///   Get-FaceEncoding process does) against face-api 1.7.15 (SSD MobileNet v1 + 68 landmarks + dlib ResNet, tfjs-wasm)
 ///   as a whole node process, on the same photos, at the same thread count, in one run. FaceCluster runs --threads
-///   workers with one ONNX Runtime and one OpenCV thread each. face-api needs tools/golden-descriptors/node_modules
+///   workers with one ONNX Runtime and one OpenCV thread each, with the dlib descriptor (face-api's). face-api needs tools/golden-descriptors/node_modules
 ///   ('npm ci --ignore-scripts' there); without it only FaceCluster is timed.
 /// </summary>
 public static class PhotosBench
@@ -81,9 +81,12 @@ public static class PhotosBench
             using var summary = JsonDocument.Parse(last);
             int theirFaces = summary.RootElement.GetProperty("faces").GetInt32();
             int theirThreads = summary.RootElement.GetProperty("threads").GetInt32();
-            Console.WriteLine($"{$"face-api 1.7.15 (SSD + landmarks + dlib, tfjs-wasm, {theirThreads} thr)",-58} {theirs,8:0.00} {photos.Count / theirs,9:0.00} {theirFaces,6}   {BenchEnv.Load()}");
+            int theirImages = summary.RootElement.GetProperty("images").GetInt32();
+            var skipped = summary.RootElement.GetProperty("skipped").EnumerateArray().Select(e => e.GetString()).ToList();
+            Console.WriteLine($"{$"face-api 1.7.15 (SSD + landmarks + dlib, tfjs-wasm, {theirThreads} thr)",-58} {theirs,8:0.00} {theirImages / theirs,9:0.00} {theirFaces,6}   {BenchEnv.Load()}");
+            if (skipped.Count > 0) Console.WriteLine($"  face-api could not decode {string.Join(", ", skipped)} (jpeg-js reads JPEG only); its photos/s is over the {theirImages} it read");
             Console.WriteLine();
-            Console.WriteLine($"FaceCluster / face-api: {theirs / ours:0.00}x the photos/s");
+            Console.WriteLine($"FaceCluster / face-api: {photos.Count / ours / (theirImages / theirs):0.00}x the photos/s");
         }
 
         BenchEnv.Footer();
@@ -91,5 +94,5 @@ public static class PhotosBench
     }
 
     private static FaceEncoderOptions Options(string modelDir, int threads) =>
-        new() { DegreeOfParallelism = threads, IntraOpThreads = 1, ModelDirectory = modelDir };
+        new() { DegreeOfParallelism = threads, IntraOpThreads = 1, ModelDirectory = modelDir, Model = Models.DescriptorModelKind.Dlib };
 }

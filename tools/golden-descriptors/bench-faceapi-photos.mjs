@@ -32,8 +32,15 @@ const loadSeconds = (performance.now() - started) / 1000;
 
 const files = fs.readdirSync(folder).filter((f) => /\.jpe?g$/i.test(f)).sort();
 let faces = 0;
+const skipped = [];
 for (const file of files) {
-  const decoded = jpeg.decode(fs.readFileSync(path.join(folder, file)), { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+  let decoded;
+  try {
+    decoded = jpeg.decode(fs.readFileSync(path.join(folder, file)), { useTArray: true, formatAsRGBA: false, maxMemoryUsageInMB: 1024 });
+  } catch {
+    skipped.push(file); // not a baseline/progressive JPEG (e.g. WebP named .jpg): jpeg-js cannot read it
+    continue;
+  }
   const tensor = faceapi.tf.tensor3d(decoded.data, [decoded.height, decoded.width, 3], 'int32');
   const results = await faceapi.detectAllFaces(tensor, new faceapi.SsdMobilenetv1Options({ minConfidence: 0.5 })).withFaceLandmarks().withFaceDescriptors();
   tensor.dispose();
@@ -41,4 +48,4 @@ for (const file of files) {
   console.log(JSON.stringify({ file, faces: results.map((r) => { const b = r.detection.box; return [b.x, b.y, b.width, b.height]; }) }));
 }
 const seconds = (performance.now() - started) / 1000;
-console.log(JSON.stringify({ images: files.length, faces, loadSeconds, seconds, threads: wasm.getThreadsCount ? wasm.getThreadsCount() : threads }));
+console.log(JSON.stringify({ images: files.length - skipped.length, skipped, faces, loadSeconds, seconds, threads: wasm.getThreadsCount ? wasm.getThreadsCount() : threads }));
