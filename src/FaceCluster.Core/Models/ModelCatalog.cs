@@ -19,19 +19,26 @@ public static class ModelCatalog
     /// <summary>The value of <see cref="FaceEncoding.Model"/> for descriptors from <see cref="Descriptor"/>.</summary>
     public const string DescriptorModelName = "dlib_face_recognition_resnet_model_v1";
 
-    /// <summary>MediaPipe BlazeFace full-range detector (192x192 input), from @mediapipe/face_detection 0.4.1657300184.</summary>
+    /// <summary>
+    /// MediaPipe BlazeFace full-range detector (192x192 input), converted to ONNX at build time from
+    /// face_detection_full_range.tflite in @mediapipe/face_detection 0.4.1657300184 by <see cref="Detection.BlazeFaceModelConverter"/>.
+    /// </summary>
     public static ModelFile DetectorFullRange { get; } = new(
-        "face_detection_full_range.tflite",
-        "99bf9494d84f50acc6617d89873f71bf6635a841ea699c17cb3377f9507cfec3",
+        "face_detection_full_range.onnx",
+        DetectorFullRangeSha256,
         "MediaPipe face detection, full range",
         "Apache-2.0 (Google MediaPipe)");
 
-    /// <summary>MediaPipe BlazeFace short-range detector (128x128 input), from @mediapipe/face_detection 0.4.1657300184.</summary>
+    /// <summary>MediaPipe BlazeFace short-range detector (128x128 input), converted like <see cref="DetectorFullRange"/>.</summary>
     public static ModelFile DetectorShortRange { get; } = new(
-        "face_detection_short_range.tflite",
-        "3bc182eb9f33925d9e58b5c8d59308a760f4adea8f282370e428c51212c26633",
+        "face_detection_short_range.onnx",
+        DetectorShortRangeSha256,
         "MediaPipe face detection, short range",
         "Apache-2.0 (Google MediaPipe)");
+
+    /// <summary>SHA-256 of <see cref="Detection.BlazeFaceModelConverter"/>'s outputs.</summary>
+    internal const string DetectorFullRangeSha256 = "0f4cdd44b828c9dad484d717adafad18f753ebd295318604de8d55e036eba28a";
+    internal const string DetectorShortRangeSha256 = "055b29a7f56f838985db2f9c2d7a460b9d09c6a3b790524c12573214b8891540";
 
     /// <summary>
     /// dlib's face-recognition ResNet (128-d descriptors), converted to ONNX at build time from the TF.js weights in

@@ -92,14 +92,15 @@ internal sealed record OnnxTensor(string Name, long[] Dims, OnnxDataType DataTyp
     }
 }
 
-/// <summary>A node attribute (int, ints or float).</summary>
-internal sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null, float? Float = null)
+/// <summary>A node attribute (int, ints, float or string).</summary>
+internal sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null, float? Float = null, string? Text = null)
 {
     public ProtoWriter ToProto()
     {
-        // AttributeProto: name = 1, f = 2, i = 3, ints = 8, type = 20 (FLOAT = 1, INT = 2, INTS = 7)
+        // AttributeProto: name = 1, f = 2, i = 3, s = 4, ints = 8, type = 20 (FLOAT = 1, INT = 2, STRING = 3, INTS = 7)
         var w = new ProtoWriter().String(1, Name);
         if (Float is { } f) w.Float(2, f).Int(20, 1);
+        else if (Text is { } text) w.String(4, text).Int(20, 3);
         else if (Int is { } i) w.Int(3, i).Int(20, 2);
         else if (Ints is { } ints)
         {

@@ -23,8 +23,10 @@ public sealed record FaceEncoderOptions
     public string? ModelDirectory { get; init; }
     /// <summary>A folder that keeps one store per source image (keyed by content hash and settings), so reruns encode only what is missing.</summary>
     public string? CacheDirectory { get; init; }
-    /// <summary>Worker threads that will call <see cref="FaceEncoder.Encode"/> at once; the descriptor network's own threads are sized from it.</summary>
+    /// <summary>Worker threads that will call <see cref="FaceEncoder.Encode"/> at once; the networks' own threads are sized from it.</summary>
     public int DegreeOfParallelism { get; init; } = 1;
+    /// <summary>ONNX Runtime threads per network call; null shares the cores out among the workers (<see cref="FaceEncoder.IntraOpThreads"/>).</summary>
+    public int? IntraOpThreads { get; init; }
     /// <summary>
     /// Cut chips and descriptors from a frame's full-resolution image (<see cref="FrameSource.FullResolutionPath"/>) when
     /// there is one, detecting on the scaled frame; false describes the scaled frame itself (the behaviour before).
@@ -87,9 +89,9 @@ public sealed class FaceEncoder
     public FaceEncoder(FaceEncoderOptions options)
     {
         this.options = options;
-        detector = SharedModels.Detector(options.Detector, options.ModelDirectory);
-        int cores = Environment.ProcessorCount;
-        descriptor = SharedModels.Descriptor(options.Model, options.ModelDirectory, Math.Max(1, cores / Math.Max(1, options.DegreeOfParallelism)));
+        int threads = options.IntraOpThreads ?? IntraOpThreads(options.DegreeOfParallelism);
+        detector = SharedModels.Detector(options.Detector, options.ModelDirectory, threads);
+        descriptor = SharedModels.Descriptor(options.Model, options.ModelDirectory, threads);
         detection = DetectionOptions.Default with { MinConfidence = options.MinConfidence, MinFaceSize = options.MinFaceSize };
         if (options.CacheDirectory is { Length: > 0 } cacheDirectory)
         {
@@ -97,6 +99,13 @@ public sealed class FaceEncoder
             cache = new EncodingCache(cacheDirectory);
         }
     }
+
+    /// <summary>
+    /// ONNX Runtime threads per session call when <paramref name="workers"/> images are encoded at once: the cores
+    /// shared out, so that workers x threads never oversubscribes the machine (one worker uses every core inside its
+    /// batches; as many workers as cores run one thread each, the parallelism coming from the workers).
+    /// </summary>
+    public static int IntraOpThreads(int workers) => Math.Max(1, Environment.ProcessorCount / Math.Max(1, workers));
 
     public FaceEncoderOptions Options => options;
     public string ModelName => descriptor.Model.Name;
@@ -238,20 +247,21 @@ public sealed class FaceEncoder
 /// </summary>
 public static class SharedModels
 {
-    private static readonly Dictionary<(DetectorKind, string), BlazeFaceDetector> Detectors = [];
+    private static readonly Dictionary<(DetectorKind, string, int), BlazeFaceDetector> Detectors = [];
     private static readonly Dictionary<(string, int), IDescriptorNetwork> Descriptors = [];
     private static readonly object Gate = new();
 
-    public static BlazeFaceDetector Detector(DetectorKind kind, string? directory)
+    /// <summary>One detector session per model file and thread count, shared by every worker.</summary>
+    public static BlazeFaceDetector Detector(DetectorKind kind, string? directory, int intraOpThreads = 1)
     {
         var model = kind == DetectorKind.ShortRange ? ModelCatalog.DetectorShortRange : ModelCatalog.DetectorFullRange;
         string path = ModelCatalog.GetVerifiedPath(model, directory);
         lock (Gate)
         {
-            if (!Detectors.TryGetValue((kind, path), out var detector))
+            if (!Detectors.TryGetValue((kind, path, intraOpThreads), out var detector))
             {
-                detector = new BlazeFaceDetector(path, kind);
-                Detectors[(kind, path)] = detector;
+                detector = new BlazeFaceDetector(path, kind, intraOpThreads);
+                Detectors[(kind, path, intraOpThreads)] = detector;
             }
             return detector;
         }

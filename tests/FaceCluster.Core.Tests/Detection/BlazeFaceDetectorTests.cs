@@ -163,9 +163,9 @@ public sealed class BlazeFaceDetectorTests(DetectorFixture fixture, ITestOutputH
     public void A_file_that_is_not_a_model_is_rejected_clearly()
     {
         var dir = TestEnvironment.NewTempDirectory();
-        var path = Path.Combine(dir, "face_detection_full_range.tflite");
+        var path = Path.Combine(dir, "face_detection_full_range.onnx");
         File.WriteAllText(path, "not a model");
         Assert.ThrowsAny<Exception>(() => new BlazeFaceDetector(path, DetectorKind.FullRange));
-        Assert.Throws<FileNotFoundException>(() => new BlazeFaceDetector(Path.Combine(dir, "missing.tflite"), DetectorKind.FullRange));
+        Assert.Throws<FileNotFoundException>(() => new BlazeFaceDetector(Path.Combine(dir, "missing.onnx"), DetectorKind.FullRange));
     }
 }
