@@ -84,6 +84,17 @@ public static class DatasetLayout
         string prefix = Path.TrimEndingDirectorySeparator(Path.GetFullPath(root)) + Path.DirectorySeparatorChar;
         if (!full.StartsWith(prefix, StringComparison.Ordinal))
             throw DatasetException.Invalid(root, $"The dataset path '{relative}' is refused: it resolves outside the dataset ('{full}').");
+        // The text is inside; a symbolic link on the way could still lead out (a hostile Person_1 -> /home/user).
+        // The root itself may be a link: the user chose it.
+        string step = prefix;
+        foreach (var segment in relative.Split('/'))
+        {
+            step = Path.Combine(step, segment);
+            var info = new FileInfo(step);
+            if (!info.Exists && !Directory.Exists(step)) break;
+            if (info.LinkTarget is not null || new DirectoryInfo(step).LinkTarget is not null)
+                throw DatasetException.Invalid(root, $"The dataset path '{relative}' is refused: '{step}' is a symbolic link, which could lead outside the dataset.");
+        }
         return full;
     }
 

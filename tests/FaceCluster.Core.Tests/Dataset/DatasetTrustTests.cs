@@ -83,6 +83,29 @@ public sealed partial class DatasetTrustTests : IDisposable
         Assert.True(Same(before, State()), Describe(before, State()));
     }
 
+    [Fact]
+    public void A_person_folder_that_is_a_symbolic_link_out_of_the_dataset_is_refused()
+    {
+        Export(People());
+        // A hostile (or careless) dataset: Alice's folder swapped for a link to a folder of the user's own files.
+        string outside = Path.Combine(temp, "documents");
+        Directory.CreateDirectory(outside);
+        string alice = Path.Combine(Out, Alice);
+        foreach (var file in Directory.GetFiles(alice)) File.Copy(file, Path.Combine(outside, Path.GetFileName(file)));
+        File.WriteAllText(Path.Combine(outside, "letter.txt"), "mine");
+        Directory.Delete(alice, recursive: true);
+        Directory.CreateSymbolicLink(alice, outside);
+        var outsideBefore = Directory.GetFiles(outside).Order(StringComparer.Ordinal).Select(f => (f, File.ReadAllText(f))).ToList();
+
+        var rename = Assert.Throws<DatasetException>(() => DatasetRenamer.Rename(Out, Alice, "Alicia"));
+        Assert.Equal(DatasetErrors.DatasetInvalid, rename.ErrorId);
+        Assert.Contains("symbolic link", rename.Message);
+        Assert.Throws<DatasetException>(() => DatasetMerger.Merge(Out, [Alice, Zoe]));
+
+        Assert.Equal(outsideBefore, Directory.GetFiles(outside).Order(StringComparer.Ordinal).Select(f => (f, File.ReadAllText(f))).ToList());
+        Assert.True(Directory.Exists(alice) && new DirectoryInfo(alice).LinkTarget is not null);
+    }
+
     [Theory]
     [InlineData("..")]
     [InlineData("../dataset2")]
