@@ -90,10 +90,10 @@ public static class DatasetLayout
         foreach (var segment in relative.Split('/'))
         {
             step = Path.Combine(step, segment);
-            var info = new FileInfo(step);
-            if (!info.Exists && !Directory.Exists(step)) break;
-            if (info.LinkTarget is not null || new DirectoryInfo(step).LinkTarget is not null)
+            // readlink does not care whether the link names a file or a folder; a missing path has no target.
+            if (new FileInfo(step).LinkTarget is not null)
                 throw DatasetException.Invalid(root, $"The dataset path '{relative}' is refused: '{step}' is a symbolic link, which could lead outside the dataset.");
+            if (!Directory.Exists(step)) break;
         }
         return full;
     }
