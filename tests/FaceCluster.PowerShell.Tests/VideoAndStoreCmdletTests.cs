@@ -174,7 +174,8 @@ public class VideoAndStoreCmdletTests(SampleFootageFixture footage) : IClassFixt
         using (var run = session.Start("$args[0] | Get-FaceEncoding -Model Dlib -ThrottleLimit 1 -CachePath $args[1]", output, frames.ToArray(), cache))
         {
             var deadline = DateTime.UtcNow.AddSeconds(60);
-            while (Directory.Exists(cache) is false || Directory.GetFiles(cache).Length < 4)
+            // Committed entries only: an entry being written is a temp file in the same folder until it is renamed.
+            while (Directory.Exists(cache) is false || Directory.GetFiles(cache).Count(f => !Path.GetFileName(f).StartsWith(".fctmp-", StringComparison.Ordinal)) < 4)
             {
                 Assert.True(DateTime.UtcNow < deadline, "nothing was cached");
                 Thread.Sleep(10);
