@@ -39,6 +39,8 @@ public static class ClusterBench
             MinSamples = int.Parse(o.GetValueOrDefault("min-samples") ?? ClusteringOptions.DefaultMinSamples.ToString(Inv), Inv),
             Threshold = o.TryGetValue("threshold", out var th) ? double.Parse(th, Inv) : null,
         };
+        if (Data.StartsWith("faceres", StringComparison.Ordinal) && Dim != 1024) { Console.Error.WriteLine("--data faceres needs --dim 1024"); return 2; }
+        if (o.GetValueOrDefault("real-stats") == "1") return RealStats(seed);
         if (o.TryGetValue("graph-check", out var gc))
         {
             float[] radii = o.TryGetValue("radius", out var rs) ? rs.Split(',').Select(x => float.Parse(x, Inv)).ToArray() : [(float)ClusteringOptions.DefaultEpsilon, 0.6f];
@@ -59,6 +61,7 @@ public static class ClusterBench
         BenchEnv.Header("cluster");
         Console.WriteLine($"clustering benchmark: {Environment.ProcessorCount} logical cores, dop {dop}, seed {seed}, .NET {Environment.Version}; " +
             $"{Dim}-d {Data} data; radii {Calibrated.Kind}'s unless given (CW {tuning.Threshold ?? Calibrated.ClusterThreshold}, AL {tuning.Threshold ?? Calibrated.AverageLinkageThreshold}, DBSCAN eps {tuning.Epsilon}); " + (Data == "dlib" ? $"face spread {SpreadLow}-{SpreadHigh}, centre beta^2 {BetaLow}-{BetaHigh}; " : "") + string.Join(" ", tuningArgs));
+        if (Data.StartsWith("faceres", StringComparison.Ordinal)) CompareDistances(seed);
         Console.WriteLine($"{"n",8} {"algorithm",-16} {"seconds",8} {"cpu s",8} {"graph s",8} {"peak MB",8} {"clusters",8} {"noise",6} {"pairF1",7} {"B3 P",7} {"B3 R",7} {"B3 F1",7}  load before");
         foreach (int n in sizes)
         {
@@ -313,9 +316,41 @@ public static class ClusterBench
     /// <summary>The model whose calibrated radii are the defaults (FaceRes at its length, else dlib).</summary>
     private static Models.DescriptorModelInfo Calibrated = Models.DescriptorModels.Dlib;
 
+    /// <summary>
+    /// cluster --data faceres --real-stats 1: measures the generator's statistics on the real FaceRes descriptors of the
+    /// footage-eval cache and prints them (to be copied into FaceResData), then the real and synthetic distance quantiles.
+    /// </summary>
+    private static int RealStats(int seed)
+    {
+        BenchEnv.Header("cluster --real-stats");
+        var real = FootageEvalBench.CachedFaces(Models.DescriptorModelKind.FaceRes).Where(f => !f.Person.StartsWith('?')).ToList();
+        if (real.Count == 0) { Console.WriteLine("no cached FaceRes footage encodings (run footage-eval --model FaceRes first)"); return 1; }
+        FaceResData.Measure(real.Select(f => (f.Face.Descriptor, f.Set + "/" + f.Person, $"{f.Set}/{f.Person}/{f.Face.Shot}")).ToList(), Console.Out);
+        Console.WriteLine($"  constants: MeanNorm {FaceResData.MeanNorm:0.000}, Person {FaceResData.Person}, Appearance {FaceResData.Appearance}, Frame {FaceResData.Frame}");
+        CompareDistances(seed);
+        BenchEnv.Footer();
+        return 0;
+    }
+
+    /// <summary>Real (built-in, measured) against synthetic quantiles of the three kinds of distances, at 20,000 faces.</summary>
+    private static void CompareDistances(int seed)
+    {
+        var (x, truth, track) = FaceResData.GenerateWithTracks(20_000, seed, Data == "faceres-one");
+        var (st, sp, df) = FaceResData.DistanceQuantiles(x, truth, track);
+        Console.WriteLine($"distance quantiles (p5 p25 p50 p75 p95), real FaceRes (footage-eval cache) against synthetic {Data} (20,000 faces):");
+        Console.WriteLine($"  same track      real {FaceResData.Format(FaceResData.RealSameTrack)}  synthetic {FaceResData.Format(st)}");
+        Console.WriteLine($"  same person     real {FaceResData.Format(FaceResData.RealSamePerson)}  synthetic {FaceResData.Format(sp)}");
+        Console.WriteLine($"  other people    real {FaceResData.Format(FaceResData.RealDifferent)}  synthetic {FaceResData.Format(df)}");
+    }
+
     /// <summary>The synthetic data set: faces (Ids shuffled so people are not contiguous) and the true person of each.</summary>
     public static (List<FaceEncoding> Faces, int[] Truth) Generate(int n, int seed)
     {
+        if (Data.StartsWith("faceres", StringComparison.Ordinal))
+        {
+            var (x, who, _) = FaceResData.GenerateWithTracks(n, seed, Data == "faceres-one");
+            return Shuffled(x, who, n, seed, 1024);
+        }
         var rnd = new Random(seed);
         int dim = Dim;
         int oneOff = Data == "one" ? 0 : n * 5 / 100, clustered = n - oneOff;
@@ -365,6 +400,14 @@ public static class ClusterBench
         }
         for (int p = 0; p < people; p++) Person(p, sizes[p]);
         for (int k = 0; descriptors.Count < n; k++) Person(people + k, 1);
+        return Shuffled(descriptors, truth, n, rnd, dim);
+    }
+
+    private static (List<FaceEncoding> Faces, int[] Truth) Shuffled(List<float[]> descriptors, List<int> truth, int n, int seed, int dim) =>
+        Shuffled(descriptors, truth, n, new Random(seed ^ 0x5eed), dim);
+
+    private static (List<FaceEncoding> Faces, int[] Truth) Shuffled(List<float[]> descriptors, List<int> truth, int n, Random rnd, int dim)
+    {
         var perm = Enumerable.Range(0, n).ToArray();
         rnd.Shuffle(perm);
         var marks = FaceLandmarks.FromArray(Enumerable.Repeat(new FacePoint(0, 0), 6).ToArray());
