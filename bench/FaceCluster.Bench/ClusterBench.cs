@@ -41,13 +41,27 @@ public static class ClusterBench
         };
         if (Data.StartsWith("faceres", StringComparison.Ordinal) && Dim != 1024) { Console.Error.WriteLine("--data faceres needs --dim 1024"); return 2; }
         if (o.GetValueOrDefault("real-stats") == "1") return RealStats(seed);
+        if (o.TryGetValue("projection", out var projection) && projection != "both") RadiusIndex.ProjectionOverride = projection == "on";
+        if (o.TryGetValue("projected-dims", out var pdims)) RadiusIndex.ProjectedDims = int.Parse(pdims, Inv);
+        if (o.TryGetValue("dense-budget", out var budget)) FaceClusterer.DenseGraphPairBudget = long.Parse(budget, Inv);
+        if (o.TryGetValue("items", out var itemBudget)) DenseCondensation.ItemBudget = int.Parse(itemBudget, Inv);
+        if (o.TryGetValue("dense-compare", out var dc)) return DenseCompare(int.Parse(dc, Inv), dop, seed, tuning);
         if (o.TryGetValue("graph-check", out var gc))
         {
             float[] radii = o.TryGetValue("radius", out var rs) ? rs.Split(',').Select(x => float.Parse(x, Inv)).ToArray() : [(float)ClusteringOptions.DefaultEpsilon, 0.6f];
-            return GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1", radii);
+            if (o.GetValueOrDefault("projection") != "both") return GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1", radii);
+            // The screen off and on in one process, alternately, so that both see the same load.
+            int failed = 0;
+            foreach (bool on in new[] { false, true, false, true })
+            {
+                RadiusIndex.ProjectionOverride = on;
+                Console.WriteLine($"projection screen {(on ? "on" : "off")} ({BenchEnv.Load()}):");
+                failed += GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1", radii);
+            }
+            return failed;
         }
         if (o.TryGetValue("child", out var child)) return Child(int.Parse(child, Inv), o["algorithm"], dop, seed, tuning);
-        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta" or "dim" or "data").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
+        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta" or "dim" or "data" or "projection" or "projected-dims" or "dense-budget" or "items").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
 
         var sizes = (o.GetValueOrDefault("sizes") ?? "1000,10000,100000").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
         var algorithms = (o.GetValueOrDefault("algorithms") ?? "Agglomerative,DBSCAN,ChineseWhispers").Split(',')
@@ -103,8 +117,10 @@ public static class ClusterBench
         {
             var (graph, wall, cpu) = Timed(() => RadiusIndex.BuildGraph(m, r, inclusive, dop, null, default));
             Console.WriteLine($"n={n} r={r} {(inclusive ? "<=" : "<")}: edges {graph.EdgeCount} hash {Hash(graph):x16} wall {wall:0.000} s cpu {cpu:0.000} s; " +
-                $"centre distances {RadiusIndex.BlockCentreEvaluations}, pair estimates {RadiusIndex.BlockPairEstimates}, rechecks {RadiusIndex.BlockRechecks}");
-            RadiusIndex.BlockCentreEvaluations = RadiusIndex.BlockPairEstimates = RadiusIndex.BlockRechecks = 0;
+                $"centre distances {RadiusIndex.BlockCentreEvaluations}, pair estimates {RadiusIndex.BlockPairEstimates}, projection rejects {RadiusIndex.BlockProjectedRejects}, rechecks {RadiusIndex.BlockRechecks}; " +
+                $"screen set-up {RadiusIndex.BlockSeconds[0]:0.00} s, pair search {RadiusIndex.BlockSeconds[1]:0.00} s (wall)");
+            RadiusIndex.BlockSeconds[0] = RadiusIndex.BlockSeconds[1] = 0;
+            RadiusIndex.BlockCentreEvaluations = RadiusIndex.BlockPairEstimates = RadiusIndex.BlockRechecks = RadiusIndex.BlockProjectedRejects = 0;
             if (!reference) continue;
             var (old, oWall, oCpu) = Timed(() => RadiusIndex.BuildGraphPerPoint(m, r, inclusive, dop, null, default));
             bool same = old.Offsets.AsSpan().SequenceEqual(graph.Offsets) && old.Targets.AsSpan().SequenceEqual(graph.Targets);
@@ -112,6 +128,46 @@ public static class ClusterBench
             Console.WriteLine($"  per-face reference: edges {old.EdgeCount} hash {Hash(old):x16} wall {oWall:0.000} s cpu {oCpu:0.000} s; identical {same}");
         }
         return failures;
+    }
+
+    /// <summary>
+    /// cluster --dense-compare n: Chinese whispers and average linkage on the same n faces exactly (graph budget
+    /// unlimited) and through the dense approximation (budget 0), in one process; BCubed of the approximation against
+    /// the exact clusters and of both against the generating people.
+    /// </summary>
+    private static int DenseCompare(int n, int dop, int seed, ClusteringOptions tuning)
+    {
+        BenchEnv.Header($"cluster --dense-compare {n}");
+        var (faces, truth) = Generate(n, seed);
+        var truthOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < faces.Count; i++) truthOf[faces[i].Id] = truth[i];
+        Console.WriteLine($"{n} faces, {Dim}-d {Data}, item budget {DenseCondensation.ItemBudget}");
+        foreach (var algorithm in new[] { ClusteringAlgorithm.ChineseWhispers, ClusteringAlgorithm.Agglomerative })
+        {
+            var options = tuning.Clone();
+            options.Algorithm = algorithm;
+            options.Threshold ??= Calibrated.ThresholdFor(algorithm);
+            options.DegreeOfParallelism = dop;
+            options.IncludeNoise = true;
+            var result = new Dictionary<bool, IReadOnlyList<FaceCluster>>();
+            foreach (bool approximate in new[] { false, true })
+            {
+                FaceClusterer.DenseGraphPairBudget = approximate ? 0 : long.MaxValue;
+                string? warning = null;
+                var (clusters, wall, cpu) = Timed(() => FaceClusterer.ClusterValidated(faces, options, new Progress(p => warning ??= p.Warning), CancellationToken.None));
+                result[approximate] = clusters;
+                var s = ClusteringMetrics.Evaluate(clusters, f => truthOf[f.Id].ToString(Inv));
+                Console.WriteLine($"  {algorithm} {options.Threshold} {(approximate ? "approximate" : "exact      ")}: {wall:0.00} s wall, {cpu:0.00} cpu s, " +
+                    $"{clusters.Count(c => !c.IsNoise)} clusters; against the people: B3 P {s.BCubedPrecision:0.0000} R {s.BCubedRecall:0.0000} F1 {s.BCubedF1:0.0000}; {BenchEnv.Load()}");
+                if (warning is not null) Console.WriteLine($"    warning: {warning}");
+            }
+            var exactOf = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var c in result[false]) foreach (var f in c.Faces) exactOf[f.Id] = c.IsNoise ? -1 - exactOf.Count : c.Id;
+            var agree = ClusteringMetrics.Evaluate(result[true], f => exactOf[f.Id].ToString(Inv));
+            Console.WriteLine($"  {algorithm}: approximate against exact: B3 P {agree.BCubedPrecision:0.0000} R {agree.BCubedRecall:0.0000} F1 {agree.BCubedF1:0.0000}, pairwise F1 {agree.PairwiseF1:0.0000}");
+        }
+        BenchEnv.Footer();
+        return 0;
     }
 
     private static (T, double Wall, double Cpu) Timed<T>(Func<T> f)

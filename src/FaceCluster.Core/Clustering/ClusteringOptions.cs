@@ -18,6 +18,9 @@ public enum ClusteringAlgorithm
 public readonly record struct ClusteringProgress(string Stage, long Completed, long Total)
 {
     public double Fraction => Total <= 0 ? 1 : (double)Completed / Total;
+
+    /// <summary>Something the user should know about the result (e.g. that an approximation was used); null for plain progress.</summary>
+    public string? Warning { get; init; }
 }
 
 /// <summary>Settings for <see cref="FaceClusterer.Cluster"/>. Distances are Euclidean between 128-d dlib descriptors; lower is stricter.</summary>

@@ -124,6 +124,12 @@ public static class FaceClusterer
         return tracks.Expand(itemLabels);
     }
 
+    /// <summary>
+    /// Neighbour pairs the exact Chinese-whispers / average-linkage graph may hold (16 bytes each while it is built: 512 MB);
+    /// beyond, <see cref="DenseCondensation"/> clusters the faces instead.
+    /// </summary>
+    internal static long DenseGraphPairBudget = 32_000_000;
+
     /// <param name="weights">Faces per item (null: one each).</param>
     /// <param name="contract">Turns the neighbour graph of <paramref name="matrix"/>'s rows into the graph of the items clustered (null: the rows are the items).</param>
     private static int[] Labels(DescriptorMatrix matrix, CannotLink cannotLink, int[]? weights, Func<NeighborGraph, NeighborGraph>? contract,
@@ -134,6 +140,24 @@ public static class FaceClusterer
         {
             var graph = RadiusIndex.BuildGraph(matrix, radius, inclusive, dop, progress, ct);
             return contract is null ? graph : contract(graph);
+        }
+        if (options.Algorithm != ClusteringAlgorithm.DBSCAN && contract is null && matrix.Count > 0)
+        {
+            // The exact graph while it fits the budget; beyond, or when average linkage would need a matrix larger than
+            // it can hold, the documented approximation (DenseCondensation) on the same tree.
+            var index = new RadiusIndex(matrix, dop, ct);
+            var graph = index.BlockGraph((float)options.EffectiveThreshold, false, dop, progress, ct, DenseGraphPairBudget);
+            string? why = graph is null ? $"more than {DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
+            if (graph is not null && options.Algorithm == ClusteringAlgorithm.Agglomerative)
+            {
+                int largest = graph.Components().Max(c => c.Length);
+                if (largest > AverageLinkage.MaxComponentSize)
+                    why = $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)";
+            }
+            if (why is not null) return DenseCondensation.Labels(matrix, index, weights, cannotLink, options, progress, ct, why);
+            return options.Algorithm == ClusteringAlgorithm.ChineseWhispers
+                ? ChineseWhispers.Run(graph!, options.Iterations, cannotLink, dop, ct, weights)
+                : AverageLinkage.Run(matrix, graph!, options.EffectiveThreshold, cannotLink, dop, progress, ct);
         }
         switch (options.Algorithm)
         {

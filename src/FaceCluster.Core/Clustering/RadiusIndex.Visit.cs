@@ -111,6 +111,35 @@ internal sealed partial class RadiusIndex
         }
     }
 
+    /// <summary>
+    /// A cut of the tree into at most <paramref name="budget"/> nodes covering every face once (ranges of the tree
+    /// order, sorted): from the root, the widest node is replaced by its children while that keeps within the budget;
+    /// nodes narrower than <paramref name="keepBelow"/> and leaves are not split. Deterministic (ties by position).
+    /// </summary>
+    internal List<(int Start, int End, float Radius)> Condense(float keepBelow, int budget)
+    {
+        var done = new List<(int, int, float)>();
+        if (_nodes.Count == 0) return done;
+        var queue = new PriorityQueue<int, (float, int)>();
+        void Add(int node)
+        {
+            var x = _nodes[node];
+            if (x.Children is null || x.Radius < keepBelow) done.Add((x.Start, x.End, x.Radius));
+            else queue.Enqueue(node, (-x.Radius, x.Start));
+        }
+        Add(_nodes.Count - 1);
+        while (queue.TryPeek(out int widest, out _))
+        {
+            var children = _nodes[widest].Children!;
+            if (done.Count + queue.Count - 1 + children.Length > budget) break;
+            queue.Dequeue();
+            foreach (int c in children) Add(c);
+        }
+        while (queue.TryDequeue(out int node, out _)) done.Add((_nodes[node].Start, _nodes[node].End, _nodes[node].Radius));
+        done.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return done;
+    }
+
     /// <summary>Whether face p lies at one of the tree positions [start, end).</summary>
     internal bool Holds(int start, int end, int p)
     {
