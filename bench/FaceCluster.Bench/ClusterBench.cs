@@ -41,10 +41,10 @@ public static class ClusterBench
         };
         if (Data.StartsWith("faceres", StringComparison.Ordinal) && Dim != 1024) { Console.Error.WriteLine("--data faceres needs --dim 1024"); return 2; }
         if (o.GetValueOrDefault("real-stats") == "1") return RealStats(seed);
-        if (o.TryGetValue("projection", out var projection) && projection != "both") RadiusIndex.ProjectionOverride = projection == "on";
+        s_projection = o.GetValueOrDefault("projection") == "on";
         if (o.TryGetValue("projected-dims", out var pdims)) RadiusIndex.ProjectedDims = int.Parse(pdims, Inv);
-        if (o.TryGetValue("dense-budget", out var budget)) FaceClusterer.DenseGraphPairBudget = long.Parse(budget, Inv);
-        if (o.TryGetValue("items", out var itemBudget)) DenseCondensation.ItemBudget = int.Parse(itemBudget, Inv);
+        if (o.TryGetValue("dense-budget", out var budget)) tuning.DenseGraphPairBudget = long.Parse(budget, Inv);
+        if (o.TryGetValue("items", out var itemBudget)) tuning.DenseItemBudget = int.Parse(itemBudget, Inv);
         if (o.TryGetValue("dense-compare", out var dc)) return DenseCompare(int.Parse(dc, Inv), dop, seed, tuning);
         if (o.TryGetValue("graph-check", out var gc))
         {
@@ -54,7 +54,7 @@ public static class ClusterBench
             int failed = 0;
             foreach (bool on in new[] { false, true, false, true })
             {
-                RadiusIndex.ProjectionOverride = on;
+                s_projection = on;
                 Console.WriteLine($"projection screen {(on ? "on" : "off")} ({BenchEnv.Load()}):");
                 failed += GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1", radii);
             }
@@ -115,7 +115,7 @@ public static class ClusterBench
         Console.WriteLine($"n={n} tree alone: wall {tWall:0.000} s cpu {tCpu:0.000} s");
         foreach (var (r, inclusive) in radii.Select((r, k) => (r, k == 0)))
         {
-            var (graph, wall, cpu) = Timed(() => RadiusIndex.BuildGraph(m, r, inclusive, dop, null, default));
+            var (graph, wall, cpu) = Timed(() => RadiusIndex.BuildGraph(m, r, inclusive, dop, null, default, s_projection));
             Console.WriteLine($"n={n} r={r} {(inclusive ? "<=" : "<")}: edges {graph.EdgeCount} hash {Hash(graph):x16} wall {wall:0.000} s cpu {cpu:0.000} s; " +
                 $"centre distances {RadiusIndex.BlockCentreEvaluations}, pair estimates {RadiusIndex.BlockPairEstimates}, projection rejects {RadiusIndex.BlockProjectedRejects}, rechecks {RadiusIndex.BlockRechecks}; " +
                 $"screen set-up {RadiusIndex.BlockSeconds[0]:0.00} s, pair search {RadiusIndex.BlockSeconds[1]:0.00} s (wall)");
@@ -141,7 +141,7 @@ public static class ClusterBench
         var (faces, truth) = Generate(n, seed);
         var truthOf = new Dictionary<string, int>(StringComparer.Ordinal);
         for (int i = 0; i < faces.Count; i++) truthOf[faces[i].Id] = truth[i];
-        Console.WriteLine($"{n} faces, {Dim}-d {Data}, item budget {DenseCondensation.ItemBudget}");
+        Console.WriteLine($"{n} faces, {Dim}-d {Data}, item budget {tuning.DenseItemBudget}");
         foreach (var algorithm in new[] { ClusteringAlgorithm.ChineseWhispers, ClusteringAlgorithm.Agglomerative })
         {
             var options = tuning.Clone();
@@ -152,7 +152,7 @@ public static class ClusterBench
             var result = new Dictionary<bool, IReadOnlyList<FaceCluster>>();
             foreach (bool approximate in new[] { false, true })
             {
-                FaceClusterer.DenseGraphPairBudget = approximate ? 0 : long.MaxValue;
+                options.DenseGraphPairBudget = approximate ? 0 : long.MaxValue;
                 string? warning = null;
                 var (clusters, wall, cpu) = Timed(() => FaceClusterer.ClusterValidated(faces, options, new Progress(p => warning ??= p.Warning), CancellationToken.None));
                 result[approximate] = clusters;
@@ -169,6 +169,9 @@ public static class ClusterBench
         BenchEnv.Footer();
         return 0;
     }
+
+    /// <summary>--projection on: the graph checks screen pairs by projection (RadiusIndex.Projection).</summary>
+    private static bool s_projection;
 
     private static (T, double Wall, double Cpu) Timed<T>(Func<T> f)
     {

@@ -117,5 +117,11 @@ public sealed class ClusteringOptions
         if (MinClusterSize < 1) throw new ArgumentException($"MinClusterSize must be at least 1, got {MinClusterSize}.", nameof(MinClusterSize));
     }
 
+    /// <summary>Exact-graph budget of Chinese whispers and average linkage, in neighbour pairs (see <see cref="DenseCondensation"/>); tests and benches lower it.</summary>
+    internal long DenseGraphPairBudget { get; set; } = FaceClusterer.DenseGraphPairBudget;
+
+    /// <summary>Items the dense approximation condenses faces into, at most.</summary>
+    internal int DenseItemBudget { get; set; } = Clustering.DenseCondensation.ItemBudget;
+
     public ClusteringOptions Clone() => (ClusteringOptions)MemberwiseClone();
 }

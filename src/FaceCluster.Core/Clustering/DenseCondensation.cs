@@ -6,12 +6,13 @@ namespace FaceCluster.Clustering;
 /// progress interface (<see cref="ClusteringProgress.Warning"/>, a warning in Invoke-FaceClustering).
 /// <para>
 /// Requires: Chinese whispers or average linkage at threshold t; the exact "&lt; t" graph holds more than
-/// <see cref="FaceClusterer.DenseGraphPairBudget"/> pairs, or (average linkage) a component larger than
+/// <see cref="ClusteringOptions.DenseGraphPairBudget"/> pairs (found while building it, or beforehand when sampled
+/// degrees say it clearly would, see <see cref="ClearlyOverBudget"/>), or (average linkage) a component larger than
 /// <see cref="AverageLinkage.MaxComponentSize"/>; items that are rows of the matrix (loose faces or tracks as mean
 /// descriptors, with their face counts as weights).
 /// </para>
 /// <para>
-/// Ensures: (1) the rows are condensed into at most <see cref="ItemBudget"/> items, each a node of the radius tree (faces
+/// Ensures: (1) the rows are condensed into at most <see cref="ClusteringOptions.DenseItemBudget"/> items, each a node of the radius tree (faces
 /// its k-means put together), split widest first; a node of radius &lt; t/2 is never split, since its faces are
 /// pairwise closer than t (a clique of the exact graph), and leaves are never split. (2) Every row gets its item's
 /// label: an item is a must-link, as a track is. (3) The items are clustered by the same algorithm, weighted by their
@@ -29,8 +30,37 @@ namespace FaceCluster.Clustering;
 /// </summary>
 internal static class DenseCondensation
 {
-    /// <summary>Items at most: the average-linkage matrix of 4,096 items is 64 MB, their pairs 8.4 million.</summary>
-    internal static int ItemBudget = 4096;
+    /// <summary>Items at most (<see cref="ClusteringOptions.DenseItemBudget"/>): the average-linkage matrix of 4,096 items is 64 MB, their pairs 8.4 million.</summary>
+    internal const int ItemBudget = 4096;
+
+    /// <summary>Faces whose degrees <see cref="ClearlyOverBudget"/> samples.</summary>
+    private const int DegreeSamples = 256;
+
+    /// <summary>
+    /// Whether the exact graph would clearly not fit <paramref name="budget"/> pairs: the mean degree of 256 evenly
+    /// spaced faces (exact neighbour counts, each stopped at 4x the budget's mean degree) is more than twice the mean
+    /// degree the budget allows. It saves building half a graph only to drop it (one person seen 100,000 times: 32
+    /// million pairs, seconds and 500 MB); when it says no, the graph itself still enforces the budget exactly.
+    /// </summary>
+    public static bool ClearlyOverBudget(RadiusIndex index, float r, long budget, int degreeOfParallelism, CancellationToken ct)
+    {
+        int n = index.Count;
+        if (n < 2 || budget >= (long)n * (n - 1) / 2) return false;
+        double allowed = 2.0 * budget / n;
+        long cap = (long)Math.Min(n, 4 * allowed + 1);
+        int samples = Math.Min(n, DegreeSamples);
+        var degrees = new long[samples];
+        var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
+        Parallel.For(0, samples, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (s, _, scratch) =>
+        {
+            int p = (int)((long)s * n / samples);
+            var visitor = new Dbscan.CountVisitor(index, p, cap, null, null);
+            index.Traverse(p, r, false, false, ref visitor, scratch.Item1, scratch.Item2);
+            degrees[s] = visitor.Count;
+            return scratch;
+        }, _ => { });
+        return degrees.Average() > 2 * allowed;
+    }
 
     /// <summary>Labels per row (any ints; equal = same cluster).</summary>
     public static int[] Labels(DescriptorMatrix matrix, RadiusIndex index, int[]? weights, CannotLink cannotLink, ClusteringOptions options,
@@ -38,7 +68,8 @@ internal static class DenseCondensation
     {
         int n = matrix.Count, dim = matrix.Dim;
         double t = options.EffectiveThreshold;
-        var ranges = index.Condense((float)(t / 2), ItemBudget);
+        int budget = options.DenseItemBudget;
+        var ranges = index.Condense((float)(t / 2), budget);
         int items = ranges.Count;
         var itemOf = new int[n];
         var order = index.Order;
@@ -81,7 +112,7 @@ internal static class DenseCondensation
         progress?.Report(new ClusteringProgress("Condensing", n, n)
         {
             Warning = $"{why}: clustering {n} faces as {items} condensed groups instead ({cliques} of them closer than the threshold " +
-                      $"pair by pair; the others are the tightest groups that fit {ItemBudget} groups). The result is an approximation; " +
+                      $"pair by pair; the others are the tightest groups that fit {budget} groups). The result is an approximation; " +
                       "a lower threshold or DBSCAN (exact at any density) avoids it.",
         });
 

@@ -126,9 +126,9 @@ public static class FaceClusterer
 
     /// <summary>
     /// Neighbour pairs the exact Chinese-whispers / average-linkage graph may hold (16 bytes each while it is built: 512 MB);
-    /// beyond, <see cref="DenseCondensation"/> clusters the faces instead.
+    /// beyond, <see cref="DenseCondensation"/> clusters the faces instead (<see cref="ClusteringOptions.DenseGraphPairBudget"/>).
     /// </summary>
-    internal static long DenseGraphPairBudget = 32_000_000;
+    internal const long DenseGraphPairBudget = 32_000_000;
 
     /// <param name="weights">Faces per item (null: one each).</param>
     /// <param name="contract">Turns the neighbour graph of <paramref name="matrix"/>'s rows into the graph of the items clustered (null: the rows are the items).</param>
@@ -146,8 +146,10 @@ public static class FaceClusterer
             // The exact graph while it fits the budget; beyond, or when average linkage would need a matrix larger than
             // it can hold, the documented approximation (DenseCondensation) on the same tree.
             var index = new RadiusIndex(matrix, dop, ct);
-            var graph = index.BlockGraph((float)options.EffectiveThreshold, false, dop, progress, ct, DenseGraphPairBudget);
-            string? why = graph is null ? $"more than {DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
+            var graph = DenseCondensation.ClearlyOverBudget(index, (float)options.EffectiveThreshold, options.DenseGraphPairBudget, dop, ct)
+                ? null
+                : index.BlockGraph((float)options.EffectiveThreshold, false, dop, progress, ct, options.DenseGraphPairBudget);
+            string? why = graph is null ? $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
             if (graph is not null && options.Algorithm == ClusteringAlgorithm.Agglomerative)
             {
                 int largest = graph.Components().Max(c => c.Length);

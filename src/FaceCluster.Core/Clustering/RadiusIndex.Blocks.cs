@@ -41,7 +41,7 @@ internal sealed partial class RadiusIndex
 
     /// <summary>The neighbour graph, or null as soon as it has more than <paramref name="maxPairs"/> pairs (neighbours counted once).</summary>
     internal NeighborGraph? BlockGraph(float r, bool inclusive, int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct,
-        long maxPairs = MaxPairs)
+        long maxPairs = MaxPairs, bool projection = false)
     {
         int n = _m.Count;
         var norms = new float[n];
@@ -60,7 +60,7 @@ internal sealed partial class RadiusIndex
         long done = 0, pairCount = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         var clock = System.Diagnostics.Stopwatch.StartNew();
-        var ctx = new BlockContext(this, norms, r, inclusive, MarginFor(_dim), BuildProjection(degreeOfParallelism, ct));
+        var ctx = new BlockContext(this, norms, r, inclusive, MarginFor(_dim), BuildProjection(projection, degreeOfParallelism, ct));
         BlockSeconds[0] += clock.Elapsed.TotalSeconds;
         clock.Restart();
         bool tooMany = false;

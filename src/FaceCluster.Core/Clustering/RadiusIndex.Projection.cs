@@ -25,9 +25,6 @@ internal sealed partial class RadiusIndex
     /// <summary>Diagnostics: pairs the screen rejected in the last block graph.</summary>
     internal static long BlockProjectedRejects;
 
-    /// <summary>Forces the screen on (true) or off (false) regardless of size; null: by size. For tests and benches.</summary>
-    internal static bool? ProjectionOverride;
-
     private sealed class Projection
     {
         public required float[] Rows;     // n x ProjectedDims, in tree order
@@ -37,13 +34,15 @@ internal sealed partial class RadiusIndex
         public required float Rounding;   // relative rounding bound of the screen's three float dot products
     }
 
-    private Projection? BuildProjection(int degreeOfParallelism, CancellationToken ct)
+    /// <summary>
+    /// The screen, or null. Only when asked for (<see cref="BuildGraph"/>'s projection): on the FaceRes-like bench data
+    /// it rejects about 77 % of the candidate pairs, yet the graph costs the same CPU time (bench/README.md), since the
+    /// leaf scan is not bound by its dot products.
+    /// </summary>
+    private Projection? BuildProjection(bool wanted, int degreeOfParallelism, CancellationToken ct)
     {
         int n = _order.Length, dim = _dim, k = ProjectedDims;
-        // Off unless asked for: on the FaceRes-like bench data it rejects about 77 % of the candidate pairs, yet the
-        // graph costs the same CPU time (bench/README.md), since the leaf scan is not bound by the dot products.
-        bool on = ProjectionOverride ?? false;
-        if (!on || dim <= k) return null;
+        if (!wanted || dim <= k) return null;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
         var basis = PrincipalBasis(k, po);
         var p = new float[(long)k * dim];
