@@ -66,7 +66,7 @@ internal static class DenseCondensation
     public static int[] Labels(DescriptorMatrix matrix, RadiusIndex index, int[]? weights, CannotLink cannotLink, ClusteringOptions options,
         IProgress<ClusteringProgress>? progress, CancellationToken ct, string why)
     {
-        int n = matrix.Count, dim = matrix.Dim;
+        int n = matrix.Count;
         double t = options.EffectiveThreshold;
         int budget = options.DenseItemBudget;
         var ranges = index.Condense((float)(t / 2), budget);
@@ -80,7 +80,7 @@ internal static class DenseCondensation
         var po = new ParallelOptions { MaxDegreeOfParallelism = options.EffectiveDegreeOfParallelism, CancellationToken = ct };
         for (int k = 0; k < items; k++)
         {
-            var (start, end, _) = ranges[k];
+            var (start, end, _, _) = ranges[k];
             for (int at = start; at < end; at++)
             {
                 itemOf[order[at]] = k;
@@ -90,15 +90,8 @@ internal static class DenseCondensation
         var orderCopy = order.ToArray();
         Parallel.For(0, items, po, k =>
         {
-            var (start, end, _) = ranges[k];
-            var sum = new double[dim];
-            for (int at = start; at < end; at++)
-            {
-                var row = matrix.Row(orderCopy[at]);
-                for (int d = 0; d < dim; d++) sum[d] += row[d];
-            }
-            var mean = new float[dim];
-            for (int d = 0; d < dim; d++) mean[d] = (float)(sum[d] / (end - start));
+            // A node's centre is the mean of its faces.
+            var (start, end, _, mean) = ranges[k];
             double v = 0;
             for (int at = start; at < end; at++)
             {
@@ -108,7 +101,7 @@ internal static class DenseCondensation
             means[k] = mean;
             variance[k] = v / (end - start);
         });
-        foreach (var (_, _, radius) in ranges) if (radius < t / 2) cliques++;
+        foreach (var (_, _, radius, _) in ranges) if (radius < t / 2) cliques++;
         progress?.Report(new ClusteringProgress("Condensing", n, n)
         {
             Warning = $"{why}: clustering {n} faces as {items} condensed groups instead ({cliques} of them closer than the threshold " +

@@ -115,16 +115,17 @@ internal sealed partial class RadiusIndex
     /// A cut of the tree into at most <paramref name="budget"/> nodes covering every face once (ranges of the tree
     /// order, sorted): from the root, the widest node is replaced by its children while that keeps within the budget;
     /// nodes narrower than <paramref name="keepBelow"/> and leaves are not split. Deterministic (ties by position).
+    /// Each node comes with its centre (the mean of its faces).
     /// </summary>
-    internal List<(int Start, int End, float Radius)> Condense(float keepBelow, int budget)
+    internal List<(int Start, int End, float Radius, float[] Centre)> Condense(float keepBelow, int budget)
     {
-        var done = new List<(int, int, float)>();
+        var done = new List<(int, int, float, float[])>();
         if (_nodes.Count == 0) return done;
         var queue = new PriorityQueue<int, (float, int)>();
         void Add(int node)
         {
             var x = _nodes[node];
-            if (x.Children is null || x.Radius < keepBelow) done.Add((x.Start, x.End, x.Radius));
+            if (x.Children is null || x.Radius < keepBelow) done.Add((x.Start, x.End, x.Radius, x.Centre));
             else queue.Enqueue(node, (-x.Radius, x.Start));
         }
         Add(_nodes.Count - 1);
@@ -135,7 +136,7 @@ internal sealed partial class RadiusIndex
             queue.Dequeue();
             foreach (int c in children) Add(c);
         }
-        while (queue.TryDequeue(out int node, out _)) done.Add((_nodes[node].Start, _nodes[node].End, _nodes[node].Radius));
+        while (queue.TryDequeue(out int node, out _)) done.Add((_nodes[node].Start, _nodes[node].End, _nodes[node].Radius, _nodes[node].Centre));
         done.Sort((a, b) => a.Item1.CompareTo(b.Item1));
         return done;
     }

@@ -89,7 +89,7 @@ public class DenseTests
             Assert.Equal(0, cut[0].Start);
             for (int k = 1; k < cut.Count; k++) Assert.Equal(cut[k - 1].End, cut[k].Start);
             Assert.Equal(m.Count, cut[^1].End);
-            foreach (var (start, end, radius) in cut.Where(c => c.Radius < t / 2))
+            foreach (var (start, end, _, _) in cut.Where(c => c.Radius < t / 2))
             {
                 for (int a = start; a < end; a++)
                     for (int b = a + 1; b < end; b++)
