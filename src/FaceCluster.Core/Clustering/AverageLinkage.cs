@@ -45,7 +45,7 @@ internal static class AverageLinkage
     }
 
     /// <summary>Components of the graph with the faces of one item joined (a track whose faces are no neighbours stays whole).</summary>
-    private static List<int[]> Components(NeighborGraph graph, int[]? itemOf)
+    internal static List<int[]> Components(NeighborGraph graph, int[]? itemOf)
     {
         if (itemOf is null) return graph.Components();
         var uf = new UnionFind(graph.Count);

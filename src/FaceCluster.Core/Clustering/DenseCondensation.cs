@@ -9,12 +9,13 @@ namespace FaceCluster.Clustering;
 /// <see cref="ClusteringOptions.DenseGraphPairBudget"/> pairs (found while building it, or beforehand when sampled
 /// degrees say it clearly would, see <see cref="ClearlyOverBudget"/>), or (average linkage) a component larger than
 /// <see cref="AverageLinkage.MaxComponentSize"/>; items that are rows of the matrix (loose faces or tracks as mean
-/// descriptors, with their face counts as weights).
+/// descriptors, with their face counts as weights; average linkage, which clusters tracks by their members exactly,
+/// falls back to the tracks' mean descriptors here).
 /// </para>
 /// <para>
 /// Ensures: (1) the rows are condensed into at most <see cref="ClusteringOptions.DenseItemBudget"/> items, each a node of the radius tree (faces
-/// its k-means put together), split widest first; a node of radius &lt; t/2 is never split, since its faces are
-/// pairwise closer than t (a clique of the exact graph), and leaves are never split. (2) Every row gets its item's
+/// its k-means put together, or single faces of a leaf), split widest first; a node of radius &lt; t/2 is never
+/// split, since its faces are pairwise closer than t (a clique of the exact graph). (2) Every row gets its item's
 /// label: an item is a must-link, as a track is. (3) The items are clustered by the same algorithm, weighted by their
 /// face counts, with the distance between items A and B estimated by D(A, B) = sqrt(|mu_A - mu_B|^2 + var_A + var_B)
 /// (var: the mean squared distance of an item's faces to its mean), which is the exact root mean square of the face

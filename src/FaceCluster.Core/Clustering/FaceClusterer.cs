@@ -114,8 +114,21 @@ public static class FaceClusterer
         if (collapse == TrackCollapse.Members && options.Algorithm == ClusteringAlgorithm.Agglomerative)
         {
             // Average linkage starts from the tracks as clusters: exact averages over face pairs, no stand-in descriptor.
-            var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, false, options.EffectiveDegreeOfParallelism, progress, ct);
-            return AverageLinkage.Run(matrix, graph, options.EffectiveThreshold, cannotLink, options.EffectiveDegreeOfParallelism, progress, ct, tracks.ItemOf);
+            int dop = options.EffectiveDegreeOfParallelism;
+            float t = (float)options.EffectiveThreshold;
+            var index = new RadiusIndex(matrix, dop, ct);
+            var graph = DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)
+                ? null
+                : index.BlockGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget);
+            string? why = graph is null ? $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
+            int largest = graph is null ? 0 : AverageLinkage.Components(graph, tracks.ItemOf).Max(c => c.Length);
+            if (largest > AverageLinkage.MaxComponentSize)
+                why = $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)";
+            if (why is null) return AverageLinkage.Run(matrix, graph!, options.EffectiveThreshold, cannotLink, dop, progress, ct, tracks.ItemOf);
+            // Too dense for the exact method: the approximation over the tracks' mean descriptors, each weighing its faces.
+            var means = tracks.MeanDescriptors(matrix);
+            return tracks.Expand(DenseCondensation.Labels(means, new RadiusIndex(means, dop, ct), tracks.Weights(),
+                cannotLink.Collapse(tracks.ItemOf, tracks.Items.Length), options, progress, ct, why));
         }
         var itemLinks = cannotLink.Collapse(tracks.ItemOf, tracks.Items.Length);
         var itemLabels = collapse == TrackCollapse.Members

@@ -58,6 +58,47 @@ public class DenseTests
         Assert.Empty(exactWarnings);
     }
 
+    /// <summary>
+    /// Average linkage with video tracks (clustered by their members exactly) falls back to the tracks' mean descriptors
+    /// when over budget: the tracks stay whole, the planted people are recovered, and it warns.
+    /// </summary>
+    [Fact]
+    public void AverageLinkageWithTracksFallsBackToTrackMeans()
+    {
+        var rnd = new Random(61);
+        var faces = new List<FaceEncoding>();
+        var truth = new Dictionary<string, (int Person, int Track)>();
+        for (int p = 0; p < 5; p++)
+        {
+            var centre = Noisy(rnd, null, 0);
+            for (int k = 0; k < 4; k++)
+            {
+                var look = Noisy(rnd, centre, 0.5);
+                for (int f = 0; f < 8; f++)
+                {
+                    string id = $"t{p}_{k}_{f}";
+                    faces.Add(Face(id, Noisy(rnd, look, 0.02), video: $"/v/p{p}t{k}.mp4", frame: f));
+                    truth[id] = (p, k);
+                }
+            }
+        }
+        var warnings = new List<string>();
+        var options = new ClusteringOptions { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = 0.85, DegreeOfParallelism = 2, DenseGraphPairBudget = 0 };
+        var clusters = FaceClusterer.ClusterValidated(faces, options, new Collect(warnings), default);
+        Assert.Single(warnings);
+        Assert.Equal(5, clusters.Count);
+        foreach (var c in clusters) Assert.Single(c.Faces.Select(f => truth[f.Id].Person).Distinct());
+        Assert.All(clusters, c => Assert.Equal(32, c.Count));
+    }
+
+    private static float[] Noisy(Random rnd, float[]? centre, double noise)
+    {
+        var v = new double[1024];
+        for (int i = 0; i < 1024; i++) v[i] = (centre?[i] ?? 0) + (centre is null ? 1 : noise / Math.Sqrt(1024)) * Gaussian(rnd);
+        double n = Math.Sqrt(v.Sum(x => x * x));
+        return v.Select(x => (float)(x / n)).ToArray();
+    }
+
     /// <summary>One person seen 3,000 times with the graph over budget: one cluster, through the approximation.</summary>
     [Theory]
     [InlineData(ClusteringAlgorithm.ChineseWhispers, 0.84)]
