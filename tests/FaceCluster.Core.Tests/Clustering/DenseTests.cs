@@ -70,14 +70,14 @@ public class DenseTests
         var truth = new Dictionary<string, (int Person, int Track)>();
         for (int p = 0; p < 5; p++)
         {
-            var centre = Noisy(rnd, null, 0);
+            var centre = Unit(rnd, 1024, null, 0);
             for (int k = 0; k < 4; k++)
             {
-                var look = Noisy(rnd, centre, 0.5);
+                var look = Unit(rnd, 1024, centre, 0.5);
                 for (int f = 0; f < 8; f++)
                 {
                     string id = $"t{p}_{k}_{f}";
-                    faces.Add(Face(id, Noisy(rnd, look, 0.02), video: $"/v/p{p}t{k}.mp4", frame: f));
+                    faces.Add(Face(id, Unit(rnd, 1024, look, 0.02), video: $"/v/p{p}t{k}.mp4", frame: f));
                     truth[id] = (p, k);
                 }
             }
@@ -89,14 +89,6 @@ public class DenseTests
         Assert.Equal(5, clusters.Count);
         foreach (var c in clusters) Assert.Single(c.Faces.Select(f => truth[f.Id].Person).Distinct());
         Assert.All(clusters, c => Assert.Equal(32, c.Count));
-    }
-
-    private static float[] Noisy(Random rnd, float[]? centre, double noise)
-    {
-        var v = new double[1024];
-        for (int i = 0; i < 1024; i++) v[i] = (centre?[i] ?? 0) + (centre is null ? 1 : noise / Math.Sqrt(1024)) * Gaussian(rnd);
-        double n = Math.Sqrt(v.Sum(x => x * x));
-        return v.Select(x => (float)(x / n)).ToArray();
     }
 
     /// <summary>One person seen 3,000 times with the graph over budget: one cluster, through the approximation.</summary>
