@@ -39,13 +39,29 @@ public static class ClusterBench
             MinSamples = int.Parse(o.GetValueOrDefault("min-samples") ?? ClusteringOptions.DefaultMinSamples.ToString(Inv), Inv),
             Threshold = o.TryGetValue("threshold", out var th) ? double.Parse(th, Inv) : null,
         };
+        if (Data.StartsWith("faceres", StringComparison.Ordinal) && Dim != 1024) { Console.Error.WriteLine("--data faceres needs --dim 1024"); return 2; }
+        if (o.GetValueOrDefault("real-stats") == "1") return RealStats(seed);
+        s_projection = o.GetValueOrDefault("projection") == "on";
+        if (o.TryGetValue("projected-dims", out var pdims)) RadiusIndex.ProjectedDims = int.Parse(pdims, Inv);
+        if (o.TryGetValue("dense-budget", out var budget)) tuning.DenseGraphPairBudget = long.Parse(budget, Inv);
+        if (o.TryGetValue("items", out var itemBudget)) tuning.DenseItemBudget = int.Parse(itemBudget, Inv);
+        if (o.TryGetValue("dense-compare", out var dc)) return DenseCompare(int.Parse(dc, Inv), dop, seed, tuning);
         if (o.TryGetValue("graph-check", out var gc))
         {
             float[] radii = o.TryGetValue("radius", out var rs) ? rs.Split(',').Select(x => float.Parse(x, Inv)).ToArray() : [(float)ClusteringOptions.DefaultEpsilon, 0.6f];
-            return GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1", radii);
+            if (o.GetValueOrDefault("projection") != "both") return GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1", radii);
+            // The screen off and on in one process, alternately, so that both see the same load.
+            int failed = 0;
+            foreach (bool on in new[] { false, true, false, true })
+            {
+                s_projection = on;
+                Console.WriteLine($"projection screen {(on ? "on" : "off")} ({BenchEnv.Load()}):");
+                failed += GraphCheck(int.Parse(gc, Inv), dop, seed, o.GetValueOrDefault("reference") == "1", radii);
+            }
+            return failed;
         }
         if (o.TryGetValue("child", out var child)) return Child(int.Parse(child, Inv), o["algorithm"], dop, seed, tuning);
-        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta" or "dim" or "data").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
+        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta" or "dim" or "data" or "projection" or "projected-dims" or "dense-budget" or "items").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
 
         var sizes = (o.GetValueOrDefault("sizes") ?? "1000,10000,100000").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
         var algorithms = (o.GetValueOrDefault("algorithms") ?? "Agglomerative,DBSCAN,ChineseWhispers").Split(',')
@@ -59,6 +75,7 @@ public static class ClusterBench
         BenchEnv.Header("cluster");
         Console.WriteLine($"clustering benchmark: {Environment.ProcessorCount} logical cores, dop {dop}, seed {seed}, .NET {Environment.Version}; " +
             $"{Dim}-d {Data} data; radii {Calibrated.Kind}'s unless given (CW {tuning.Threshold ?? Calibrated.ClusterThreshold}, AL {tuning.Threshold ?? Calibrated.AverageLinkageThreshold}, DBSCAN eps {tuning.Epsilon}); " + (Data == "dlib" ? $"face spread {SpreadLow}-{SpreadHigh}, centre beta^2 {BetaLow}-{BetaHigh}; " : "") + string.Join(" ", tuningArgs));
+        if (Data.StartsWith("faceres", StringComparison.Ordinal)) CompareDistances(seed);
         Console.WriteLine($"{"n",8} {"algorithm",-16} {"seconds",8} {"cpu s",8} {"graph s",8} {"peak MB",8} {"clusters",8} {"noise",6} {"pairF1",7} {"B3 P",7} {"B3 R",7} {"B3 F1",7}  load before");
         foreach (int n in sizes)
         {
@@ -98,10 +115,12 @@ public static class ClusterBench
         Console.WriteLine($"n={n} tree alone: wall {tWall:0.000} s cpu {tCpu:0.000} s");
         foreach (var (r, inclusive) in radii.Select((r, k) => (r, k == 0)))
         {
-            var (graph, wall, cpu) = Timed(() => RadiusIndex.BuildGraph(m, r, inclusive, dop, null, default));
+            var (graph, wall, cpu) = Timed(() => RadiusIndex.BuildGraph(m, r, inclusive, dop, null, default, s_projection));
             Console.WriteLine($"n={n} r={r} {(inclusive ? "<=" : "<")}: edges {graph.EdgeCount} hash {Hash(graph):x16} wall {wall:0.000} s cpu {cpu:0.000} s; " +
-                $"centre distances {RadiusIndex.BlockCentreEvaluations}, pair estimates {RadiusIndex.BlockPairEstimates}, rechecks {RadiusIndex.BlockRechecks}");
-            RadiusIndex.BlockCentreEvaluations = RadiusIndex.BlockPairEstimates = RadiusIndex.BlockRechecks = 0;
+                $"centre distances {RadiusIndex.BlockCentreEvaluations}, pair estimates {RadiusIndex.BlockPairEstimates}, projection rejects {RadiusIndex.BlockProjectedRejects}, rechecks {RadiusIndex.BlockRechecks}; " +
+                $"screen set-up {RadiusIndex.BlockSeconds[0]:0.00} s, pair search {RadiusIndex.BlockSeconds[1]:0.00} s (wall)");
+            RadiusIndex.BlockSeconds[0] = RadiusIndex.BlockSeconds[1] = 0;
+            RadiusIndex.BlockCentreEvaluations = RadiusIndex.BlockPairEstimates = RadiusIndex.BlockRechecks = RadiusIndex.BlockProjectedRejects = 0;
             if (!reference) continue;
             var (old, oWall, oCpu) = Timed(() => RadiusIndex.BuildGraphPerPoint(m, r, inclusive, dop, null, default));
             bool same = old.Offsets.AsSpan().SequenceEqual(graph.Offsets) && old.Targets.AsSpan().SequenceEqual(graph.Targets);
@@ -110,6 +129,54 @@ public static class ClusterBench
         }
         return failures;
     }
+
+    /// <summary>
+    /// cluster --dense-compare n: Chinese whispers and average linkage on the same n faces exactly (graph budget
+    /// unlimited) and through the dense approximation (budget 0), in one process; BCubed of the approximation against
+    /// the exact clusters and of both against the generating people.
+    /// </summary>
+    private static int DenseCompare(int n, int dop, int seed, ClusteringOptions tuning)
+    {
+        BenchEnv.Header($"cluster --dense-compare {n}");
+        var (faces, truth) = Generate(n, seed);
+        var truthOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < faces.Count; i++) truthOf[faces[i].Id] = truth[i];
+        Console.WriteLine($"{n} faces, {Dim}-d {Data}, item budget {tuning.DenseItemBudget}");
+        foreach (var algorithm in new[] { ClusteringAlgorithm.ChineseWhispers, ClusteringAlgorithm.Agglomerative })
+        {
+            if (algorithm == ClusteringAlgorithm.Agglomerative && n > AverageLinkage.MaxComponentSize)
+            {
+                Console.WriteLine($"  average linkage: no exact result above {AverageLinkage.MaxComponentSize} faces of one component to compare with");
+                continue;
+            }
+            var options = tuning.Clone();
+            options.Algorithm = algorithm;
+            options.Threshold ??= Calibrated.ThresholdFor(algorithm);
+            options.DegreeOfParallelism = dop;
+            options.IncludeNoise = true;
+            var result = new Dictionary<bool, IReadOnlyList<FaceCluster>>();
+            foreach (bool approximate in new[] { false, true })
+            {
+                options.DenseGraphPairBudget = approximate ? 0 : long.MaxValue;
+                string? warning = null;
+                var (clusters, wall, cpu) = Timed(() => FaceClusterer.ClusterValidated(faces, options, new Progress(p => warning ??= p.Warning), CancellationToken.None));
+                result[approximate] = clusters;
+                var s = ClusteringMetrics.Evaluate(clusters, f => truthOf[f.Id].ToString(Inv));
+                Console.WriteLine($"  {algorithm} {options.Threshold} {(approximate ? "approximate" : "exact      ")}: {wall:0.00} s wall, {cpu:0.00} cpu s, " +
+                    $"{clusters.Count(c => !c.IsNoise)} clusters; against the people: B3 P {s.BCubedPrecision:0.0000} R {s.BCubedRecall:0.0000} F1 {s.BCubedF1:0.0000}; {BenchEnv.Load()}");
+                if (warning is not null) Console.WriteLine($"    warning: {warning}");
+            }
+            var exactOf = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var c in result[false]) foreach (var f in c.Faces) exactOf[f.Id] = c.IsNoise ? -1 - exactOf.Count : c.Id;
+            var agree = ClusteringMetrics.Evaluate(result[true], f => exactOf[f.Id].ToString(Inv));
+            Console.WriteLine($"  {algorithm}: approximate against exact: B3 P {agree.BCubedPrecision:0.0000} R {agree.BCubedRecall:0.0000} F1 {agree.BCubedF1:0.0000}, pairwise F1 {agree.PairwiseF1:0.0000}");
+        }
+        BenchEnv.Footer();
+        return 0;
+    }
+
+    /// <summary>--projection on: the graph checks screen pairs by projection (RadiusIndex.Projection).</summary>
+    private static bool s_projection;
 
     private static (T, double Wall, double Cpu) Timed<T>(Func<T> f)
     {
@@ -313,9 +380,41 @@ public static class ClusterBench
     /// <summary>The model whose calibrated radii are the defaults (FaceRes at its length, else dlib).</summary>
     private static Models.DescriptorModelInfo Calibrated = Models.DescriptorModels.Dlib;
 
+    /// <summary>
+    /// cluster --data faceres --real-stats 1: measures the generator's statistics on the real FaceRes descriptors of the
+    /// footage-eval cache and prints them (to be copied into FaceResData), then the real and synthetic distance quantiles.
+    /// </summary>
+    private static int RealStats(int seed)
+    {
+        BenchEnv.Header("cluster --real-stats");
+        var real = FootageEvalBench.CachedFaces(Models.DescriptorModelKind.FaceRes).Where(f => !f.Person.StartsWith('?')).ToList();
+        if (real.Count == 0) { Console.WriteLine("no cached FaceRes footage encodings (run footage-eval --model FaceRes first)"); return 1; }
+        FaceResData.Measure(real.Select(f => (f.Face.Descriptor, f.Set + "/" + f.Person, $"{f.Set}/{f.Person}/{f.Face.Shot}")).ToList(), Console.Out);
+        Console.WriteLine($"  constants: MeanNorm {FaceResData.MeanNorm:0.000}, Person {FaceResData.Person}, Appearance {FaceResData.Appearance}, Frame {FaceResData.Frame}");
+        CompareDistances(seed);
+        BenchEnv.Footer();
+        return 0;
+    }
+
+    /// <summary>Real (built-in, measured) against synthetic quantiles of the three kinds of distances, at 20,000 faces.</summary>
+    private static void CompareDistances(int seed)
+    {
+        var (x, truth, track) = FaceResData.GenerateWithTracks(20_000, seed, Data == "faceres-one");
+        var (st, sp, df) = FaceResData.DistanceQuantiles(x, truth, track);
+        Console.WriteLine($"distance quantiles (p5 p25 p50 p75 p95), real FaceRes (footage-eval cache) against synthetic {Data} (20,000 faces):");
+        Console.WriteLine($"  same track      real {FaceResData.Format(FaceResData.RealSameTrack)}  synthetic {FaceResData.Format(st)}");
+        Console.WriteLine($"  same person     real {FaceResData.Format(FaceResData.RealSamePerson)}  synthetic {FaceResData.Format(sp)}");
+        Console.WriteLine($"  other people    real {FaceResData.Format(FaceResData.RealDifferent)}  synthetic {FaceResData.Format(df)}");
+    }
+
     /// <summary>The synthetic data set: faces (Ids shuffled so people are not contiguous) and the true person of each.</summary>
     public static (List<FaceEncoding> Faces, int[] Truth) Generate(int n, int seed)
     {
+        if (Data.StartsWith("faceres", StringComparison.Ordinal))
+        {
+            var (x, who, _) = FaceResData.GenerateWithTracks(n, seed, Data == "faceres-one");
+            return Shuffled(x, who, n, seed, 1024);
+        }
         var rnd = new Random(seed);
         int dim = Dim;
         int oneOff = Data == "one" ? 0 : n * 5 / 100, clustered = n - oneOff;
@@ -365,6 +464,14 @@ public static class ClusterBench
         }
         for (int p = 0; p < people; p++) Person(p, sizes[p]);
         for (int k = 0; descriptors.Count < n; k++) Person(people + k, 1);
+        return Shuffled(descriptors, truth, n, rnd, dim);
+    }
+
+    private static (List<FaceEncoding> Faces, int[] Truth) Shuffled(List<float[]> descriptors, List<int> truth, int n, int seed, int dim) =>
+        Shuffled(descriptors, truth, n, new Random(seed ^ 0x5eed), dim);
+
+    private static (List<FaceEncoding> Faces, int[] Truth) Shuffled(List<float[]> descriptors, List<int> truth, int n, Random rnd, int dim)
+    {
         var perm = Enumerable.Range(0, n).ToArray();
         rnd.Shuffle(perm);
         var marks = FaceLandmarks.FromArray(Enumerable.Repeat(new FacePoint(0, 0), 6).ToArray());

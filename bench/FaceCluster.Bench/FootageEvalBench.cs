@@ -91,6 +91,32 @@ public static class FootageEvalBench
     }
 
     /// <summary>
+    /// The cached encodings of both footage sets with their true person ("?id" when a face maps to no annotated face), or
+    /// an empty list when a set has not been encoded yet (run footage-eval first). For summary statistics only.
+    /// </summary>
+    internal static List<(FaceEncoding Face, string Person, string Set)> CachedFaces(DescriptorModelKind kind, string? photos = null)
+    {
+        var result = new List<(FaceEncoding, string, string)>();
+        var workDir = Path.Combine(BenchEnv.WorkDirectory, "footage-eval");
+        var photoDir = Path.GetFullPath(photos ?? Path.Combine(BenchEnv.Root, "..", "shared", "eval", "labelled-photos"));
+        string model = kind.ToString();
+        var sets = new List<FootageSet>();
+        if (File.Exists(Path.Combine(photoDir, "labels.csv")) && File.Exists(Path.Combine(workDir, $"labelled-photos-{model.ToLowerInvariant()}.jsonl")))
+            sets.Add(LabelledSet(photoDir, new FaceEncoderOptions { Model = kind }, workDir, model, 3));
+        sets.Add(DemoSet(4));
+        foreach (var set in sets)
+        {
+            var video = Path.Combine(workDir, $"{set.Name}.mp4");
+            var store = Path.Combine(workDir, $"{set.Name}-{model.ToLowerInvariant()}.jsonl");
+            if (!File.Exists(store) || !File.Exists(SampleFootage.TruthPath(video))) continue;
+            var faces = EncodingStoreReader.ReadAll(store);
+            var personOf = Truth(faces, SampleFootageTruth.Load(SampleFootage.TruthPath(video)), set);
+            foreach (var f in faces) result.Add((f, personOf[f.Id], set.Name));
+        }
+        return result;
+    }
+
+    /// <summary>
     /// The labelled photos in an order that tests tracks: people interleaved round-robin (sorted by name, photos by
     /// file name), and a person's first two photos back to back in the first round when they have three or more, so
     /// some cuts join two photos of the same person.

@@ -45,7 +45,7 @@ internal static class AverageLinkage
     }
 
     /// <summary>Components of the graph with the faces of one item joined (a track whose faces are no neighbours stays whole).</summary>
-    private static List<int[]> Components(NeighborGraph graph, int[]? itemOf)
+    internal static List<int[]> Components(NeighborGraph graph, int[]? itemOf)
     {
         if (itemOf is null) return graph.Components();
         var uf = new UnionFind(graph.Count);
@@ -98,9 +98,20 @@ internal static class AverageLinkage
         }
 
         var weight = new int[size];
+        Array.Fill(weight, 1);
+        return Chain(d, size, weight, threshold, ct, itemOf is null ? null : Enumerable.Range(0, size).Select(i => itemOf[members[i]]).ToArray());
+    }
+
+    /// <summary>
+    /// The nearest-neighbour chain over a full symmetric matrix <paramref name="d"/> of average distances between
+    /// <paramref name="size"/> starting clusters of <paramref name="weight"/> faces each (changed in place; so is d).
+    /// With <paramref name="itemOf"/>, clusters of the same item are merged first. For each cluster, the smallest index of its final cluster.
+    /// </summary>
+    [System.Runtime.CompilerServices.MethodImpl(System.Runtime.CompilerServices.MethodImplOptions.AggressiveOptimization)]
+    internal static int[] Chain(float[] d, int size, int[] weight, double threshold, CancellationToken ct, int[]? itemOf = null)
+    {
         var active = new bool[size];
-        var activeList = new List<int>(size);
-        for (int i = 0; i < size; i++) { weight[i] = 1; active[i] = true; }
+        Array.Fill(active, true);
         var parent = new int[size];
         for (int i = 0; i < size; i++) parent[i] = i;
         int remaining = size;
@@ -110,9 +121,9 @@ internal static class AverageLinkage
             var keepOf = new Dictionary<int, int>();
             for (int i = 0; i < size; i++)
             {
-                if (!keepOf.TryGetValue(itemOf[members[i]], out int keep))
+                if (!keepOf.TryGetValue(itemOf[i], out int keep))
                 {
-                    keepOf[itemOf[members[i]]] = i;
+                    keepOf[itemOf[i]] = i;
                     continue;
                 }
                 MergeInto(d, size, keep, i, weight, active);

@@ -18,6 +18,9 @@ public enum ClusteringAlgorithm
 public readonly record struct ClusteringProgress(string Stage, long Completed, long Total)
 {
     public double Fraction => Total <= 0 ? 1 : (double)Completed / Total;
+
+    /// <summary>Something the user should know about the result (e.g. that an approximation was used); null for plain progress.</summary>
+    public string? Warning { get; init; }
 }
 
 /// <summary>Settings for <see cref="FaceClusterer.Cluster"/>. Distances are Euclidean between 128-d dlib descriptors; lower is stricter.</summary>
@@ -113,6 +116,12 @@ public sealed class ClusteringOptions
             throw new ArgumentException($"QualityAttachMargin must be a finite share >= 0, got {QualityAttachMargin}.", nameof(QualityAttachMargin));
         if (MinClusterSize < 1) throw new ArgumentException($"MinClusterSize must be at least 1, got {MinClusterSize}.", nameof(MinClusterSize));
     }
+
+    /// <summary>Exact-graph budget of Chinese whispers and average linkage, in neighbour pairs (see <see cref="DenseCondensation"/>); tests and benches lower it.</summary>
+    internal long DenseGraphPairBudget { get; set; } = FaceClusterer.DenseGraphPairBudget;
+
+    /// <summary>Items the dense approximation condenses faces into, at most.</summary>
+    internal int DenseItemBudget { get; set; } = Clustering.DenseCondensation.ItemBudget;
 
     public ClusteringOptions Clone() => (ClusteringOptions)MemberwiseClone();
 }

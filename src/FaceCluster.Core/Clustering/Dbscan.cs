@@ -202,7 +202,7 @@ internal static class Dbscan
     private const int Unknown = -2, NoCore = -1;
 
     /// <summary>Counts neighbours (their weights, when given: prefix sums over the tree order) up to a cap.</summary>
-    private struct CountVisitor(RadiusIndex index, int p, long cap, int[]? weights, long[]? prefix) : INeighbourVisitor
+    internal struct CountVisitor(RadiusIndex index, int p, long cap, int[]? weights, long[]? prefix) : INeighbourVisitor
     {
         public long Count;
 

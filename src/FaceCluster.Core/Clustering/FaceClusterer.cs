@@ -114,8 +114,21 @@ public static class FaceClusterer
         if (collapse == TrackCollapse.Members && options.Algorithm == ClusteringAlgorithm.Agglomerative)
         {
             // Average linkage starts from the tracks as clusters: exact averages over face pairs, no stand-in descriptor.
-            var graph = RadiusIndex.BuildGraph(matrix, (float)options.EffectiveThreshold, false, options.EffectiveDegreeOfParallelism, progress, ct);
-            return AverageLinkage.Run(matrix, graph, options.EffectiveThreshold, cannotLink, options.EffectiveDegreeOfParallelism, progress, ct, tracks.ItemOf);
+            int dop = options.EffectiveDegreeOfParallelism;
+            float t = (float)options.EffectiveThreshold;
+            var index = new RadiusIndex(matrix, dop, ct);
+            var graph = DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)
+                ? null
+                : index.BlockGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget);
+            string? why = graph is null ? $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
+            int largest = graph is null ? 0 : AverageLinkage.Components(graph, tracks.ItemOf).Max(c => c.Length);
+            if (largest > AverageLinkage.MaxComponentSize)
+                why = $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)";
+            if (why is null) return AverageLinkage.Run(matrix, graph!, options.EffectiveThreshold, cannotLink, dop, progress, ct, tracks.ItemOf);
+            // Too dense for the exact method: the approximation over the tracks' mean descriptors, each weighing its faces.
+            var means = tracks.MeanDescriptors(matrix);
+            return tracks.Expand(DenseCondensation.Labels(means, new RadiusIndex(means, dop, ct), tracks.Weights(),
+                cannotLink.Collapse(tracks.ItemOf, tracks.Items.Length), options, progress, ct, why));
         }
         var itemLinks = cannotLink.Collapse(tracks.ItemOf, tracks.Items.Length);
         var itemLabels = collapse == TrackCollapse.Members
@@ -123,6 +136,12 @@ public static class FaceClusterer
             : Labels(tracks.MeanDescriptors(matrix), itemLinks, tracks.Weights(), null, options, progress, ct);
         return tracks.Expand(itemLabels);
     }
+
+    /// <summary>
+    /// Neighbour pairs the exact Chinese-whispers / average-linkage graph may hold (16 bytes each while it is built: 512 MB);
+    /// beyond, <see cref="DenseCondensation"/> clusters the faces instead (<see cref="ClusteringOptions.DenseGraphPairBudget"/>).
+    /// </summary>
+    internal const long DenseGraphPairBudget = 32_000_000;
 
     /// <param name="weights">Faces per item (null: one each).</param>
     /// <param name="contract">Turns the neighbour graph of <paramref name="matrix"/>'s rows into the graph of the items clustered (null: the rows are the items).</param>
@@ -134,6 +153,26 @@ public static class FaceClusterer
         {
             var graph = RadiusIndex.BuildGraph(matrix, radius, inclusive, dop, progress, ct);
             return contract is null ? graph : contract(graph);
+        }
+        if (options.Algorithm != ClusteringAlgorithm.DBSCAN && contract is null && matrix.Count > 0)
+        {
+            // The exact graph while it fits the budget; beyond, or when average linkage would need a matrix larger than
+            // it can hold, the documented approximation (DenseCondensation) on the same tree.
+            var index = new RadiusIndex(matrix, dop, ct);
+            var graph = DenseCondensation.ClearlyOverBudget(index, (float)options.EffectiveThreshold, options.DenseGraphPairBudget, dop, ct)
+                ? null
+                : index.BlockGraph((float)options.EffectiveThreshold, false, dop, progress, ct, options.DenseGraphPairBudget);
+            string? why = graph is null ? $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
+            if (graph is not null && options.Algorithm == ClusteringAlgorithm.Agglomerative)
+            {
+                int largest = graph.Components().Max(c => c.Length);
+                if (largest > AverageLinkage.MaxComponentSize)
+                    why = $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)";
+            }
+            if (why is not null) return DenseCondensation.Labels(matrix, index, weights, cannotLink, options, progress, ct, why);
+            return options.Algorithm == ClusteringAlgorithm.ChineseWhispers
+                ? ChineseWhispers.Run(graph!, options.Iterations, cannotLink, dop, ct, weights)
+                : AverageLinkage.Run(matrix, graph!, options.EffectiveThreshold, cannotLink, dop, progress, ct);
         }
         switch (options.Algorithm)
         {

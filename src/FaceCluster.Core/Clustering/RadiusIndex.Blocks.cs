@@ -23,6 +23,9 @@ internal sealed partial class RadiusIndex
     /// <summary>Diagnostics of the last block graph: centre distances, estimated pairs, canonical rechecks.</summary>
     internal static long BlockCentreEvaluations, BlockPairEstimates, BlockRechecks;
 
+    /// <summary>Diagnostics: wall seconds of the block graphs' projection screen set-up and of their pair search.</summary>
+    internal static readonly double[] BlockSeconds = new double[2];
+
     /// <summary>
     /// Relative margin on squared distances at 128 values per descriptor. The estimate's error is below about
     /// 2e-5 * (||a||^2 + ||b||^2) (float dot products of 128 terms: gamma_128 * ||a|| ||b||, plus the two norms), the
@@ -38,7 +41,7 @@ internal sealed partial class RadiusIndex
 
     /// <summary>The neighbour graph, or null as soon as it has more than <paramref name="maxPairs"/> pairs (neighbours counted once).</summary>
     internal NeighborGraph? BlockGraph(float r, bool inclusive, int degreeOfParallelism, IProgress<ClusteringProgress>? progress, CancellationToken ct,
-        long maxPairs = MaxPairs)
+        long maxPairs = MaxPairs, bool projection = false)
     {
         int n = _m.Count;
         var norms = new float[n];
@@ -56,7 +59,10 @@ internal sealed partial class RadiusIndex
         var blockPairs = new int[blocks.Count][];
         long done = 0, pairCount = 0;
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
-        var ctx = new BlockContext(this, norms, r, inclusive, MarginFor(_dim));
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var ctx = new BlockContext(this, norms, r, inclusive, MarginFor(_dim), BuildProjection(projection, degreeOfParallelism, ct));
+        BlockSeconds[0] += clock.Elapsed.TotalSeconds;
+        clock.Restart();
         bool tooMany = false;
         Parallel.For(0, blocks.Count, po, () => new BlockScratch(), (b, state, scratch) =>
         {
@@ -80,6 +86,7 @@ internal sealed partial class RadiusIndex
             return scratch;
         }, _ => { });
         if (tooMany) return null;
+        BlockSeconds[1] += clock.Elapsed.TotalSeconds;
 
         // Symmetric CSR rows, then each row sorted (the set of pairs does not depend on threads, so neither does the graph).
         var degree = new long[n];
@@ -117,7 +124,7 @@ internal sealed partial class RadiusIndex
         public long Centres, Estimates, Rechecks;
     }
 
-    private sealed class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive, float relativeMargin)
+    private sealed class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive, float relativeMargin, Projection? projection)
     {
         private readonly int _dim = index._dim;
         private readonly float _r = r;
@@ -233,6 +240,40 @@ internal sealed partial class RadiusIndex
             int id1 = order[p1], id2 = order[p2];
             int lo = Math.Min(lo1, lo2), hi = Math.Max(hi1, hi2);
             int k = lo;
+            if (projection is { } pr)
+            {
+                // The screen first (see RadiusIndex.Projection): 2 x 4 projected dot products, then the full-length one
+                // only for the pairs it cannot reject.
+                int pk = pr.Dims;
+                var prow = pr.Rows;
+                ref float b1 = ref prow[(long)p1 * pk];
+                ref float b2 = ref prow[(long)p2 * pk];
+                long rejects = 0;
+                // Survivors wait in fours for one 1 x 4 full-length kernel (rows gathered), per query.
+                Span<int> wait1 = stackalloc int[4], wait2 = stackalloc int[4];
+                int w1 = 0, w2 = 0;
+                for (; k + 4 <= hi; k += 4)
+                {
+                    Dot2x4(ref b1, ref b2, ref prow[(long)k * pk], pk, out var e1, out var e2);
+                    for (int j = 0; j < 4; j++)
+                    {
+                        int q = k + j;
+                        if (q >= lo1 && q < hi1)
+                        {
+                            if (Far(pr, p1, q, e1[j])) rejects++;
+                            else if ((wait1[w1++] = q) >= 0 && w1 == 4) { DecideFour(id1, p1, n1, ref a1, wait1, output); w1 = 0; }
+                        }
+                        if (q >= lo2 && q < hi2)
+                        {
+                            if (Far(pr, p2, q, e2[j])) rejects++;
+                            else if ((wait2[w2++] = q) >= 0 && w2 == 4) { DecideFour(id2, p2, n2, ref a2, wait2, output); w2 = 0; }
+                        }
+                    }
+                }
+                for (int j = 0; j < w1; j++) Decide(id1, p1, n1, wait1[j], Dot(ref a1, ref rows[wait1[j] * dim], dim), output);
+                for (int j = 0; j < w2; j++) Decide(id2, p2, n2, wait2[j], Dot(ref a2, ref rows[wait2[j] * dim], dim), output);
+                Interlocked.Add(ref BlockProjectedRejects, rejects);
+            }
             for (; k + 4 <= hi; k += 4)
             {
                 Dot2x4(ref a1, ref a2, ref rows[k * dim], dim, out var d1, out var d2);
@@ -280,6 +321,27 @@ internal sealed partial class RadiusIndex
                 Decide(pid, p, na, k + 3, d3, output);
             }
             for (; k < hi; k++) Decide(pid, p, na, k, Dot(ref a, ref rows[k * dim], dim), output);
+        }
+
+        /// <summary>
+        /// Whether the screen proves d(p, q) &gt; r + Slack: the float estimate of ||Pp - Pq||^2 less its rounding bound
+        /// (gamma_k on each of the three float dot products, doubled), less both projections' own error bounds.
+        /// </summary>
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private bool Far(Projection pr, int p, int q, float dot)
+        {
+            float np = pr.Norms[p], nq = pr.Norms[q];
+            float estimate = np + nq - 2 * dot - pr.Rounding * (np + nq) - 1e-7f;
+            return estimate > 0 && MathF.Sqrt(estimate) - pr.Error[p] - pr.Error[q] > _reach;
+        }
+
+        /// <summary>Decides four pairs (p, q[j]) from one 1 x 4 kernel over the gathered rows (in the order given).</summary>
+        private void DecideFour(int pid, int p, float np, ref float a, Span<int> q, List<int> output)
+        {
+            var rows = index._rows;
+            int dim = _dim;
+            Dot1x4(ref a, ref rows[q[0] * dim], ref rows[q[1] * dim], ref rows[q[2] * dim], ref rows[q[3] * dim], dim, out var d);
+            for (int j = 0; j < 4; j++) Decide(pid, p, np, q[j], d[j], output);
         }
 
         [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -353,6 +415,37 @@ internal sealed partial class RadiusIndex
             var y = Vector128.Create(Unsafe.Add(ref b, i), Unsafe.Add(ref b, length + i), Unsafe.Add(ref b, 2 * length + i), Unsafe.Add(ref b, 3 * length + i));
             d1 += x1 * y;
             d2 += x2 * y;
+        }
+    }
+
+    /// <summary>Dot products of a with four rows anywhere (8 accumulators of 8 floats; any length, a scalar tail).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void Dot1x4(ref float a, ref float b0, ref float b1, ref float b2, ref float b3, int length, out Vector128<float> d)
+    {
+        if (!Pairwise)
+        {
+            d = Vector128.Create(Dot(ref a, ref b0, length), Dot(ref a, ref b1, length), Dot(ref a, ref b2, length), Dot(ref a, ref b3, length));
+            return;
+        }
+        var s0 = Vector256<float>.Zero;
+        var s1 = Vector256<float>.Zero;
+        var s2 = Vector256<float>.Zero;
+        var s3 = Vector256<float>.Zero;
+        int i = 0;
+        for (; i <= length - 8; i += 8)
+        {
+            nuint at = (nuint)i;
+            var x = Vector256.LoadUnsafe(ref a, at);
+            s0 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref b0, at), s0);
+            s1 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref b1, at), s1);
+            s2 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref b2, at), s2);
+            s3 = Fma.MultiplyAdd(x, Vector256.LoadUnsafe(ref b3, at), s3);
+        }
+        d = Vector128.Create(Vector256.Sum(s0), Vector256.Sum(s1), Vector256.Sum(s2), Vector256.Sum(s3));
+        for (; i < length; i++)
+        {
+            float x = Unsafe.Add(ref a, i);
+            d += x * Vector128.Create(Unsafe.Add(ref b0, i), Unsafe.Add(ref b1, i), Unsafe.Add(ref b2, i), Unsafe.Add(ref b3, i));
         }
     }
 

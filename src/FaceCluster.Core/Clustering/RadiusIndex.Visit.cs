@@ -111,6 +111,42 @@ internal sealed partial class RadiusIndex
         }
     }
 
+    /// <summary>
+    /// A cut of the tree into at most <paramref name="budget"/> nodes covering every face once (ranges of the tree
+    /// order, sorted): from the root, the widest node is replaced by its children (a leaf by its single faces) while
+    /// that keeps within the budget; nodes narrower than <paramref name="keepBelow"/> are not split. Deterministic (ties by position).
+    /// Each node comes with its centre (the mean of its faces).
+    /// </summary>
+    internal List<(int Start, int End, float Radius, float[] Centre)> Condense(float keepBelow, int budget)
+    {
+        var done = new List<(int, int, float, float[])>();
+        if (_nodes.Count == 0) return done;
+        var queue = new PriorityQueue<int, (float, int)>();
+        void Add(int node)
+        {
+            var x = _nodes[node];
+            if (x.Radius < keepBelow || x.End - x.Start == 1) done.Add((x.Start, x.End, x.Radius, x.Centre));
+            else queue.Enqueue(node, (-x.Radius, x.Start));
+        }
+        Add(_nodes.Count - 1);
+        while (queue.TryPeek(out int widest, out _))
+        {
+            var node = _nodes[widest];
+            int parts = node.Children?.Length ?? node.End - node.Start;
+            if (done.Count + queue.Count - 1 + parts > budget) break;
+            queue.Dequeue();
+            if (node.Children is { } children)
+            {
+                foreach (int c in children) Add(c);
+                continue;
+            }
+            for (int k = node.Start; k < node.End; k++) done.Add((k, k + 1, 0, _rows.AsSpan(k * _dim, _dim).ToArray()));
+        }
+        while (queue.TryDequeue(out int node, out _)) done.Add((_nodes[node].Start, _nodes[node].End, _nodes[node].Radius, _nodes[node].Centre));
+        done.Sort((a, b) => a.Item1.CompareTo(b.Item1));
+        return done;
+    }
+
     /// <summary>Whether face p lies at one of the tree positions [start, end).</summary>
     internal bool Holds(int start, int end, int p)
     {

@@ -261,13 +261,14 @@ internal sealed partial class RadiusIndex
     }
 
     /// <summary>The neighbour graph at radius r (d &lt;= r when inclusive, else d &lt; r), built in parallel, rows sorted.</summary>
+    /// <param name="projection">Screens pairs by a principal-subspace projection first (RadiusIndex.Projection: the same graph).</param>
     public static NeighborGraph BuildGraph(DescriptorMatrix m, float r, bool inclusive, int degreeOfParallelism,
-        IProgress<ClusteringProgress>? progress, CancellationToken ct)
+        IProgress<ClusteringProgress>? progress, CancellationToken ct, bool projection = false)
     {
         int n = m.Count;
         if (n == 0) return new NeighborGraph([0], []);
         var index = new RadiusIndex(m, degreeOfParallelism, ct);
-        return index.BlockGraph(r, inclusive, degreeOfParallelism, progress, ct) ?? throw TooManyEdges();
+        return index.BlockGraph(r, inclusive, degreeOfParallelism, progress, ct, projection: projection) ?? throw TooManyEdges();
     }
 
     /// <summary>The same graph from one tree query per face (the former method; kept as a reference for checks).</summary>

@@ -159,7 +159,11 @@ public sealed class InvokeFaceClusteringCommand : FaceClusterCmdlet
         {
             clusters = BackgroundWork.Run<IReadOnlyList<FaceCluster>, ClusteringProgress>(
                 progress => FaceClusterer.Cluster(unique, options, progress, CancellationToken),
-                p => WriteProgress(new ProgressRecord(1, activity, $"{p.Stage}: {p.Completed} of {p.Total}") { PercentComplete = (int)(p.Fraction * 100) }),
+                p =>
+                {
+                    if (p.Warning is { } warning) WriteWarning(warning);
+                    WriteProgress(new ProgressRecord(1, activity, $"{p.Stage}: {p.Completed} of {p.Total}") { PercentComplete = (int)(p.Fraction * 100) });
+                },
                 CancellationToken);
         }
         catch (ArgumentException ex)

@@ -132,9 +132,9 @@ internal static class ClusterTestData
         $"{c.Id}|{c.Label}|{c.IsNoise}|{c.Count}|{c.Medoid.Id}|{c.MeanDistance:R}|{c.MaxDistance:R}|{string.Join(",", c.Faces.Select(f => f.Id))}"));
 
     /// <summary>Checks the radius graph (2 threads) row by row against every pair's canonical distance; returns its edge count.</summary>
-    public static long AssertRadiusGraphIsBruteForce(DescriptorMatrix m, double r, bool inclusive)
+    public static long AssertRadiusGraphIsBruteForce(DescriptorMatrix m, double r, bool inclusive, bool projection = false)
     {
-        var graph = RadiusIndex.BuildGraph(m, (float)r, inclusive, 2, null, default);
+        var graph = RadiusIndex.BuildGraph(m, (float)r, inclusive, 2, null, default, projection);
         for (int p = 0; p < m.Count; p++)
         {
             var expected = new List<int>();

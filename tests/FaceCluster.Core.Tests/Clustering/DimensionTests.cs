@@ -29,7 +29,7 @@ public class DimensionTests
         return (faces, truth.ToArray());
     }
 
-    private static float[] Unit(Random rnd, int dim, float[]? centre, double noise)
+    internal static float[] Unit(Random rnd, int dim, float[]? centre, double noise)
     {
         var v = new double[dim];
         for (int i = 0; i < dim; i++) v[i] = (centre?[i] ?? 0) + (centre is null ? 1 : noise / Math.Sqrt(dim)) * Gaussian(rnd);
