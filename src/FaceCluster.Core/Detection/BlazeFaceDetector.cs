@@ -62,6 +62,7 @@ public sealed class BlazeFaceDetector : IDisposable
 
     private readonly InferenceSession _session;
     private readonly Anchor[] _anchors;
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), Anchor[]> _windowAnchors = new();
     private readonly string[] _outputNames;
     private bool _disposed;
 
@@ -101,8 +102,9 @@ public sealed class BlazeFaceDetector : IDisposable
         try
         {
             var input = _session.InputMetadata.Single();
-            if (input.Key != BlazeFaceModelConverter.InputName || input.Value.Dimensions is not [_, 3, var h, var w] || h != InputSize || w != InputSize)
-                throw new InvalidOperationException($"input '{input.Key}' [{string.Join(",", input.Value.Dimensions)}] is not [N,3,{InputSize},{InputSize}]");
+            // height and width are free (-1): the level search feeds larger inputs
+            if (input.Key != BlazeFaceModelConverter.InputName || input.Value.Dimensions is not [_, 3, -1, -1])
+                throw new InvalidOperationException($"input '{input.Key}' [{string.Join(",", input.Value.Dimensions)}] is not [N,3,H,W]");
             // regressors first (last dimension 16), then the classifier logits (last dimension 1)
             _outputNames = _session.OutputMetadata
                 .OrderByDescending(o => o.Value.Dimensions[^1])
@@ -160,24 +162,12 @@ public sealed class BlazeFaceDetector : IDisposable
     private List<RawDetection> Search(Mat image, DetectionOptions options)
     {
         int width = image.Width, height = image.Height;
-        var regions = new List<Rect> { new(0, 0, width, height) };
-        if (options.SmallestFace > 0) regions.AddRange(TilePlan(width, height, options.SmallestFace));
-
-        // The whole image and every tile in one batch: one session call instead of one per pass.
-        var views = regions.Select(r => new Mat(image, r)).ToList();
-        List<RawDetection>[] passes;
-        try
-        {
-            passes = RunNetworks(views, options.MinConfidence);
-        }
-        finally
-        {
-            foreach (var v in views) v.Dispose();
-        }
-
-        var whole = InImage(passes[0], regions[0], isTile: false, width, height);
+        var whole = InImage(RunNetworks([image], options.MinConfidence)[0], new Rect(0, 0, width, height), isTile: false, width, height);
         var all = new List<RawDetection>(whole);
-        for (int i = 1; i < regions.Count; i++) all.AddRange(InImage(passes[i], regions[i], isTile: true, width, height));
+        if (options.SmallestFace > 0)
+        {
+            foreach (int tile in LevelPlan(width, height, options.SmallestFace)) all.AddRange(SearchLevel(image, tile, options.MinConfidence));
+        }
 
         if (all.Count == 0) return all;
         var merged = all.Count == 1 ? all : BlazeFaceDecoder.WeightedNonMaxSuppression(all);
@@ -382,52 +372,113 @@ public sealed class BlazeFaceDetector : IDisposable
     }
 
     /// <summary>
-    /// The square tiles searched besides the whole image. The finest level has tiles of
-    /// <paramref name="smallestFace"/> / <see cref="ReliableFaceFraction"/> pixels (480 for 40 px faces); each
-    /// coarser level doubles the tile size, and levels are added until the largest face a level accepts
-    /// (<see cref="MaxFaceFractionOfTile"/>) is one the whole-image pass finds reliably. Every level covers the
-    /// image with tiles overlapping by <see cref="TileOverlap"/>. No tiles when the whole-image pass already
-    /// sees <paramref name="smallestFace"/> at a reliable size.
+    /// The levels searched besides the whole image, as the side in source pixels of the square the network's input
+    /// stands for at that level (the "tile"). The finest is <paramref name="smallestFace"/> /
+    /// <see cref="ReliableFaceFraction"/> pixels (480 for 40 px faces); each coarser level doubles it, and levels are
+    /// added until the largest face a level accepts (<see cref="MaxFaceFractionOfTile"/>) is one the whole-image pass
+    /// finds reliably. None when the whole-image pass already sees <paramref name="smallestFace"/> at a reliable size.
     /// </summary>
-    internal static List<Rect> TilePlan(int width, int height, float smallestFace)
+    internal static List<int> LevelPlan(int width, int height, float smallestFace)
     {
-        var tiles = new List<Rect>();
+        var levels = new List<int>();
         int longest = Math.Max(width, height);
-        if (smallestFace <= 0) return tiles;
+        if (smallestFace <= 0) return levels;
         float finest = smallestFace / ReliableFaceFraction;
         float wholeImageReliable = longest * ReliableFaceFraction;
-        if (smallestFace >= wholeImageReliable) return tiles;
+        if (smallestFace >= wholeImageReliable) return levels;
 
         for (float size = finest; ; size *= 2)
         {
             int tile = (int)MathF.Round(size);
             if (tile >= longest) break;                                  // the whole-image pass is this level
-            AddLevel(tiles, width, height, tile);
+            levels.Add(tile);
             if (MaxFaceFractionOfTile * tile >= wholeImageReliable) break;
         }
 
-        return tiles;
+        return levels;
     }
 
-    private static void AddLevel(List<Rect> tiles, int width, int height, int tile)
-    {
-        static List<int> Starts(int extent, int tile)
-        {
-            var starts = new List<int>();
-            if (extent <= tile) { starts.Add(0); return starts; }
-            int count = (int)Math.Ceiling((extent - tile) / (tile * (1 - TileOverlap))) + 1;
-            for (int i = 0; i < count; i++) starts.Add((int)Math.Round((double)(extent - tile) * i / (count - 1)));
-            return starts;
-        }
+    /// <summary>A level's image is cut into windows of at most this many times the network's input side (memory: about 2.5 MB of activations per 192x192).</summary>
+    internal const int MaxWindowInputs = 4;
 
-        foreach (int y in Starts(height, tile))
+    /// <summary>
+    /// One level of the search: the image scaled so that <paramref name="tile"/> source pixels are the network's input
+    /// side, run through the network as a whole (in windows of at most <see cref="MaxWindowInputs"/> input sides,
+    /// overlapping by <see cref="TileOverlap"/> of an input side). The network is convolutional, so this is every
+    /// tile of that size at once, at the network cost of the scaled image's area instead of the tiles' (which overlap
+    /// by 40%), and with real context instead of padding at the inner tile edges. Like a tile pass, it keeps only the
+    /// faces it is trustworthy for: at most <see cref="MaxFaceFractionOfTile"/> of the input side, not cut by an inner
+    /// window edge.
+    /// </summary>
+    private List<RawDetection> SearchLevel(Mat image, int tile, float minScore)
+    {
+        int width = image.Width, height = image.Height;
+        float scale = (float)InputSize / tile;
+        int scaledWidth = Math.Max(1, (int)MathF.Round(width * scale)), scaledHeight = Math.Max(1, (int)MathF.Round(height * scale));
+        using var scaled = new Mat();
+        Cv2.Resize(image, scaled, new Size(scaledWidth, scaledHeight), 0, 0, InterpolationFlags.Area);
+        float toSourceX = (float)width / scaledWidth, toSourceY = (float)height / scaledHeight;
+        float largest = MaxFaceFractionOfTile * InputSize, margin = InnerEdgeMargin * InputSize;
+
+        var result = new List<RawDetection>();
+        foreach (var window in Windows(scaledWidth, scaledHeight, InputSize))
         {
-            foreach (int x in Starts(width, tile))
+            int inputWidth = PaddedSide(window.Width), inputHeight = PaddedSide(window.Height);
+            var input = new float[3 * inputWidth * inputHeight];
+            using (var view = new Mat(scaled, window)) ToInput(view, input, inputWidth, inputHeight);
+            var (regressors, logits) = RunRaw(input, 1, inputWidth, inputHeight);
+            var decoded = BlazeFaceDecoder.Decode(regressors, logits, Anchors(inputWidth, inputHeight), inputWidth, inputHeight, minScore);
+            var kept = decoded.Count <= 1 ? decoded : BlazeFaceDecoder.WeightedNonMaxSuppression(decoded);
+            foreach (var normalised in kept)
             {
-                tiles.Add(new Rect(x, y, Math.Min(tile, width - x), Math.Min(tile, height - y)));
+                var d = normalised.Map(inputWidth, window.X, inputHeight, window.Y); // level pixels
+                if (d.Width > largest) continue;
+                if (window.X > 0 && d.XMin < window.X + margin) continue;
+                if (window.Y > 0 && d.YMin < window.Y + margin) continue;
+                if (window.Right < scaledWidth && d.XMax > window.Right - margin) continue;
+                if (window.Bottom < scaledHeight && d.YMax > window.Bottom - margin) continue;
+                var inSource = d.Map(toSourceX, 0, toSourceY, 0);
+                // keypoints to the pixel-centre convention, as Letterbox.ToImage
+                for (int k = 0; k < inSource.Keypoints.Length; k++) inSource.Keypoints[k] -= 0.5f;
+                result.Add(inSource);
             }
         }
+
+        return result;
     }
+
+    /// <summary>The network's input side for a window side: a multiple of 32 (every stride of both models divides it), at least the trained size.</summary>
+    private int PaddedSide(int side) => Math.Max(InputSize, (side + 31) / 32 * 32);
+
+    /// <summary>
+    /// Windows covering a <paramref name="width"/> x <paramref name="height"/> level image: sides of at most
+    /// <see cref="MaxWindowInputs"/> x <paramref name="input"/>, consecutive windows overlapping by
+    /// <see cref="TileOverlap"/> x <paramref name="input"/>, so that every face a level accepts lies wholly inside one.
+    /// </summary>
+    internal static List<Rect> Windows(int width, int height, int input)
+    {
+        int most = MaxWindowInputs * input, overlap = (int)MathF.Ceiling(TileOverlap * input);
+        static List<(int Start, int Length)> Spans(int extent, int most, int overlap)
+        {
+            var spans = new List<(int, int)>();
+            if (extent <= most) { spans.Add((0, extent)); return spans; }
+            int count = (int)Math.Ceiling((double)(extent - most) / (most - overlap)) + 1;
+            for (int i = 0; i < count; i++) spans.Add(((int)Math.Round((double)(extent - most) * i / (count - 1)), most));
+            return spans;
+        }
+
+        var windows = new List<Rect>();
+        foreach (var (y, h) in Spans(height, most, overlap))
+        {
+            foreach (var (x, w) in Spans(width, most, overlap)) windows.Add(new Rect(x, y, w, h));
+        }
+
+        return windows;
+    }
+
+    /// <summary>The anchors of a window input size, made once per size (windows repeat a handful of sizes).</summary>
+    private Anchor[] Anchors(int inputWidth, int inputHeight) =>
+        inputWidth == InputSize && inputHeight == InputSize ? _anchors : _windowAnchors.GetOrAdd((inputWidth, inputHeight), k => SsdAnchors.For(Kind, k.Item1, k.Item2));
 
     /// <summary>
     /// One pass's detections (in <paramref name="region"/>'s pixels) in image pixels; a tile pass keeps only the faces it
@@ -478,7 +529,7 @@ public sealed class BlazeFaceDetector : IDisposable
             var frames = new Letterbox[count];
             for (int i = 0; i < count; i++) frames[i] = Prepare(images[start + i], input.AsSpan(i * plane, plane));
 
-            var (regressors, logits) = RunRaw(input, count);
+            var (regressors, logits) = RunRaw(input, count, InputSize, InputSize);
             int perImage = _anchors.Length * BlazeFaceDecoder.CoordinateCount;
             for (int i = 0; i < count; i++)
             {
@@ -542,20 +593,28 @@ public sealed class BlazeFaceDetector : IDisposable
     }
 
     /// <summary>A BGR canvas as the network input: planar RGB floats scaled to [-1, 1].</summary>
-    internal static unsafe void ToInput(Mat canvas, Span<float> destination, int size)
+    internal static void ToInput(Mat canvas, Span<float> destination, int size) => ToInput(canvas, destination, size, size);
+
+    /// <summary>
+    /// A BGR image (or view) as a <paramref name="inputWidth"/> x <paramref name="inputHeight"/> network input at its
+    /// top left: planar RGB floats scaled to [-1, 1], black (-1) beyond the image, as the letterbox pads.
+    /// </summary>
+    internal static unsafe void ToInput(Mat image, Span<float> destination, int inputWidth, int inputHeight)
     {
-        int plane = size * size;
+        int plane = inputWidth * inputHeight;
         var r = destination[..plane];
         var g = destination.Slice(plane, plane);
         var b = destination.Slice(2 * plane, plane);
-        byte* data = (byte*)canvas.DataPointer;
-        long step = canvas.Step();
+        int width = Math.Min(image.Width, inputWidth), height = Math.Min(image.Height, inputHeight);
+        if (width < inputWidth || height < inputHeight) destination[..(3 * plane)].Fill(-1f);
+        byte* data = (byte*)image.DataPointer;
+        long step = image.Step();
         const float Scale = 1f / 127.5f;
-        for (int y = 0; y < size; y++)
+        for (int y = 0; y < height; y++)
         {
             byte* row = data + y * step;
-            int o = y * size;
-            for (int x = 0; x < size; x++, row += 3)
+            int o = y * inputWidth;
+            for (int x = 0; x < width; x++, row += 3)
             {
                 b[o + x] = (row[0] - 127.5f) * Scale;
                 g[o + x] = (row[1] - 127.5f) * Scale;
@@ -564,19 +623,23 @@ public sealed class BlazeFaceDetector : IDisposable
         }
     }
 
-    /// <summary>The network's raw outputs for <paramref name="count"/> inputs: regressors (count x anchors x 16) and logits (count x anchors).</summary>
-    internal (float[] Regressors, float[] Logits) RunRaw(float[] input, int count)
+    /// <summary>The network's raw outputs for <paramref name="count"/> inputs of the trained size: regressors (count x anchors x 16) and logits (count x anchors).</summary>
+    internal (float[] Regressors, float[] Logits) RunRaw(float[] input, int count) => RunRaw(input, count, InputSize, InputSize);
+
+    /// <summary>As above for inputs of <paramref name="inputWidth"/> x <paramref name="inputHeight"/> (multiples of 32).</summary>
+    internal (float[] Regressors, float[] Logits) RunRaw(float[] input, int count, int inputWidth, int inputHeight)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [count, 3, InputSize, InputSize]);
+        int anchors = Anchors(inputWidth, inputHeight).Length;
+        using var inputValue = OrtValue.CreateTensorValueFromMemory(input, [count, 3, inputHeight, inputWidth]);
         using var runOptions = new RunOptions();
         using var outputs = _session.Run(runOptions, [BlazeFaceModelConverter.InputName], [inputValue], _outputNames);
         var regressors = outputs[0].GetTensorDataAsSpan<float>().ToArray();
         var logits = outputs[1].GetTensorDataAsSpan<float>().ToArray();
-        if (regressors.Length != count * _anchors.Length * BlazeFaceDecoder.CoordinateCount || logits.Length != count * _anchors.Length)
+        if (regressors.Length != count * anchors * BlazeFaceDecoder.CoordinateCount || logits.Length != count * anchors)
         {
             throw new InvalidOperationException(
-                $"Unexpected output sizes {regressors.Length} and {logits.Length} for {count} inputs of {_anchors.Length} anchors.");
+                $"Unexpected output sizes {regressors.Length} and {logits.Length} for {count} inputs of {anchors} anchors.");
         }
 
         return (regressors, logits);
