@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using FaceCluster.Detection;
 using FaceCluster.Imaging;
@@ -55,7 +56,7 @@ public static class DetectBench
         {
             Console.WriteLine();
             Console.WriteLine($"{name}: {images.Count} images");
-            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6}");
+            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6}   ms/img in: whole image, level resize, level network, refine");
             var loaded = images.Select(p => (Path: p, Image: ImageLoader.Load(p))).ToList();
             try
             {
@@ -63,14 +64,16 @@ public static class DetectBench
                 List<IReadOnlyList<DetectedFace>>? fullFaces = null;
                 foreach (var config in flags.Contains("full-only") ? configs[..1] : configs)
                 {
+                    DetectionProfile.Take();
                     var clock = Stopwatch.StartNew();
                     var found = loaded.Select(l => detector.Detect(l.Image, config.Options)).ToList();
                     double ms = clock.Elapsed.TotalMilliseconds / loaded.Count;
+                    var stages = DetectionProfile.Take().Select(t => (t / loaded.Count).ToString("0.0", CultureInfo.InvariantCulture));
                     fullFaces ??= found;
                     int matched = 0, total = found.Sum(f => f.Count);
                     for (int i = 0; i < loaded.Count; i++) matched += Matched(fullFaces[i].Select(f => f.Box), found[i].Select(f => f.Box));
                     int fullTotal = fullFaces.Sum(f => f.Count);
-                    Console.WriteLine($"  {config.Name,-32} {ms,8:0.0} {total,6} {matched,4}/{fullTotal,-3} {total - matched,6}");
+                    Console.WriteLine($"  {config.Name,-32} {ms,8:0.0} {total,6} {matched,4}/{fullTotal,-3} {total - matched,6}   {string.Join(" / ", stages)}");
                 }
 
                 for (int i = 0; i < loaded.Count; i++)
