@@ -56,7 +56,7 @@ public static class DetectBench
         {
             Console.WriteLine();
             Console.WriteLine($"{name}: {images.Count} images");
-            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6}   ms/img in: whole image, level resize, level network, refine");
+            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6}   ms/img in: whole image + tiles, window levels: resize / network, refine");
             var loaded = images.Select(p => (Path: p, Image: ImageLoader.Load(p))).ToList();
             try
             {

@@ -8,7 +8,7 @@ namespace FaceCluster.Detection;
 /// </summary>
 internal static class DetectionProfile
 {
-    public enum Stage { WholeImage, LevelResize, LevelNetwork, Refine, Count }
+    public enum Stage { WholeImageAndTiles, LevelResize, LevelNetwork, Refine, Count }
 
     private static readonly long[] Ticks = new long[(int)Stage.Count];
 
