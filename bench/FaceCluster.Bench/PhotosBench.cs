@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
 using FaceCluster.Concurrency;
+using FaceCluster.Detection;
 using FaceCluster.Recognition;
 using OpenCvSharp;
 
@@ -39,6 +40,7 @@ public static class PhotosBench
         Console.WriteLine($"{"engine",-58} {"wall s",8} {"photos/s",9} {"faces",6}   load");
 
         Cv2.SetNumThreads(threads);
+        DetectionProfile.Take();
         var self = Process.GetCurrentProcess();
         var cpuBefore = self.TotalProcessorTime;
         var clock = Stopwatch.StartNew();
@@ -64,7 +66,10 @@ public static class PhotosBench
         self.Refresh();
         double oursCpu = (self.TotalProcessorTime - cpuBefore).TotalSeconds;
         Console.WriteLine($"{"FaceCluster (BlazeFace + dlib ResNet, ONNX Runtime)",-58} {ours,8:0.00} {photos.Count / ours,9:0.00} {faces,6}   {BenchEnv.Load()}");
+        var stages = DetectionProfile.Take();
         Console.WriteLine($"  everything (models loaded, decode, hash, detect, describe): {ours:0.00} s wall, {oursCpu:0.00} CPU s; detect + describe alone: {work.TotalSeconds:0.00} s");
+        Console.WriteLine(FormattableString.Invariant(
+            $"  detection, s in: whole image + tiles {stages[0] / 1000:0.00}, window levels {stages[1] / 1000:0.00} resize + {stages[2] / 1000:0.00} network, refine {stages[3] / 1000:0.00}"));
         if (errors > 0) Console.WriteLine($"  {errors} photos failed");
 
         var tools = Path.Combine(root, "tools", "golden-descriptors");

@@ -523,12 +523,14 @@ public sealed class BlazeFaceDetector : IDisposable
     internal static List<Rect> Windows(int width, int height, int input)
     {
         int most = MaxWindowInputs * input, overlap = (int)MathF.Ceiling(TileOverlap * input);
+        // as few windows as fit, all of one length, so that they overlap by no more than they must
         static List<(int Start, int Length)> Spans(int extent, int most, int overlap)
         {
             var spans = new List<(int, int)>();
             if (extent <= most) { spans.Add((0, extent)); return spans; }
-            int count = (int)Math.Ceiling((double)(extent - most) / (most - overlap)) + 1;
-            for (int i = 0; i < count; i++) spans.Add(((int)Math.Round((double)(extent - most) * i / (count - 1)), most));
+            int count = (int)Math.Ceiling((double)(extent - overlap) / (most - overlap));
+            int length = Math.Min(most, (extent + (count - 1) * overlap + count - 1) / count);
+            for (int i = 0; i < count; i++) spans.Add(((int)Math.Round((double)(extent - length) * i / (count - 1)), length));
             return spans;
         }
 

@@ -91,7 +91,14 @@ public sealed class BlazeFaceDecoderTests
         Assert.All(windows, w => Assert.True(w.X >= 0 && w.Y >= 0 && w.Right <= 1741 && w.Bottom <= 1161 && w.Width <= 768 && w.Height <= 768));
         Assert.Contains(windows, w => w.X == 0 && w.Y == 0);
         Assert.Contains(windows, w => w.Right == 1741 && w.Bottom == 1161);
-        var xs = windows.Select(w => w.X).Distinct().Order().ToList();
-        for (int i = 1; i < xs.Count; i++) Assert.True(xs[i - 1] + 768 - xs[i] >= (BlazeFaceDetector.MaxFaceFractionOfTile + 2 * BlazeFaceDetector.InnerEdgeMargin) * 192);
+        // as few windows as fit (3 x 2), overlapping by at least the largest face a level keeps and its margins
+        Assert.Equal(6, windows.Count);
+        foreach (var (spans, extent) in new[] { (windows.Select(w => (w.X, w.Width)), 1741), (windows.Select(w => (w.Y, w.Height)), 1161) })
+        {
+            var sorted = spans.Distinct().Order().ToList();
+            for (int i = 1; i < sorted.Count; i++)
+                Assert.True(sorted[i - 1].Item1 + sorted[i - 1].Item2 - sorted[i].Item1 >= (BlazeFaceDetector.MaxFaceFractionOfTile + 2 * BlazeFaceDetector.InnerEdgeMargin) * 192);
+            Assert.Equal(extent, sorted[^1].Item1 + sorted[^1].Item2);
+        }
     }
 }
