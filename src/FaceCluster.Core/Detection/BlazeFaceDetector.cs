@@ -165,7 +165,8 @@ public sealed class BlazeFaceDetector : IDisposable
         long started = DetectionProfile.Start();
         var levels = options.SmallestFace > 0 ? LevelPlan(width, height, options.SmallestFace) : [];
         var regions = new List<Rect> { new(0, 0, width, height) };
-        foreach (int tile in levels.Where(t => InTiles(width, height, t))) AddTiles(regions, width, height, tile);
+        bool InTilesHere(int tile) => !options.LevelWindows || InTiles(width, height, tile);
+        foreach (int tile in levels.Where(InTilesHere)) AddTiles(regions, width, height, tile);
 
         // The whole image and every tile in one batch: one session call instead of one per pass.
         var views = regions.Select(r => new Mat(image, r)).ToList();
@@ -183,7 +184,7 @@ public sealed class BlazeFaceDetector : IDisposable
         var all = new List<RawDetection>(whole);
         for (int i = 1; i < regions.Count; i++) all.AddRange(InImage(passes[i], regions[i], isTile: true, width, height));
         DetectionProfile.Add(DetectionProfile.Stage.WholeImageAndTiles, started);
-        foreach (int tile in levels.Where(t => !InTiles(width, height, t))) all.AddRange(SearchLevel(image, tile, options.MinConfidence));
+        foreach (int tile in levels.Where(t => !InTilesHere(t))) all.AddRange(SearchLevel(image, tile, options.MinConfidence));
 
         if (all.Count == 0) return all;
         var merged = all.Count == 1 ? all : BlazeFaceDecoder.WeightedNonMaxSuppression(all);
