@@ -158,14 +158,19 @@ public sealed class BlazeFaceDetector : IDisposable
         return Finish(found, width, height, options);
     }
 
-    /// <summary>All passes over <paramref name="image"/> merged, in its pixel coordinates (unclipped, unfiltered by size).</summary>
-    private List<RawDetection> Search(Mat image, DetectionOptions options)
+    /// <summary>
+    /// All passes over <paramref name="image"/> merged, in its pixel coordinates (unclipped, unfiltered by size).
+    /// <paramref name="original"/>: the image a padded canvas was made of, whose size decides tiles or windows, so that
+    /// the padded retry of a video frame searches in tiles as the frame does.
+    /// </summary>
+    private List<RawDetection> Search(Mat image, DetectionOptions options, Size? original = null)
     {
         int width = image.Width, height = image.Height;
+        var planned = original ?? new Size(width, height);
         long started = DetectionProfile.Start();
         var levels = options.SmallestFace > 0 ? LevelPlan(width, height, options.SmallestFace) : [];
         var regions = new List<Rect> { new(0, 0, width, height) };
-        bool InTilesHere(int tile) => !options.LevelWindows || InTiles(width, height, tile);
+        bool InTilesHere(int tile) => !options.LevelWindows || InTiles(planned.Width, planned.Height, tile);
         foreach (int tile in levels.Where(InTilesHere)) AddTiles(regions, width, height, tile);
 
         // The whole image and every tile in one batch: one session call instead of one per pass.
@@ -378,7 +383,7 @@ public sealed class BlazeFaceDetector : IDisposable
         int padY = (int)MathF.Round(height * (RetryPadding - 1) / 2);
         using var canvas = new Mat();
         Cv2.CopyMakeBorder(image, canvas, padY, padY, padX, padX, BorderTypes.Replicate);
-        var found = Search(canvas, options);
+        var found = Search(canvas, options, new Size(width, height));
         var mapped = new List<RawDetection>(found.Count);
         foreach (var d in found)
         {
