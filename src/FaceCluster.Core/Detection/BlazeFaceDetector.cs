@@ -12,9 +12,11 @@ namespace FaceCluster.Detection;
 /// network input (aspect ratio kept, centred, black padding), converted to RGB and scaled to [-1, 1].</para>
 /// <para><b>Post-processing</b>: SSD anchors, box/keypoint decoding and weighted non-maximum suppression as the
 /// MediaPipe face-detection graphs configure them (see <see cref="BlazeFaceDecoder"/>, <see cref="SsdAnchors"/>).</para>
-/// <para><b>Large images</b> (<see cref="DetectionOptions.SmallestFace"/>): besides the whole image, overlapping square
-/// tiles are searched at finer scales so that small faces are still big enough for the network; each pass keeps only
-/// the faces it is trustworthy for (not cut by an inner tile edge, not too large for the tile) and all passes are
+/// <para><b>Large images</b> (<see cref="DetectionOptions.SmallestFace"/>): besides the whole image, finer levels are
+/// searched so that small faces are still big enough for the network: in overlapping letterboxed tiles when the level
+/// spans at most two network inputs (video frames), else as the whole image downscaled to the level and run in a few
+/// large windows (the converted network takes any input size; <see cref="SearchLevel"/>). Each pass keeps only the faces
+/// it is trustworthy for (not cut by an inner tile or window edge, not too large for the level) and all passes are
 /// merged with the same weighted suppression.</para>
 /// <para><b>Second look</b>: faces found only in tiles (to reject tile false positives) and, with
 /// <see cref="DetectionOptions.Refine"/>, faces that were small in their pass are re-detected in a roll-corrected crop
@@ -22,7 +24,7 @@ namespace FaceCluster.Detection;
 /// <para><b>Tight crops</b> (<see cref="DetectionOptions.PaddedRetry"/>): if nothing is found, the image is centred
 /// on a canvas twice its size with replicated edges and searched again; boxes are mapped back and clipped.</para>
 /// <para><b>Batching</b>: the whole image and all its tiles go through the network in one batch, and so do all refine
-/// crops with their mirror images (up to <see cref="MaxBatch"/> inputs per session call).</para>
+/// crops with their mirror images (up to <see cref="MaxBatch"/> inputs per session call); each window is one call.</para>
 /// <para><b>Threading</b>: one ONNX Runtime session, whose Run is thread-safe: any number of threads may call
 /// <see cref="Detect"/> concurrently, sharing the weights. Each call uses the session's intra-op threads, which the
 /// caller sizes against its own worker count.</para>
