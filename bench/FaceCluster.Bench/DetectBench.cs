@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using System.Globalization;
 using System.Text.Json;
 using FaceCluster.Detection;
 using FaceCluster.Imaging;
@@ -11,11 +12,12 @@ namespace FaceCluster.Bench;
 /// detect [--photos ../shared/eval/labelled-photos] [--seconds 120] [--save faces.json] [--compare faces.json] [--full-only] [--model-dir dir]
 ///   Which detection passes find which faces, and what each costs, on three sets: the six demo photos, the labelled
 ///   photos and the 1-fps frames (700x500 jpg) of the generated 2-minute 1280x720 clip (cached in obj/bench/).
-///   Configurations: full (the default: whole image + tiles + refine), no refine, no tiles, whole image only; for
+///   Configurations: full (the default: whole image + tiles or level windows + refine), full with every level in tiles
+///   (the search before level windows, timed in the same process), no refine, no tiles, whole image only; for
 ///   each, ms per image (one thread, one image at a time) and the faces matched (IoU >= 0.5) to the full search.
 ///   --save writes the full search's boxes per image; --compare reads such a file (e.g. written by an older build) and
 ///   reports every face it has that this build does not find (count and boxes within IoU 0.5). --full-only times the
-///   full search alone (enough for --save and --compare).
+///   full search and its tiles-only form (enough for --save and --compare).
 /// </summary>
 public static class DetectBench
 {
@@ -41,6 +43,7 @@ public static class DetectBench
         Config[] configs =
         [
             new("full (whole + tiles + refine)", full),
+            new("full, every level in tiles (before)", full with { LevelWindows = false }),
             new("no refine", full with { Refine = false }),
             new("no tiles", full with { SmallestFace = 0 }),
             new("whole image only", full with { Refine = false, SmallestFace = 0 }),
@@ -55,22 +58,24 @@ public static class DetectBench
         {
             Console.WriteLine();
             Console.WriteLine($"{name}: {images.Count} images");
-            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6}");
+            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6}   ms/img in: whole image + tiles, window levels: resize / network, refine");
             var loaded = images.Select(p => (Path: p, Image: ImageLoader.Load(p))).ToList();
             try
             {
                 detector.Detect(loaded[0].Image, full); // warm-up
                 List<IReadOnlyList<DetectedFace>>? fullFaces = null;
-                foreach (var config in flags.Contains("full-only") ? configs[..1] : configs)
+                foreach (var config in flags.Contains("full-only") ? configs[..2] : configs)
                 {
+                    DetectionProfile.Take();
                     var clock = Stopwatch.StartNew();
                     var found = loaded.Select(l => detector.Detect(l.Image, config.Options)).ToList();
                     double ms = clock.Elapsed.TotalMilliseconds / loaded.Count;
+                    var stages = DetectionProfile.Take().Select(t => (t / loaded.Count).ToString("0.0", CultureInfo.InvariantCulture));
                     fullFaces ??= found;
                     int matched = 0, total = found.Sum(f => f.Count);
                     for (int i = 0; i < loaded.Count; i++) matched += Matched(fullFaces[i].Select(f => f.Box), found[i].Select(f => f.Box));
                     int fullTotal = fullFaces.Sum(f => f.Count);
-                    Console.WriteLine($"  {config.Name,-32} {ms,8:0.0} {total,6} {matched,4}/{fullTotal,-3} {total - matched,6}");
+                    Console.WriteLine($"  {config.Name,-32} {ms,8:0.0} {total,6} {matched,4}/{fullTotal,-3} {total - matched,6}   {string.Join(" / ", stages)}");
                 }
 
                 for (int i = 0; i < loaded.Count; i++)

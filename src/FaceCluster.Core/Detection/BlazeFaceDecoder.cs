@@ -18,7 +18,11 @@ internal static class BlazeFaceDecoder
     /// </summary>
     /// <param name="regressors">N x 16 values: box centre offset x, y, size w, h, then 6 keypoint offsets x, y, all in input pixels relative to the anchor centre.</param>
     /// <param name="logits">N classifier logits.</param>
-    public static List<RawDetection> Decode(ReadOnlySpan<float> regressors, ReadOnlySpan<float> logits, Anchor[] anchors, int inputSize, float minScore)
+    public static List<RawDetection> Decode(ReadOnlySpan<float> regressors, ReadOnlySpan<float> logits, Anchor[] anchors, int inputSize, float minScore) =>
+        Decode(regressors, logits, anchors, inputSize, inputSize, minScore);
+
+    /// <summary>As above for a <paramref name="inputWidth"/> x <paramref name="inputHeight"/> input (anchors normalised to it).</summary>
+    public static List<RawDetection> Decode(ReadOnlySpan<float> regressors, ReadOnlySpan<float> logits, Anchor[] anchors, int inputWidth, int inputHeight, float minScore)
     {
         if (logits.Length != anchors.Length || regressors.Length != anchors.Length * CoordinateCount)
         {
@@ -26,7 +30,7 @@ internal static class BlazeFaceDecoder
                 $"BlazeFace output does not match its anchors: {logits.Length} scores, {regressors.Length} regressor values, {anchors.Length} anchors.");
         }
 
-        float scale = inputSize;
+        float scaleX = inputWidth, scaleY = inputHeight;
         var result = new List<RawDetection>();
         for (int i = 0; i < anchors.Length; i++)
         {
@@ -36,17 +40,17 @@ internal static class BlazeFaceDecoder
             var raw = regressors.Slice(i * CoordinateCount, CoordinateCount);
             var anchor = anchors[i];
             // fixed_anchor_size: anchor width = height = 1
-            float cx = raw[0] / scale + anchor.CenterX;
-            float cy = raw[1] / scale + anchor.CenterY;
-            float w = raw[2] / scale;
-            float h = raw[3] / scale;
+            float cx = raw[0] / scaleX + anchor.CenterX;
+            float cy = raw[1] / scaleY + anchor.CenterY;
+            float w = raw[2] / scaleX;
+            float h = raw[3] / scaleY;
             if (!(w > 0) || !(h > 0)) continue;
 
             var keypoints = new float[RawDetection.KeypointCount * 2];
             for (int k = 0; k < RawDetection.KeypointCount; k++)
             {
-                keypoints[2 * k] = raw[4 + 2 * k] / scale + anchor.CenterX;
-                keypoints[2 * k + 1] = raw[4 + 2 * k + 1] / scale + anchor.CenterY;
+                keypoints[2 * k] = raw[4 + 2 * k] / scaleX + anchor.CenterX;
+                keypoints[2 * k + 1] = raw[4 + 2 * k + 1] / scaleY + anchor.CenterY;
             }
 
             result.Add(new RawDetection

@@ -6,9 +6,11 @@ namespace FaceCluster.Detection;
 /// Converts MediaPipe's BlazeFace <c>.tflite</c> detectors to ONNX, operator by operator, for ONNX Runtime.
 /// </summary>
 /// <remarks>
-/// <para>The ONNX model takes a float batch <c>input</c> [N, 3, S, S] (RGB, [-1, 1], channels first) and gives the
+/// <para>The ONNX model takes a float batch <c>input</c> [N, 3, H, W] (RGB, [-1, 1], channels first) and gives the
 /// TFLite graph's two outputs under their TFLite names: regressors [N, anchors, 16] and classifier logits [N, anchors, 1].
-/// The batch dimension is free, so any number of crops (whole image, tiles, refine crops) run in one call.</para>
+/// The batch dimension is free, so any number of crops (whole image, refine crops) run in one call; so are height and
+/// width (multiples of 32), so a downscaled photo runs as one input whose anchors are the trained size's grid extended
+/// over it (at H = W = S the outputs are the TFLite model's).</para>
 /// <para>Inside, every 4-d tensor is kept channels-first; it is transposed back to TFLite's NHWC order only where the
 /// element order matters (the final reshapes). Float16 weights behind DEQUANTIZE operators are widened to float32
 /// initialisers, so the ONNX file computes in float32 exactly what TFLite (and OpenCV's importer) compute.</para>
@@ -50,7 +52,11 @@ public static class BlazeFaceModelConverter
             if (model.Inputs.Length != 1) throw new InvalidDataException($"Expected one input, found {model.Inputs.Length}.");
             var input = model.Tensors[model.Inputs[0]];
             if (input.Shape is not [1, var h, var w, 3]) throw new InvalidDataException($"Unexpected input shape [{string.Join(",", input.Shape)}].");
-            _graph.AddInput(new OnnxValueInfo(InputName, [null, 3, h, w]));
+            // Height and width are free as well as the batch: the network is convolutional, so a larger input is the
+            // sliding window of the trained size over it, one anchor cell per stride (BlazeFaceDetector searches a
+            // whole downscaled photo that way instead of tile by tile). The trained size divides by every stride.
+            if (h != w || h % 32 != 0) throw new InvalidDataException($"Unexpected input shape [{string.Join(",", input.Shape)}].");
+            _graph.AddInput(new OnnxValueInfo(InputName, [null, 3, null, null], DimParams: ["N", null, "H", "W"]));
             _values[input.Index] = InputName;
 
             foreach (var t in model.Tensors)
@@ -65,7 +71,7 @@ public static class BlazeFaceModelConverter
                 var t = model.Tensors[index];
                 if (t.Shape.Length != 3) throw new InvalidDataException($"Output '{t.Name}' has rank {t.Shape.Length}, expected 3.");
                 var value = _graph.AddNode("Identity", t.Name, [Value(index)]);
-                _graph.AddOutput(new OnnxValueInfo(value, [null, t.Shape[1], t.Shape[2]]));
+                _graph.AddOutput(new OnnxValueInfo(value, [null, null, t.Shape[2]], DimParams: ["N", "anchors", null]));
             }
 
             return _graph.ToModelBytes();
@@ -269,11 +275,12 @@ public static class BlazeFaceModelConverter
         {
             var x = model.Tensors[op.Inputs[0]];
             var y = model.Tensors[op.Outputs[0]];
-            if (y.Shape.Length == 4 || y.Shape[0] != 1) throw new InvalidDataException($"RESHAPE to [{string.Join(",", y.Shape)}] is not supported.");
+            if (y.Shape.Length != 3 || y.Shape[0] != 1) throw new InvalidDataException($"RESHAPE to [{string.Join(",", y.Shape)}] is not supported.");
             string input = Value(op.Inputs[0]);
             // back to NHWC element order, which the TFLite reshape flattens
             if (x.Shape.Length == 4) input = _graph.AddNode("Transpose", Name("nhwc"), [input], null, new OnnxAttribute("perm", Ints: [0, 2, 3, 1]));
-            long[] shape = [-1, .. y.Shape.Skip(1).Select(d => (long)d)];
+            // [batch (copied), anchors (whatever the input size gives), values per anchor]
+            long[] shape = [0, -1, y.Shape[2]];
             Emit(op, "Reshape", [input, Int64Initializer("shape", shape)]);
         }
 

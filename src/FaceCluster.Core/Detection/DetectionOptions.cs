@@ -44,6 +44,12 @@ public sealed record DetectionOptions
     /// </summary>
     public bool PaddedRetry { get; init; } = true;
 
+    /// <summary>
+    /// Search large levels as one downscaled image in windows (default), or every level in letterboxed tiles as before
+    /// windows: only for the bench, which times both in one process.
+    /// </summary>
+    internal bool LevelWindows { get; init; } = true;
+
     internal void Validate()
     {
         if (float.IsNaN(MinConfidence) || MinConfidence < 0 || MinConfidence > 1)

@@ -25,7 +25,22 @@ internal static class SsdAnchors
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
     };
 
-    internal static Anchor[] Generate(int inputSize, int[] strides, float interpolatedScaleAspectRatio)
+    /// <summary>
+    /// The anchors of the model's grid extended over a <paramref name="width"/> x <paramref name="height"/> input (the
+    /// converted networks take any multiple of 32), normalised to that input; at the trained size they are
+    /// <see cref="For(DetectorKind)"/>'s.
+    /// </summary>
+    public static Anchor[] For(DetectorKind kind, int width, int height) => kind switch
+    {
+        DetectorKind.FullRange => Generate(width, height, [4], interpolatedScaleAspectRatio: 0.0f),
+        DetectorKind.ShortRange => Generate(width, height, [8, 16, 16, 16], interpolatedScaleAspectRatio: 1.0f),
+        _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
+    };
+
+    internal static Anchor[] Generate(int inputSize, int[] strides, float interpolatedScaleAspectRatio) =>
+        Generate(inputSize, inputSize, strides, interpolatedScaleAspectRatio);
+
+    internal static Anchor[] Generate(int inputWidth, int inputHeight, int[] strides, float interpolatedScaleAspectRatio)
     {
         const float offset = 0.5f;
         const int aspectRatioCount = 1; // aspect_ratios: [1.0]
@@ -42,12 +57,12 @@ internal static class SsdAnchors
             }
 
             int stride = strides[layer];
-            int size = (int)Math.Ceiling((double)inputSize / stride);
-            for (int y = 0; y < size; y++)
+            int columns = (int)Math.Ceiling((double)inputWidth / stride), rows = (int)Math.Ceiling((double)inputHeight / stride);
+            for (int y = 0; y < rows; y++)
             {
-                for (int x = 0; x < size; x++)
+                for (int x = 0; x < columns; x++)
                 {
-                    var anchor = new Anchor((x + offset) / size, (y + offset) / size);
+                    var anchor = new Anchor((x + offset) / columns, (y + offset) / rows);
                     for (int k = 0; k < perCell; k++) anchors.Add(anchor);
                 }
             }

@@ -37,8 +37,8 @@ public static class ModelCatalog
         "Apache-2.0 (Google MediaPipe)");
 
     /// <summary>SHA-256 of <see cref="Detection.BlazeFaceModelConverter"/>'s outputs.</summary>
-    internal const string DetectorFullRangeSha256 = "0f4cdd44b828c9dad484d717adafad18f753ebd295318604de8d55e036eba28a";
-    internal const string DetectorShortRangeSha256 = "055b29a7f56f838985db2f9c2d7a460b9d09c6a3b790524c12573214b8891540";
+    internal const string DetectorFullRangeSha256 = "7c903fbf72e06632f75b17df2d7954c857852d112cc1acde95fa72326855c911";
+    internal const string DetectorShortRangeSha256 = "10378f7412940033530b8bcd4e33fa65b9bdc8f839a23ac5f00e029950db0afa";
 
     /// <summary>
     /// dlib's face-recognition ResNet (128-d descriptors), converted to ONNX at build time from the TF.js weights in

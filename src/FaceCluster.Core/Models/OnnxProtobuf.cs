@@ -127,18 +127,22 @@ internal sealed record OnnxNode(string OpType, string Name, string[] Inputs, str
     }
 }
 
-/// <summary>A float tensor graph input or output; a null dimension is symbolic (named by <see cref="DimParam"/>).</summary>
-internal sealed record OnnxValueInfo(string Name, long?[] Shape, string DimParam = "N")
+/// <summary>
+/// A float tensor graph input or output; a null dimension is symbolic, named by <see cref="DimParams"/> at its position
+/// when given, else by <see cref="DimParam"/>.
+/// </summary>
+internal sealed record OnnxValueInfo(string Name, long?[] Shape, string DimParam = "N", string?[]? DimParams = null)
 {
     public ProtoWriter ToProto()
     {
         // ValueInfoProto: name = 1, type = 2; TypeProto.tensor_type = 1; Tensor: elem_type = 1, shape = 2;
         // TensorShapeProto.dim = 1; Dimension: dim_value = 1, dim_param = 2
         var shape = new ProtoWriter();
-        foreach (var d in Shape)
+        for (int i = 0; i < Shape.Length; i++)
         {
             var dim = new ProtoWriter();
-            if (d is { } v) dim.Int(1, v); else dim.String(2, DimParam);
+            // one name per free dimension: ONNX Runtime takes dimensions of the same name to be equal
+            if (Shape[i] is { } v) dim.Int(1, v); else dim.String(2, DimParams?[i] ?? DimParam);
             shape.Message(1, dim);
         }
         var tensorType = new ProtoWriter().Int(1, (int)OnnxDataType.Float).Message(2, shape);

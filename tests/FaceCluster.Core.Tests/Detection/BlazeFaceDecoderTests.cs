@@ -1,4 +1,5 @@
 using FaceCluster.Detection;
+using OpenCvSharp;
 
 namespace FaceCluster.Tests.Detection;
 
@@ -72,16 +73,32 @@ public sealed class BlazeFaceDecoderTests
     }
 
     [Fact]
-    public void Tiles_cover_large_images_and_small_images_need_none()
+    public void Levels_cover_large_images_and_small_images_need_none()
     {
-        Assert.Empty(BlazeFaceDetector.TilePlan(400, 300, 40));
-        Assert.Empty(BlazeFaceDetector.TilePlan(1920, 1080, 0));
-        var tiles = BlazeFaceDetector.TilePlan(1920, 1080, 40);
-        Assert.NotEmpty(tiles);
-        Assert.All(tiles, t => Assert.True(t.X >= 0 && t.Y >= 0 && t.Right <= 1920 && t.Bottom <= 1080));
-        Assert.All(tiles, t => Assert.Equal(480, t.Width));
-        Assert.Contains(tiles, t => t.Right == 1920 && t.Bottom == 1080);
+        Assert.Empty(BlazeFaceDetector.LevelPlan(400, 300, 40));
+        Assert.Empty(BlazeFaceDetector.LevelPlan(1920, 1080, 0));
+        // 40 px faces are 16 px of input at the 480 px level; 160 px faces are reliable in the whole image
+        Assert.Equal([480], BlazeFaceDetector.LevelPlan(1920, 1080, 40));
         // a 4000 px image needs a coarser level too
-        Assert.Contains(BlazeFaceDetector.TilePlan(4000, 3000, 40), t => t.Width == 960);
+        Assert.Equal([480, 960], BlazeFaceDetector.LevelPlan(4000, 3000, 40));
+    }
+
+    [Fact]
+    public void Windows_cover_a_level_image_and_overlap_by_more_than_the_largest_face_a_level_keeps()
+    {
+        Assert.Equal([new Rect(0, 0, 768, 560)], BlazeFaceDetector.Windows(768, 560, 192));
+        var windows = BlazeFaceDetector.Windows(1741, 1161, 192);
+        Assert.All(windows, w => Assert.True(w.X >= 0 && w.Y >= 0 && w.Right <= 1741 && w.Bottom <= 1161 && w.Width <= 768 && w.Height <= 768));
+        Assert.Contains(windows, w => w.X == 0 && w.Y == 0);
+        Assert.Contains(windows, w => w.Right == 1741 && w.Bottom == 1161);
+        // as few windows as fit (3 x 2), overlapping by at least the largest face a level keeps and its margins
+        Assert.Equal(6, windows.Count);
+        foreach (var (spans, extent) in new[] { (windows.Select(w => (w.X, w.Width)), 1741), (windows.Select(w => (w.Y, w.Height)), 1161) })
+        {
+            var sorted = spans.Distinct().Order().ToList();
+            for (int i = 1; i < sorted.Count; i++)
+                Assert.True(sorted[i - 1].Item1 + sorted[i - 1].Item2 - sorted[i].Item1 >= (BlazeFaceDetector.MaxFaceFractionOfTile + 2 * BlazeFaceDetector.InnerEdgeMargin) * 192);
+            Assert.Equal(extent, sorted[^1].Item1 + sorted[^1].Item2);
+        }
     }
 }
