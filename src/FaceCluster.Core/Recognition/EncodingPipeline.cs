@@ -44,17 +44,12 @@ public sealed class EncodingPipeline : IDisposable
     private readonly FaceEncoder encoder;
     private readonly CancellationTokenSource stopping;
     private readonly CancellationToken cancellation;
-    private readonly SemaphoreSlim slots;
+    private readonly OrderedHandBack<EncodingRequest, ImageEncodingResult> handBack;
     // One count per queued item across the three queues: a worker that gets one is sure to find an item.
     private readonly SemaphoreSlim queued = new(0);
     private readonly ConcurrentQueue<Item> toPrepare = new(), toDetect = new(), toDescribe = new();
-    private readonly SemaphoreSlim completions = new(0);
-    private readonly Dictionary<long, WorkResult<EncodingRequest, ImageEncodingResult>> finished = [];
-    private readonly object gate = new();
     private readonly Thread[] threads;
     private readonly long[] stageTicks = new long[3];
-    private long nextSequence;
-    private long nextToYield;
     private int shutDown;
 
     /// <param name="encoder">Encodes the images (sized for <paramref name="workers"/> callers: <see cref="FaceEncoderOptions.DegreeOfParallelism"/>).</param>
@@ -69,7 +64,7 @@ public sealed class EncodingPipeline : IDisposable
         this.encoder = encoder;
         stopping = CancellationTokenSource.CreateLinkedTokenSource(cancellation);
         this.cancellation = stopping.Token;
-        slots = new SemaphoreSlim(capacity);
+        handBack = new(capacity);
         threads = new Thread[workers];
         for (int i = 0; i < workers; i++)
         {
@@ -79,10 +74,7 @@ public sealed class EncodingPipeline : IDisposable
     }
 
     /// <summary>Items posted and not yet handed back.</summary>
-    public int InFlight
-    {
-        get { lock (gate) return (int)(nextSequence - nextToYield); }
-    }
+    public int InFlight => handBack.InFlight;
 
     /// <summary>Whether every worker thread has ended (after <see cref="Complete"/> or <see cref="Stop"/>).</summary>
     internal bool WorkersEnded => threads.All(t => !t.IsAlive);
@@ -99,44 +91,20 @@ public sealed class EncodingPipeline : IDisposable
     {
         ArgumentNullException.ThrowIfNull(request);
         var ready = new List<WorkResult<EncodingRequest, ImageEncodingResult>>();
-        while (!slots.Wait(50, cancellation))
-        {
-            ready.AddRange(TakeReady());
-        }
-        Enqueue(toPrepare, new Item(nextSequence++, request));
-        ready.AddRange(TakeReady());
+        long sequence = handBack.Reserve(ready, cancellation);
+        Enqueue(toPrepare, new Item(sequence, request));
+        ready.AddRange(handBack.TakeReady());
         return ready;
     }
 
     /// <summary>Results that are ready now, in order, without waiting.</summary>
-    public IReadOnlyList<WorkResult<EncodingRequest, ImageEncodingResult>> TakeReady()
-    {
-        var ready = new List<WorkResult<EncodingRequest, ImageEncodingResult>>();
-        lock (gate)
-        {
-            while (finished.Remove(nextToYield, out var result))
-            {
-                ready.Add(result);
-                nextToYield++;
-                slots.Release();
-            }
-        }
-        return ready;
-    }
+    public IReadOnlyList<WorkResult<EncodingRequest, ImageEncodingResult>> TakeReady() => handBack.TakeReady();
 
     /// <summary>Waits for everything posted and yields the rest in order, one at a time as each becomes ready; then the workers end.</summary>
     /// <exception cref="OperationCanceledException">Stopped.</exception>
     public IEnumerable<WorkResult<EncodingRequest, ImageEncodingResult>> Complete()
     {
-        while (true)
-        {
-            foreach (var result in TakeReady()) yield return result;
-            lock (gate)
-            {
-                if (nextToYield == nextSequence) break;
-            }
-            completions.Wait(50, cancellation);
-        }
+        foreach (var result in handBack.Complete(cancellation)) yield return result;
         ShutDown();
     }
 
@@ -236,7 +204,6 @@ public sealed class EncodingPipeline : IDisposable
     {
         item.Image?.Dispose();
         item.Image = null;
-        lock (gate) finished[item.Sequence] = new(item.Sequence, item.Request, result, error);
-        completions.Release();
+        handBack.Finish(new(item.Sequence, item.Request, result, error));
     }
 }
