@@ -122,6 +122,7 @@ public sealed class EncodingPipeline : IDisposable
 
     private void ShutDown()
     {
+        // Set before the wake-ups below, so that a worker that finds every queue empty knows it may leave.
         if (Interlocked.Exchange(ref shutDown, 1) == 1)
         {
             foreach (var thread in threads) thread.Join();
@@ -160,10 +161,21 @@ public sealed class EncodingPipeline : IDisposable
             // Furthest along first: results go back sooner and decoded images are freed sooner.
             Item? item;
             Stage stage;
-            if (toDescribe.TryDequeue(out item)) stage = Stage.Describe;
-            else if (toDetect.TryDequeue(out item)) stage = Stage.Detect;
-            else if (toPrepare.TryDequeue(out item)) stage = Stage.Prepare;
-            else return; // shut down
+            while (true)
+            {
+                if (toDescribe.TryDequeue(out item)) stage = Stage.Describe;
+                else if (toDetect.TryDequeue(out item)) stage = Stage.Detect;
+                else if (toPrepare.TryDequeue(out item)) stage = Stage.Prepare;
+                else if (Volatile.Read(ref shutDown) == 1) return;
+                else
+                {
+                    // The count promised an item: another worker took the one seen while a new one was queued in a
+                    // queue already looked at. Look again.
+                    Thread.Yield();
+                    continue;
+                }
+                break;
+            }
             Run(stage, item);
         }
     }
