@@ -7,7 +7,7 @@ using OpenCvSharp;
 namespace FaceCluster.Bench;
 
 /// <summary>
-/// chain [--seconds 120] [--width 1280] [--height 720] [--fps 1] [--workers 2] [--repeat 2] [--chain-repeat 2] [--no-h264] [--no-profile] [--profile-only] [--model-dir dir]
+/// chain [--seconds 120] [--width 1280] [--height 720] [--fps 1] [--workers 2] [--repeat 2] [--chain-repeat 2] [--no-h264] [--h264-only] [--no-profile] [--profile-only] [--model-dir dir]
 ///   A --seconds long clip of the demo photos (SampleFootage pans and zooms, 25 fps mp4v, cached in obj/bench/) and, with
 ///   the ffmpeg CLI and libx264, its H.264 transcode. First where the CPU goes (ChainProfile: every step alone, one
 ///   thread; --no-profile skips it, --profile-only stops after it). Then per codec: the decode-every-frame floor
@@ -21,7 +21,7 @@ public static class ChainBench
 {
     public static int Run(string[] args)
     {
-        var (o, flags) = BenchEnv.Parse(args, "no-h264", "profile-only", "no-profile");
+        var (o, flags) = BenchEnv.Parse(args, "no-h264", "h264-only", "profile-only", "no-profile");
         double seconds = BenchEnv.Double(o, "seconds", 120);
         int width = BenchEnv.Int(o, "width", 1280), height = BenchEnv.Int(o, "height", 720);
         double fps = BenchEnv.Double(o, "fps", 1);
@@ -59,6 +59,7 @@ public static class ChainBench
             {
                 var hi = Describe(h264);
                 clips.Add(("H.264", h264, hi.Duration?.TotalSeconds ?? seconds));
+                if (flags.Contains("h264-only")) clips.RemoveAt(0);
             }
             var summary = new List<string>();
             foreach (var (label, path, clipSeconds) in clips)
