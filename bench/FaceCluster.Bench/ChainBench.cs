@@ -7,24 +7,27 @@ using OpenCvSharp;
 namespace FaceCluster.Bench;
 
 /// <summary>
-/// chain [--seconds 120] [--width 1280] [--height 720] [--fps 1] [--workers 2] [--repeat 2] [--no-h264] [--model-dir dir]
-///   A --seconds long clip of the demo photos (SampleFootage pans and zooms, 25 fps mp4v, cached in obj/bench/), then:
-///   extraction alone (VideoFrameExtractor at --fps, 700x500 jpg), the decode-every-frame floor (VideoCapture.Read),
-///   the whole chain frames -> encodings (each frame posted to OrderedParallelProcessor + FaceEncoder as soon as it
-///   is written, as Export-VideoFrame | Get-FaceEncoding does), the encoding of the written frames alone, faces/s
-///   and the multiple of real time. With the ffmpeg CLI and libx264, the clip is also transcoded to H.264 (cached)
-///   and extraction vs floor measured on it. Extraction and floor are the best of --repeat runs.
+/// chain [--seconds 120] [--width 1280] [--height 720] [--fps 1] [--workers 2] [--repeat 2] [--chain-repeat 2] [--no-h264] [--h264-only] [--no-profile] [--profile-only] [--model-dir dir]
+///   A --seconds long clip of the demo photos (SampleFootage pans and zooms, 25 fps mp4v, cached in obj/bench/) and, with
+///   the ffmpeg CLI and libx264, its H.264 transcode. First where the CPU goes (ChainProfile: every step alone, one
+///   thread; --no-profile skips it, --profile-only stops after it). Then per codec: the decode-every-frame floor
+///   (VideoCapture.Read), extraction alone (700x500 jpg + full-resolution copies), and the whole chain frames ->
+///   encodings (each frame posted with its full-resolution copy and shot as soon as its files are written, as
+///   Export-VideoFrame | Get-FaceEncoding does) through the per-image engine (old) and the staged pipeline (new),
+///   alternated --chain-repeat times in this process, with process CPU time, x floor, x real time and whether both
+///   gave the same faces. Floor and extraction are the best of --repeat runs, each chain the best of its runs.
 /// </summary>
 public static class ChainBench
 {
     public static int Run(string[] args)
     {
-        var (o, flags) = BenchEnv.Parse(args, "no-h264");
+        var (o, flags) = BenchEnv.Parse(args, "no-h264", "h264-only", "profile-only", "no-profile");
         double seconds = BenchEnv.Double(o, "seconds", 120);
         int width = BenchEnv.Int(o, "width", 1280), height = BenchEnv.Int(o, "height", 720);
         double fps = BenchEnv.Double(o, "fps", 1);
         int workers = BenchEnv.Workers(o).Max();
         int repeat = Math.Max(1, BenchEnv.Int(o, "repeat", 2));
+        int chainRepeat = Math.Max(1, BenchEnv.Int(o, "chain-repeat", 2));
         var modelDir = BenchEnv.ModelDirectory(o);
         var photos = BenchEnv.DemoPhotos();
         BenchEnv.Header("chain");
@@ -38,58 +41,86 @@ public static class ChainBench
         }
         var info = Describe(clip);
         double duration = info.Duration?.TotalSeconds ?? seconds;
-        Console.WriteLine($"{workers} encoder workers (capacity {2 * workers}), sampling {fps:0.##} fps, frames scaled to fit 700x500 jpg; best of {repeat} for extraction and floor");
-        Console.WriteLine();
-        Console.WriteLine($"{"step",-60} {"wall s",8} {"frames",7} {"x real time",12}");
-        void Row(string name, double s, int n) => Console.WriteLine($"{name,-60} {s,8:0.00} {n,7} {duration / s,12:0.0}");
+        Console.WriteLine($"{workers} encoder workers (capacity {2 * workers}), sampling {fps:0.##} fps, frames scaled to fit 700x500 jpg + full-resolution copies; " +
+                          $"best of {repeat} for extraction and floor; CPU s = process CPU time");
 
+        if (!flags.Contains("no-profile"))
+        {
+            ChainProfile.Run(clip, "mp4v", modelDir, fps);
+            if (!flags.Contains("no-h264") && Transcode(clip) is { } h264Clip) ChainProfile.Run(h264Clip, "H.264", modelDir, fps);
+            if (flags.Contains("profile-only")) return 0;
+        }
         var frames = Path.Combine(BenchEnv.WorkDirectory, "frames-" + Guid.NewGuid().ToString("N"));
         try
         {
             var extractor = new VideoFrameExtractor(new VideoFrameExtractorOptions { OutputDirectory = frames, FramesPerSecond = fps, Force = true });
-            Row("decode every frame to BGR (VideoCapture.Read) [floor]", Best(repeat, () => DecodeAll(clip), out int decoded), decoded);
-            Row($"extraction alone ({fps:0.##} fps -> jpg)", Best(repeat, () => extractor.Extract(clip).Count(), out int sampled), sampled);
-
-            var pipeline = new EncodePipeline(modelDir, workers);
-            var firstFrame = extractor.Extract(clip).First().Frame.Path;
-            pipeline.WarmUp(firstFrame);
-            var chain = Stopwatch.StartNew();
-            int posted = 0;
-            foreach (var f in extractor.Extract(clip))
+            var clips = new List<(string Label, string Path, double Duration)> { ("mp4v", clip, duration) };
+            if (!flags.Contains("no-h264") && Transcode(clip) is { } h264)
             {
-                pipeline.Post(f.Frame.Path, new Recognition.FrameSource(f.Frame.VideoPath, f.Frame.Index, f.Frame.Timestamp));
-                posted++;
+                var hi = Describe(h264);
+                clips.Add(("H.264", h264, hi.Duration?.TotalSeconds ?? seconds));
+                if (flags.Contains("h264-only")) clips.RemoveAt(0);
             }
-            var t = pipeline.Complete();
-            chain.Stop();
-            Row("whole chain: extraction feeding the encoder concurrently", chain.Elapsed.TotalSeconds, posted);
+            var summary = new List<string>();
+            foreach (var (label, path, clipSeconds) in clips)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"{label}: {"step",-66} {"wall s",8} {"CPU s",7} {"frames",7} {"x floor",8} {"x real time",12}");
+                double floor = 0;
+                void Row(string name, double s, double cpu, int n) =>
+                    Console.WriteLine($"{label}: {name,-66} {s,8:0.00} {cpu,7:0.0} {n,7} {(floor > 0 ? s / floor : 1),8:0.00} {clipSeconds / s,12:0.0}");
+                floor = Best(repeat, () => DecodeAll(path), out int decoded, out double floorCpu);
+                Row("decode every frame to BGR (VideoCapture.Read) [floor]", floor, floorCpu, decoded);
+                double extraction = Best(repeat, () => extractor.Extract(path).Count(), out int sampled, out double extractionCpu);
+                Row($"extraction alone ({fps:0.##} fps -> jpg + full/)", extraction, extractionCpu, sampled);
+
+                // Old and new engine one after the other in this process, same frames, same settings: the pair to compare.
+                var runs = new Dictionary<PipelineKind, (double Wall, double Cpu, EncodeTotals Totals)>();
+                // Alternated old, new, old, new...: on a shared machine the load drifts within minutes, and the best of each
+                // is the run least disturbed by it.
+                // Each round decodes the floor again right before its chains, and each chain is set against that floor:
+                // a floor from minutes earlier can be twice as fast or slow on a shared machine.
+                var ratios = new Dictionary<PipelineKind, double>();
+                for (int round = 0; round < chainRepeat; round++)
+                {
+                    floor = Best(1, () => DecodeAll(path), out _, out double roundFloorCpu);
+                    Row($"floor again, before round {round + 1}", floor, roundFloorCpu, decoded);
+                    foreach (var kind in new[] { PipelineKind.PerImage, PipelineKind.Staged })
+                    {
+                        var (wall, cpu, totals) = Chain(extractor, path, modelDir, workers, kind);
+                        if (!runs.TryGetValue(kind, out var best) || wall < best.Wall) runs[kind] = (wall, cpu, totals);
+                        if (!ratios.TryGetValue(kind, out var r) || wall / floor < r) ratios[kind] = wall / floor;
+                        Row((kind == PipelineKind.Staged ? "whole chain, staged pipeline (new)" : "whole chain, whole Encode per worker item (old)") + $", run {round + 1}",
+                            wall, cpu, totals.Images);
+                    }
+                }
+                var (oldRun, newRun) = (runs[PipelineKind.PerImage], runs[PipelineKind.Staged]);
+                bool same = Same(oldRun.Totals.Kept!, newRun.Totals.Kept!, out string difference);
+                var t = newRun.Totals;
+                Console.WriteLine($"{label}: chain {t.Images} frames, {t.Faces} faces ({t.Faces / (double)Math.Max(1, t.Images):0.0} per frame), {t.Errors} errors; " +
+                                  $"{t.Faces / newRun.Wall:0.00} faces/s; {clipSeconds:0} s of video in {newRun.Wall:0.0} s = {clipSeconds / newRun.Wall:0.0}x real time");
+                Console.WriteLine($"{label}: staged worker time: prepare {t.Stages.Prepare.TotalSeconds:0.00} s, detect {t.Stages.Detect.TotalSeconds:0.00} s " +
+                                  $"({t.Detection.TotalMilliseconds / Math.Max(1, t.Images):0.0} ms/frame), describe {t.Stages.Describe.TotalSeconds:0.00} s " +
+                                  $"({t.Description.TotalMilliseconds / Math.Max(1, t.Faces):0.0} ms/face)");
+                Console.WriteLine($"{label}: the chain's CPU over the cores is a floor for its wall time: {newRun.Cpu:0.0} CPU s / {Environment.ProcessorCount} = " +
+                                  $"{newRun.Cpu / Environment.ProcessorCount:0.0} s ({newRun.Cpu / Environment.ProcessorCount / floor:0.00}x the decode floor)");
+                Console.WriteLine($"{label}: old and new engine give the same faces, ids, boxes and descriptors: {(same ? "yes" : "NO, " + difference)}   [{BenchEnv.Load()}]");
+                double oldRatio = ratios[PipelineKind.PerImage], newRatio = ratios[PipelineKind.Staged];
+                summary.Add($"{label}: whole chain (best of {chainRepeat}, each against the floor decoded just before it) old {oldRun.Wall:0.0} s = {oldRatio:0.00}x floor " +
+                            $"({clipSeconds / oldRun.Wall:0.0}x real time, {oldRun.Cpu:0} CPU s), new {newRun.Wall:0.0} s = {newRatio:0.00}x floor " +
+                            $"({clipSeconds / newRun.Wall:0.0}x real time, {newRun.Cpu:0} CPU s); goal <= 1.5x: {(newRatio <= 1.5 ? "met" : "not met")} in this run");
+            }
 
             var written = Directory.GetFiles(frames, "*.jpg").Order(StringComparer.Ordinal).ToList();
             var alone = new EncodePipeline(modelDir, workers);
             alone.WarmUp(written[0]);
             foreach (var path in written) alone.Post(path);
             var a = alone.Complete();
-            Row("encoding the written frames alone (no extraction)", a.WallSeconds, a.Images);
-
             Console.WriteLine();
-            Console.WriteLine($"chain: {t.Images} frames, {t.Faces} faces, {t.Errors} errors; {t.Images / chain.Elapsed.TotalSeconds:0.00} frames/s, {t.Faces / chain.Elapsed.TotalSeconds:0.00} faces/s; " +
-                              $"{duration:0} s of video in {chain.Elapsed.TotalSeconds:0.0} s = {duration / chain.Elapsed.TotalSeconds:0.0}x real time");
-            Console.WriteLine($"chain worker time: detection {t.Detection.TotalSeconds:0.00} s ({t.Detection.TotalMilliseconds / Math.Max(1, t.Images):0.0} ms/frame), " +
-                              $"description {t.Description.TotalSeconds:0.00} s ({t.Description.TotalMilliseconds / Math.Max(1, t.Faces):0.0} ms/face)   [{BenchEnv.Load()}]");
-
-            if (!flags.Contains("no-h264"))
-            {
-                var h264 = Transcode(clip);
-                if (h264 is not null)
-                {
-                    Console.WriteLine();
-                    var hi = Describe(h264);
-                    double hd = hi.Duration?.TotalSeconds ?? seconds;
-                    void HRow(string name, double s, int n) => Console.WriteLine($"{name,-60} {s,8:0.00} {n,7} {hd / s,12:0.0}");
-                    HRow("H.264: decode every frame to BGR (Read) [floor]", Best(repeat, () => DecodeAll(h264), out int hdecoded), hdecoded);
-                    HRow($"H.264: extraction alone ({fps:0.##} fps -> jpg)", Best(repeat, () => extractor.Extract(h264).Count(), out int hsampled), hsampled);
-                }
-            }
+            Console.WriteLine($"encoding the frames the chains wrote (every clip), alone: no extraction, staged: {a.WallSeconds:0.00} s for {a.Images} frames, {a.Faces} faces");
+            Console.WriteLine();
+            foreach (var line in summary) Console.WriteLine(line);
+            Console.WriteLine($"[{BenchEnv.Load()}]");
         }
         finally
         {
@@ -107,17 +138,68 @@ public static class ChainBench
         return info;
     }
 
-    private static double Best(int repeat, Func<int> run, out int count)
+    private static double Best(int repeat, Func<int> run, out int count, out double cpu)
     {
         double best = double.MaxValue;
         count = 0;
+        cpu = 0;
         for (int i = 0; i < repeat; i++)
         {
+            var cpu0 = ProcessCpu();
             var sw = Stopwatch.StartNew();
             count = run();
-            best = Math.Min(best, sw.Elapsed.TotalSeconds);
+            double wall = sw.Elapsed.TotalSeconds;
+            if (wall < best) (best, cpu) = (wall, ProcessCpu() - cpu0);
         }
         return best;
+    }
+
+    private static double ProcessCpu()
+    {
+        using var self = Process.GetCurrentProcess();
+        return self.TotalProcessorTime.TotalSeconds;
+    }
+
+    /// <summary>
+    /// Export-VideoFrame | Get-FaceEncoding in one process: the extractor's lazy enumeration on this thread, each frame
+    /// posted (with its full-resolution copy and shot, as the cmdlet binds them) as soon as its files are written; wall
+    /// time from opening the video to the last encoding.
+    /// </summary>
+    private static (double Wall, double Cpu, EncodeTotals Totals) Chain(VideoFrameExtractor extractor, string clip, string modelDir, int workers, PipelineKind kind)
+    {
+        var pipeline = new EncodePipeline(modelDir, workers, kind, keepFaces: true);
+        pipeline.WarmUp(extractor.Extract(clip).First().Frame.Path);
+        GC.Collect();
+        var cpu0 = ProcessCpu();
+        var chain = Stopwatch.StartNew();
+        foreach (var f in extractor.Extract(clip))
+        {
+            var v = f.Frame;
+            pipeline.Post(v.Path, new Recognition.FrameSource(v.VideoPath, v.Index, v.Timestamp, v.FullResolutionPath, v.Shot));
+        }
+        var totals = pipeline.Complete();
+        chain.Stop();
+        return (chain.Elapsed.TotalSeconds, ProcessCpu() - cpu0, totals);
+    }
+
+    /// <summary>Whether two runs gave the same faces in the same order: ids, boxes, landmarks and descriptors bit for bit.</summary>
+    internal static bool Same(IReadOnlyList<FaceEncoding> a, IReadOnlyList<FaceEncoding> b, out string difference)
+    {
+        difference = "";
+        if (a.Count != b.Count)
+        {
+            difference = $"{a.Count} faces against {b.Count}";
+            return false;
+        }
+        for (int i = 0; i < a.Count; i++)
+        {
+            if (a[i].Id != b[i].Id || a[i].Box != b[i].Box || a[i].Landmarks != b[i].Landmarks || !a[i].Descriptor.AsSpan().SequenceEqual(b[i].Descriptor))
+            {
+                difference = $"face {i} ({a[i].Id} in {Path.GetFileName(a[i].Path)}) differs";
+                return false;
+            }
+        }
+        return true;
     }
 
     private static int DecodeAll(string clip)

@@ -6,7 +6,7 @@ namespace FaceCluster.Bench;
 
 /// <summary>
 /// memory [--inputs 2000] [--every 100] [--workers 2] [--full] [--model-dir dir]
-///   Memory over a long input through the bounded pipeline (OrderedParallelProcessor + FaceEncoder, capacity 2x workers):
+///   Memory over a long input through the staged pipeline Get-FaceEncoding uses (EncodingPipeline + FaceEncoder, capacity 2x workers):
 ///   working set, peak working set and GC heap, sampled every --every inputs. The inputs are the six demo photos
 ///   scaled to fit 700x500 (the size Export-VideoFrame writes), repeated; --full uses the full-size photos (slower).
 ///   Results are dropped as they come back, as when the cmdlet writes them down the pipeline.

@@ -4,17 +4,12 @@ namespace FaceCluster.Concurrency;
 public readonly record struct WorkResult<TIn, TOut>(long Sequence, TIn Input, TOut? Output, Exception? Error);
 
 /// <summary>
-/// Runs a function over a stream of inputs on a fixed number of workers and hands the results
-/// back in input order to the one thread that posts and drains (PowerShell's pipeline thread),
-/// so workers never touch the host. At most <c>capacity</c> items are in flight, which keeps
-/// memory flat however long the input is: <see cref="Post"/> blocks (draining meanwhile) when full.
-/// Not disposable on purpose: after Ctrl+C, workers still running must not hit disposed semaphores.
+/// The in-order hand-back that every pipeline of this engine shares: items are numbered as they are posted, finish in any
+/// order on any thread, and come back in posting order to the one thread that posts and drains. At most
+/// <c>capacity</c> items are posted and not yet handed back, which keeps memory flat however long the input.
 /// </summary>
-public sealed class OrderedParallelProcessor<TIn, TOut>
+internal sealed class OrderedHandBack<TIn, TOut>
 {
-    private readonly Func<TIn, CancellationToken, TOut> work;
-    private readonly CancellationToken cancellation;
-    private readonly SemaphoreSlim workers;
     private readonly SemaphoreSlim slots;
     private readonly SemaphoreSlim completions = new(0);
     private readonly Dictionary<long, WorkResult<TIn, TOut>> finished = [];
@@ -22,37 +17,30 @@ public sealed class OrderedParallelProcessor<TIn, TOut>
     private long nextSequence;
     private long nextToYield;
 
-    public OrderedParallelProcessor(Func<TIn, CancellationToken, TOut> work, int degreeOfParallelism, int capacity, CancellationToken cancellation)
-    {
-        ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
-        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, degreeOfParallelism);
-        this.work = work;
-        this.cancellation = cancellation;
-        workers = new SemaphoreSlim(degreeOfParallelism);
-        slots = new SemaphoreSlim(capacity);
-    }
+    public OrderedHandBack(int capacity) => slots = new SemaphoreSlim(capacity);
 
-    /// <summary>Items posted and not yet handed back.</summary>
     public int InFlight
     {
         get { lock (gate) return (int)(nextSequence - nextToYield); }
     }
 
-    /// <summary>Queues <paramref name="input"/>; returns, in order, whatever finished meanwhile.</summary>
-    public IEnumerable<WorkResult<TIn, TOut>> Post(TIn input)
+    /// <summary>Waits for room (adding to <paramref name="ready"/> whatever finishes meanwhile), then numbers the next item.</summary>
+    public long Reserve(List<WorkResult<TIn, TOut>> ready, CancellationToken cancellation)
     {
-        var ready = new List<WorkResult<TIn, TOut>>();
         while (!slots.Wait(50, cancellation))
         {
             ready.AddRange(TakeReady());
         }
-        long sequence = nextSequence++;
-        _ = Task.Run(() => Execute(sequence, input));
-        ready.AddRange(TakeReady());
-        return ready;
+        lock (gate) return nextSequence++;
     }
 
-    /// <summary>Results that are ready now, in order, without waiting.</summary>
+    /// <summary>Records a finished item (from any thread).</summary>
+    public void Finish(WorkResult<TIn, TOut> result)
+    {
+        lock (gate) finished[result.Sequence] = result;
+        completions.Release();
+    }
+
     public IReadOnlyList<WorkResult<TIn, TOut>> TakeReady()
     {
         var ready = new List<WorkResult<TIn, TOut>>();
@@ -68,8 +56,8 @@ public sealed class OrderedParallelProcessor<TIn, TOut>
         return ready;
     }
 
-    /// <summary>Waits for everything posted and yields the rest in order, one at a time as each becomes ready.</summary>
-    public IEnumerable<WorkResult<TIn, TOut>> Complete()
+    /// <summary>Yields the rest in order, one at a time as each becomes ready, until every reserved item is handed back.</summary>
+    public IEnumerable<WorkResult<TIn, TOut>> Complete(CancellationToken cancellation)
     {
         while (true)
         {
@@ -81,6 +69,50 @@ public sealed class OrderedParallelProcessor<TIn, TOut>
             completions.Wait(50, cancellation);
         }
     }
+}
+
+/// <summary>
+/// Runs a function over a stream of inputs on a fixed number of workers and hands the results
+/// back in input order to the one thread that posts and drains (PowerShell's pipeline thread),
+/// so workers never touch the host. At most <c>capacity</c> items are in flight, which keeps
+/// memory flat however long the input is: <see cref="Post"/> blocks (draining meanwhile) when full.
+/// Not disposable on purpose: after Ctrl+C, workers still running must not hit disposed semaphores.
+/// </summary>
+public sealed class OrderedParallelProcessor<TIn, TOut>
+{
+    private readonly Func<TIn, CancellationToken, TOut> work;
+    private readonly CancellationToken cancellation;
+    private readonly SemaphoreSlim workers;
+    private readonly OrderedHandBack<TIn, TOut> handBack;
+
+    public OrderedParallelProcessor(Func<TIn, CancellationToken, TOut> work, int degreeOfParallelism, int capacity, CancellationToken cancellation)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(degreeOfParallelism, 1);
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, degreeOfParallelism);
+        this.work = work;
+        this.cancellation = cancellation;
+        workers = new SemaphoreSlim(degreeOfParallelism);
+        handBack = new OrderedHandBack<TIn, TOut>(capacity);
+    }
+
+    /// <summary>Items posted and not yet handed back.</summary>
+    public int InFlight => handBack.InFlight;
+
+    /// <summary>Queues <paramref name="input"/>; returns, in order, whatever finished meanwhile.</summary>
+    public IEnumerable<WorkResult<TIn, TOut>> Post(TIn input)
+    {
+        var ready = new List<WorkResult<TIn, TOut>>();
+        long sequence = handBack.Reserve(ready, cancellation);
+        _ = Task.Run(() => Execute(sequence, input));
+        ready.AddRange(handBack.TakeReady());
+        return ready;
+    }
+
+    /// <summary>Results that are ready now, in order, without waiting.</summary>
+    public IReadOnlyList<WorkResult<TIn, TOut>> TakeReady() => handBack.TakeReady();
+
+    /// <summary>Waits for everything posted and yields the rest in order, one at a time as each becomes ready.</summary>
+    public IEnumerable<WorkResult<TIn, TOut>> Complete() => handBack.Complete(cancellation);
 
     private void Execute(long sequence, TIn input)
     {
@@ -102,7 +134,6 @@ public sealed class OrderedParallelProcessor<TIn, TOut>
         {
             result = new(sequence, input, default, ex);
         }
-        lock (gate) finished[sequence] = result;
-        completions.Release();
+        handBack.Finish(result);
     }
 }

@@ -75,6 +75,44 @@ public sealed record PixelSource(Mat Image, string Path)
 }
 
 /// <summary>
+/// One image between the steps of <see cref="FaceEncoder"/> (<see cref="FaceEncoder.Prepare"/>, <see cref="FaceEncoder.Detect"/>,
+/// <see cref="FaceEncoder.Describe(PreparedImage, CancellationToken)"/>): the decoded image, the faces found, and in the end
+/// the result. Owns the decoded image; dispose it when done.
+/// </summary>
+public sealed class PreparedImage : IDisposable
+{
+    internal PreparedImage(string path, FrameSource? frame, string contentHash, string settings, string? pixelsPath)
+    {
+        Path = path;
+        Frame = frame;
+        ContentHash = contentHash;
+        Settings = settings;
+        PixelsPath = pixelsPath;
+    }
+
+    public string Path { get; }
+    public FrameSource? Frame { get; }
+    internal string ContentHash { get; }
+    internal string Settings { get; }
+    internal string? PixelsPath { get; }
+    internal Mat? Image { get; set; }
+    internal IReadOnlyList<DetectedFace>? Found { get; set; }
+    internal TimeSpan DetectionTime { get; set; }
+
+    /// <summary>The faces once described, or at once for a cache hit; null before.</summary>
+    public ImageEncodingResult? Result { get; internal set; }
+
+    /// <summary>Faces found so far (0 before detection).</summary>
+    public int FacesFound => Found?.Count ?? Result?.Faces.Count ?? 0;
+
+    public void Dispose()
+    {
+        Image?.Dispose();
+        Image = null;
+    }
+}
+
+/// <summary>
 /// Finds, aligns and describes every face of an image. Safe to call from several threads at once:
 /// the detector pools its networks and the descriptor session's Run is thread-safe.
 /// </summary>
@@ -115,6 +153,22 @@ public sealed class FaceEncoder
     /// <exception cref="ImageDecodeException">The file is not a readable image.</exception>
     public ImageEncodingResult Encode(string path, FrameSource? frame = null, CancellationToken cancellation = default)
     {
+        // The staged pipeline (EncodingPipeline) runs the same three steps on different threads: one home for each.
+        using var image = Prepare(path, frame, cancellation);
+        if (image.Result is { } cached) return cached;
+        Detect(image, cancellation);
+        return Describe(image, cancellation);
+    }
+
+    /// <summary>
+    /// The first step of <see cref="Encode(string, FrameSource?, CancellationToken)"/>: hashes the file, answers from the
+    /// cache when it can (<see cref="PreparedImage.Result"/> set), else decodes the image that detection runs on. The
+    /// full-resolution pixels are decoded later, by <see cref="Describe(PreparedImage, CancellationToken)"/>, and only when
+    /// faces were found.
+    /// </summary>
+    public PreparedImage Prepare(string path, FrameSource? frame = null, CancellationToken cancellation = default)
+    {
+        cancellation.ThrowIfCancellationRequested();
         string fullPath = System.IO.Path.GetFullPath(path);
         if (!File.Exists(fullPath)) throw new FileNotFoundException($"Cannot find '{fullPath}'.", fullPath);
         string contentHash = EncodingCache.HashFile(fullPath, cancellation);
@@ -122,32 +176,60 @@ public sealed class FaceEncoder
         // Faces described from the full-resolution frame differ from those of the scaled one; faces cached before
         // quality was measured lack it: both are other cache entries.
         string settings = options.SettingsKey + "|quality1" + (pixelsPath is null ? "" : "|fullres");
-        if (cache is not null)
+        var prepared = new PreparedImage(fullPath, frame, contentHash, settings, pixelsPath);
+        if (cache is not null && cache.TryGetByHash(fullPath, contentHash, settings, out var cached, cancellation))
         {
-            if (cache.TryGetByHash(fullPath, contentHash, settings, out var cached, cancellation))
-            {
-                // Entries written when ids hashed the path get the content id here.
-                var faces = cached.Select(f => f.WithSource(ContentId(contentHash, f.Box), fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, pixelsPath, frame?.Shot)).ToList();
-                int width = faces.Count > 0 ? faces[0].ImageWidth : 0, height = faces.Count > 0 ? faces[0].ImageHeight : 0;
-                return new(fullPath, width, height, faces, TimeSpan.Zero, TimeSpan.Zero, FromCache: true);
-            }
+            // Entries written when ids hashed the path get the content id here.
+            var faces = cached.Select(f => f.WithSource(ContentId(contentHash, f.Box), fullPath, frame?.VideoPath, frame?.FrameIndex, frame?.Timestamp, pixelsPath, frame?.Shot)).ToList();
+            int width = faces.Count > 0 ? faces[0].ImageWidth : 0, height = faces.Count > 0 ? faces[0].ImageHeight : 0;
+            prepared.Result = new(fullPath, width, height, faces, TimeSpan.Zero, TimeSpan.Zero, FromCache: true);
+            return prepared;
         }
+        prepared.Image = ImageLoader.Load(fullPath, options.MaxImagePixels);
+        return prepared;
+    }
+
+    /// <summary>The second step: finds the faces of a prepared image (nothing to do for a cache hit).</summary>
+    public void Detect(PreparedImage image, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Result is not null) return;
+        cancellation.ThrowIfCancellationRequested();
+        var clock = Stopwatch.StartNew();
+        image.Found = detector.Detect(image.Image ?? throw new InvalidOperationException("Prepare the image first."), detection);
+        image.DetectionTime = clock.Elapsed;
+    }
+
+    /// <summary>
+    /// The last step: aligns and describes the faces found, measures their quality and writes the cache entry (once the
+    /// image is fully encoded, so an interrupted run leaves no partial entry).
+    /// </summary>
+    public ImageEncodingResult Describe(PreparedImage image, CancellationToken cancellation = default)
+    {
+        ArgumentNullException.ThrowIfNull(image);
+        if (image.Result is { } done) return done;
+        var found = image.Found ?? throw new InvalidOperationException("Detect the faces first.");
+        var mat = image.Image!;
         ImageEncodingResult result;
-        using (var image = ImageLoader.Load(fullPath, options.MaxImagePixels))
-        using (var pixels = pixelsPath is null ? null : ImageLoader.Load(pixelsPath, options.MaxImagePixels))
+        if (found.Count == 0)
         {
-            result = Encode(image, fullPath, frame, pixels is null ? null : new PixelSource(pixels, pixelsPath!), contentHash, cancellation);
+            result = new(image.Path, mat.Width, mat.Height, [], image.DetectionTime, TimeSpan.Zero);
         }
+        else
+        {
+            using var pixels = image.PixelsPath is null ? null : ImageLoader.Load(image.PixelsPath, options.MaxImagePixels);
+            result = Describe(mat, image.Path, image.Frame, pixels is null ? null : new PixelSource(pixels, image.PixelsPath!), image.ContentHash, found, image.DetectionTime, cancellation);
+        }
+        image.Result = result;
         if (cache is null) return result;
-        // Written only once the image is fully encoded, so an interrupted run leaves no partial entry. The cache only
-        // saves time: when it cannot be written the faces computed are still returned.
+        // The cache only saves time: when it cannot be written the faces computed are still returned.
         try
         {
-            cache.PutByHash(contentHash!, settings, descriptor.Model.Name, result.Faces, cancellation);
+            cache.PutByHash(image.ContentHash!, image.Settings, descriptor.Model.Name, result.Faces, cancellation);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {
-            return result with { CacheWriteError = $"cannot write the encoding cache '{cache.Directory}': {ex.Message}" };
+            image.Result = result = result with { CacheWriteError = $"cannot write the encoding cache '{cache.Directory}': {ex.Message}" };
         }
         return result;
     }
@@ -160,19 +242,21 @@ public sealed class FaceEncoder
     /// Encodes the faces of an image already in memory (BGR): detects on <paramref name="image"/>, and cuts chips and
     /// descriptors from <paramref name="pixels"/> (a larger copy of the same picture) when given, else from the image.
     /// </summary>
-    public ImageEncodingResult Encode(Mat image, string path, FrameSource? frame, PixelSource? pixels, CancellationToken cancellation = default) =>
-        Encode(image, path, frame, pixels, null, cancellation);
-
-    private ImageEncodingResult Encode(Mat image, string path, FrameSource? frame, PixelSource? pixels, string? contentHash, CancellationToken cancellation)
+    public ImageEncodingResult Encode(Mat image, string path, FrameSource? frame, PixelSource? pixels, CancellationToken cancellation = default)
     {
         cancellation.ThrowIfCancellationRequested();
         var clock = Stopwatch.StartNew();
         var found = detector.Detect(image, detection);
         var detectionTime = clock.Elapsed;
         if (found.Count == 0) return new(path, image.Width, image.Height, [], detectionTime, TimeSpan.Zero);
+        return Describe(image, path, frame, pixels, null, found, detectionTime, cancellation);
+    }
 
+    private ImageEncodingResult Describe(Mat image, string path, FrameSource? frame, PixelSource? pixels, string? contentHash,
+                                         IReadOnlyList<DetectedFace> found, TimeSpan detectionTime, CancellationToken cancellation)
+    {
         cancellation.ThrowIfCancellationRequested();
-        clock.Restart();
+        var clock = Stopwatch.StartNew();
         var chips = new List<Mat>(found.Count);
         try
         {

@@ -12,7 +12,7 @@ namespace FaceCluster.PowerShell.Commands;
 /// <summary>Finds, aligns and describes every face in images and video frames.</summary>
 [Cmdlet(VerbsCommon.Get, "FaceEncoding", HelpUri = HelpLinks.Online + "Get-FaceEncoding.md", DefaultParameterSetName = PathSet)]
 [OutputType(typeof(FaceEncoding))]
-public sealed class GetFaceEncodingCommand : PathInputCmdlet
+public sealed class GetFaceEncodingCommand : PathInputCmdlet, IDisposable
 {
     /// <summary>Set by the pipeline from VideoFrame objects, so faces remember their video.</summary>
     /// <remarks>
@@ -82,15 +82,13 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
 
     private FaceEncoder? encoder;
     private bool cacheWarned;
-    private OrderedParallelProcessor<EncodingRequest, ImageEncodingResult>? processor;
+    private EncodingPipeline? processor;
     private readonly Stopwatch elapsed = new();
     private readonly Stopwatch sinceProgress = new();
     private int imagesDone;
     private int imagesFromCache;
     private int facesFound;
     private int? knownTotal;
-
-    private sealed record EncodingRequest(string Path, FrameSource? Frame);
 
     protected override void BeginProcessing()
     {
@@ -117,7 +115,7 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
         WriteVerbose($"Descriptor model '{encoder!.ModelName}', detector {Detector} (confidence >= {MinConfidence}, faces >= {MinFaceSize} px), {ThrottleLimit} workers"
             + (CachePath is null ? "." : $", cache '{options.CacheDirectory}'."));
         // Two items queued per worker keeps every worker busy without buffering a long input in memory.
-        processor = new(Work, ThrottleLimit, ThrottleLimit * 2, CancellationToken);
+        processor = new EncodingPipeline(encoder, ThrottleLimit, ThrottleLimit * 2, CancellationToken);
         elapsed.Start();
         sinceProgress.Start();
     }
@@ -169,8 +167,15 @@ public sealed class GetFaceEncodingCommand : PathInputCmdlet
         return images;
     }
 
-    private ImageEncodingResult Work(EncodingRequest request, CancellationToken cancellation) =>
-        encoder!.Encode(request.Path, request.Frame, cancellation);
+    /// <summary>Ctrl+C: cancels, then waits for the workers to leave the image step they are in, so nothing runs on after the pipeline has stopped.</summary>
+    protected override void StopProcessing()
+    {
+        base.StopProcessing();
+        processor?.Stop();
+    }
+
+    /// <summary>The engine's workers end with the command however it ends (a downstream error, Select-Object -First).</summary>
+    public void Dispose() => processor?.Stop();
 
     private void Emit(WorkResult<EncodingRequest, ImageEncodingResult> result)
     {

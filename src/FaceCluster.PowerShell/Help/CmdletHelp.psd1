@@ -11,7 +11,7 @@ Two dlib descriptors of the same person are usually less than 0.6 apart (Euclide
 
 Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP and TIFF; grey, RGBA and 16-bit images; EXIF orientation is honoured. A folder stands for the image files in it (by extension: .jpg, .jpeg, .png, .bmp, .webp, .tif and the like; hidden files skipped; in ordinal order of their paths), and -Recurse adds its subfolders. A missing file gives a PathNotFound error, a folder without images a NoImagesInFolder error, and an unreadable image an ImageDecodeFailed error; the other inputs are still processed.
 
--ThrottleLimit images are processed at once; results still come out in input order, and at most two images per worker are held in memory, however long the input. Ctrl+C stops within a second.
+-ThrottleLimit images are processed at once, by as many workers, in three stages (read the image, find the faces, describe them); a free worker takes the image furthest along, so one image is read while another is searched and a third described. Results still come out in input order, and at most two images per worker are held in memory, however long the input. The full-resolution copy of a video frame is read only when faces were found on the frame. Ctrl+C stops once each worker has finished the step it is in (well within a second for video frames).
 '@
         Inputs      = @('System.String', 'System.IO.FileInfo', 'FaceCluster.VideoFrame')
         Parameters  = @{
