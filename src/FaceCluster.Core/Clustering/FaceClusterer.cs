@@ -115,15 +115,7 @@ public static class FaceClusterer
         {
             // Average linkage starts from the tracks as clusters: exact averages over face pairs, no stand-in descriptor.
             int dop = options.EffectiveDegreeOfParallelism;
-            float t = (float)options.EffectiveThreshold;
-            var index = new RadiusIndex(matrix, dop, ct);
-            var graph = DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)
-                ? null
-                : index.BlockGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget);
-            string? why = graph is null ? $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
-            int largest = graph is null ? 0 : AverageLinkage.Components(graph, tracks.ItemOf).Max(c => c.Length);
-            if (largest > AverageLinkage.MaxComponentSize)
-                why = $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)";
+            var (_, graph, why) = ExactGraph(matrix, options, tracks.ItemOf, progress, ct);
             if (why is null) return AverageLinkage.Run(matrix, graph!, options.EffectiveThreshold, cannotLink, dop, progress, ct, tracks.ItemOf);
             // Too dense for the exact method: the approximation over the tracks' mean descriptors, each weighing its faces.
             var means = tracks.MeanDescriptors(matrix);
@@ -143,6 +135,30 @@ public static class FaceClusterer
     /// </summary>
     internal const long DenseGraphPairBudget = 32_000_000;
 
+    /// <summary>
+    /// The exact "&lt; t" graph of Chinese whispers or average linkage on a new tree, or, when the exact method cannot
+    /// hold these faces (more pairs than the budget; for average linkage a component, faces of one item joined, over
+    /// <see cref="AverageLinkage.MaxComponentSize"/>), why not: the reason <see cref="DenseCondensation"/> reports.
+    /// </summary>
+    private static (RadiusIndex Index, NeighborGraph? Graph, string? Why) ExactGraph(DescriptorMatrix matrix, ClusteringOptions options,
+        int[]? itemOf, IProgress<ClusteringProgress>? progress, CancellationToken ct)
+    {
+        int dop = options.EffectiveDegreeOfParallelism;
+        float t = (float)options.EffectiveThreshold;
+        var index = new RadiusIndex(matrix, dop, ct);
+        var graph = DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)
+            ? null
+            : index.BlockGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget);
+        if (graph is null) return (index, null, $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}");
+        if (options.Algorithm == ClusteringAlgorithm.Agglomerative)
+        {
+            int largest = AverageLinkage.Components(graph, itemOf).Max(c => c.Length);
+            if (largest > AverageLinkage.MaxComponentSize)
+                return (index, graph, $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)");
+        }
+        return (index, graph, null);
+    }
+
     /// <param name="weights">Faces per item (null: one each).</param>
     /// <param name="contract">Turns the neighbour graph of <paramref name="matrix"/>'s rows into the graph of the items clustered (null: the rows are the items).</param>
     private static int[] Labels(DescriptorMatrix matrix, CannotLink cannotLink, int[]? weights, Func<NeighborGraph, NeighborGraph>? contract,
@@ -158,17 +174,7 @@ public static class FaceClusterer
         {
             // The exact graph while it fits the budget; beyond, or when average linkage would need a matrix larger than
             // it can hold, the documented approximation (DenseCondensation) on the same tree.
-            var index = new RadiusIndex(matrix, dop, ct);
-            var graph = DenseCondensation.ClearlyOverBudget(index, (float)options.EffectiveThreshold, options.DenseGraphPairBudget, dop, ct)
-                ? null
-                : index.BlockGraph((float)options.EffectiveThreshold, false, dop, progress, ct, options.DenseGraphPairBudget);
-            string? why = graph is null ? $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}" : null;
-            if (graph is not null && options.Algorithm == ClusteringAlgorithm.Agglomerative)
-            {
-                int largest = graph.Components().Max(c => c.Length);
-                if (largest > AverageLinkage.MaxComponentSize)
-                    why = $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)";
-            }
+            var (index, graph, why) = ExactGraph(matrix, options, null, progress, ct);
             if (why is not null) return DenseCondensation.Labels(matrix, index, weights, cannotLink, options, progress, ct, why);
             return options.Algorithm == ClusteringAlgorithm.ChineseWhispers
                 ? ChineseWhispers.Run(graph!, options.Iterations, cannotLink, dop, ct, weights)
