@@ -1,0 +1,168 @@
+using System.Diagnostics;
+using System.Globalization;
+using FaceCluster.Video;
+using OpenCvSharp;
+
+namespace FaceCluster.Bench;
+
+/// <summary>
+/// shots [--clips a.mp4,b.mp4]
+///   How well cut detectors separate cuts from in-shot change, on every footage with truth (the chain clip, mp4v and its
+///   H.264 transcode, the two footage-eval clips, and any --clips with a .truth.json beside them): for each pair of
+///   consecutive decoded frames, today's difference (<see cref="ShotDetector"/>, HSV histogram of the BGR frame) and the
+///   luma-plane candidates below, from a second capture with CAP_PROP_CONVERT_RGB off (what FFmpeg decoded, before any
+///   colour conversion). Per detector: the largest in-shot difference, the smallest at a cut, and their ratio (the
+///   separation margin; above 1 means one threshold separates every pair). Also the CPU of decoding each way.
+///   The luma detectors are evaluated here only: OpenCV's capture cannot hand out BGR for the sampled frames once it
+///   gives luma for the others (docs/video-frames.md), so no production path can use them yet.
+/// </summary>
+public static class ShotsBench
+{
+    private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
+
+    /// <summary>A luma cut measure: nearest-pixel copy 96 px wide, a grid of cells, a luma histogram per cell; the
+    /// difference is the mean over cells of the total variation distance: the share of the picture whose luma bin changed.</summary>
+    private sealed class LumaGrid(int cells, int bins)
+    {
+        public string Name => $"luma {cells}x{cells} grid, {bins} bins";
+        private float[] previous = [];
+        private readonly Mat small = new();
+
+        public double Difference(Mat luma)
+        {
+            int height = Math.Max(1, (int)Math.Round((double)luma.Height * ShotDetector.AnalysisWidth / luma.Width));
+            Cv2.Resize(luma, small, new Size(ShotDetector.AnalysisWidth, height), 0, 0, InterpolationFlags.Nearest);
+            int rows = small.Rows, cols = small.Cols;
+            var pixels = new byte[rows * cols];
+            System.Runtime.InteropServices.Marshal.Copy(small.Data, pixels, 0, pixels.Length);
+            var h = new float[cells * cells * bins];
+            var count = new int[cells * cells];
+            for (int y = 0; y < rows; y++)
+                for (int x = 0; x < cols; x++)
+                {
+                    int cell = y * cells / rows * cells + x * cells / cols;
+                    h[cell * bins + pixels[y * cols + x] * bins / 256]++;
+                    count[cell]++;
+                }
+            for (int c = 0; c < cells * cells; c++)
+                for (int b = 0; b < bins; b++) h[c * bins + b] /= Math.Max(1, count[c]);
+            double d = double.NaN;
+            if (previous.Length == h.Length)
+            {
+                d = 0;
+                for (int i = 0; i < h.Length; i++) d += Math.Abs(h[i] - previous[i]);
+                d *= 0.5 / (cells * cells);
+            }
+            previous = h;
+            return d;
+        }
+    }
+
+    public static int Run(string[] args)
+    {
+        var (o, _) = BenchEnv.Parse(args);
+        BenchEnv.Header("shots");
+        var bench = BenchEnv.WorkDirectory;
+        var clips = new List<(string Video, string Truth)>();
+        void Add(string video, string truth)
+        {
+            if (File.Exists(video) && File.Exists(truth)) clips.Add((video, truth));
+            else Console.WriteLine($"skipped {video}: missing (run bench chain / footage-eval first)");
+        }
+        var chain = Path.Combine(bench, "footage-1280x720-120s.mp4");
+        Add(chain, SampleFootage.TruthPath(chain));
+        Add(Path.Combine(bench, "footage-1280x720-120s-h264.mp4"), SampleFootage.TruthPath(chain)); // a transcode: same frames
+        foreach (var name in new[] { "labelled", "demo" })
+        {
+            var v = Path.Combine(bench, "footage-eval", name + ".mp4");
+            Add(v, SampleFootage.TruthPath(v));
+        }
+        foreach (var v in (o.GetValueOrDefault("clips") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)) Add(Path.GetFullPath(v), SampleFootage.TruthPath(Path.GetFullPath(v)));
+
+        var worst = new Dictionary<string, (double InShot, double AtCut)>();
+        foreach (var (video, truthPath) in clips)
+        {
+            var truth = SampleFootageTruth.Load(truthPath);
+            var detectors = new[] { new LumaGrid(1, 32), new LumaGrid(2, 16), new LumaGrid(3, 16), new LumaGrid(4, 16), new LumaGrid(4, 8) };
+            var names = new List<string> { "HSV 16x4x4 of BGR (today)" };
+            names.AddRange(detectors.Select(d => d.Name));
+            var within = names.Select(_ => new List<double>()).ToArray();
+            var atCut = names.Select(_ => new List<double>()).ToArray();
+            string lumaFormat = "";
+            var level = Cv2.GetLogLevel();
+            Cv2.SetLogLevel(LogLevel.ERROR); // the luma capture warns on every frame that yuv420p "will be treated as 8UC1": that is what is asked for
+            try
+            {
+                using var bgrCapture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG);
+                using var lumaCapture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG);
+                lumaCapture.Set(VideoCaptureProperties.ConvertRgb, 0);
+                using var shots = new ShotDetector(VideoFrameExtractorOptions.DefaultShotThreshold);
+                using var bgr = new Mat();
+                using var luma = new Mat();
+                for (int i = 0; bgrCapture.Read(bgr) && !bgr.Empty() && lumaCapture.Read(luma) && !luma.Empty(); i++)
+                {
+                    if (i == 0) lumaFormat = $"{luma.Width}x{luma.Height} {luma.Type()}";
+                    if (luma.Type() != MatType.CV_8UC1 || luma.Width != bgr.Width || luma.Height != bgr.Height)
+                        throw new InvalidOperationException($"{video}: the capture without RGB conversion gave {luma.Width}x{luma.Height} {luma.Type()}, not the luma plane");
+                    shots.IsCut(bgr);
+                    var values = new List<double> { shots.LastDifference };
+                    values.AddRange(detectors.Select(d => d.Difference(luma)));
+                    if (i == 0 || i >= truth.Frames.Count) continue;
+                    bool cut = truth.Frames[i].Photo != truth.Frames[i - 1].Photo;
+                    for (int k = 0; k < values.Count; k++) (cut ? atCut : within)[k].Add(values[k]);
+                }
+            }
+            finally
+            {
+                Cv2.SetLogLevel(level);
+            }
+
+            Console.WriteLine();
+            Console.WriteLine($"{Path.GetFileName(video)}: {within[0].Count + atCut[0].Count + 1} frames, {atCut[0].Count} cuts; luma plane {lumaFormat}");
+            Console.WriteLine($"  {"detector",-28} {"in-shot max",12} {"99th pct",9} {"cut min",8} {"cut median",11} {"margin",7}");
+            for (int k = 0; k < names.Count; k++)
+            {
+                var w = within[k].Order().ToList();
+                var c = atCut[k].Order().ToList();
+                double max = w[^1], min = c[0];
+                Console.WriteLine($"  {names[k],-28} {max,12:0.000} {w[(int)(w.Count * 0.99)],9:0.000} {min,8:0.000} {c[c.Count / 2],11:0.000} {min / max,7:0.00}");
+                var prior = worst.GetValueOrDefault(names[k], (0.0, double.MaxValue));
+                worst[names[k]] = (Math.Max(prior.Item1, max), Math.Min(prior.Item2, min));
+            }
+        }
+
+        Console.WriteLine();
+        Console.WriteLine("worst case over every clip (largest in-shot difference, smallest at a cut; a threshold between them separates all):");
+        foreach (var (name, (inShot, atCutMin)) in worst)
+            Console.WriteLine(FormattableString.Invariant($"  {name,-28} in-shot <= {inShot:0.000}, cuts >= {atCutMin:0.000}, margin {atCutMin / inShot:0.00}, midpoint (geometric) {Math.Sqrt(inShot * atCutMin):0.000}"));
+
+        // What each way of reading costs: Grab only, Read to BGR, Read of the luma plane (900 frames of the first clip).
+        if (clips.Count > 0)
+        {
+            Console.WriteLine();
+            foreach (var (video, _) in clips.Take(2))
+                foreach (var mode in new[] { "grab", "bgr", "luma" })
+                {
+                    var level = Cv2.GetLogLevel();
+                    Cv2.SetLogLevel(LogLevel.ERROR);
+                    try
+                    {
+                        using var capture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG);
+                        if (mode == "luma") capture.Set(VideoCaptureProperties.ConvertRgb, 0);
+                        using var m = new Mat();
+                        var cpu = Process.GetCurrentProcess().TotalProcessorTime;
+                        int n = 0;
+                        for (; n < 900 && capture.Grab(); n++)
+                            if (mode != "grab") capture.Retrieve(m);
+                        Console.WriteLine(FormattableString.Invariant($"{Path.GetFileName(video)}: {mode,-5} {(Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds:0.00} CPU s for {n} frames   [{BenchEnv.Load()}]"));
+                    }
+                    finally
+                    {
+                        Cv2.SetLogLevel(level);
+                    }
+                }
+        }
+        BenchEnv.Footer();
+        return 0;
+    }
+}
