@@ -6,7 +6,7 @@ using OpenCvSharp;
 namespace FaceCluster.Bench;
 
 /// <summary>
-/// shots [--clips a.mp4,b.mp4]
+/// shots [--clips a.mp4,b.mp4] [--direct-only]
 ///   How well cut detectors separate cuts from in-shot change, on every footage with truth (the chain clip, mp4v and its
 ///   H.264 transcode, the two footage-eval clips, and any --clips with a .truth.json beside them): for each pair of
 ///   consecutive decoded frames, today's difference (<see cref="ShotDetector"/>, HSV histogram of the BGR frame) and the
@@ -60,7 +60,7 @@ public static class ShotsBench
 
     public static int Run(string[] args)
     {
-        var (o, _) = BenchEnv.Parse(args);
+        var (o, flags) = BenchEnv.Parse(args, "direct-only");
         BenchEnv.Header("shots");
         var bench = BenchEnv.WorkDirectory;
         var clips = new List<(string Video, string Truth)>();
@@ -80,7 +80,7 @@ public static class ShotsBench
         foreach (var v in (o.GetValueOrDefault("clips") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)) Add(Path.GetFullPath(v), SampleFootage.TruthPath(Path.GetFullPath(v)));
 
         var worst = new Dictionary<string, (double InShot, double AtCut)>();
-        foreach (var (video, truthPath) in clips)
+        foreach (var (video, truthPath) in flags.Contains("direct-only") ? [] : clips)
         {
             var truth = SampleFootageTruth.Load(truthPath);
             var detectors = new[] { new LumaGrid(1, 32), new LumaGrid(2, 16), new LumaGrid(3, 16), new LumaGrid(4, 16), new LumaGrid(4, 8) };
@@ -137,7 +137,7 @@ public static class ShotsBench
             Console.WriteLine(FormattableString.Invariant($"  {name,-28} in-shot <= {inShot:0.000}, cuts >= {atCutMin:0.000}, margin {atCutMin / inShot:0.00}, midpoint (geometric) {Math.Sqrt(inShot * atCutMin):0.000}"));
 
         // What each way of reading costs: Grab only, Read to BGR, Read of the luma plane (900 frames of the first clip).
-        if (clips.Count > 0)
+        if (clips.Count > 0 && !flags.Contains("direct-only"))
         {
             Console.WriteLine();
             foreach (var (video, _) in clips.Take(2))
@@ -162,7 +162,96 @@ public static class ShotsBench
                     }
                 }
         }
+        DirectDecoding(clips.Select(c => c.Video).ToList());
         BenchEnv.Footer();
         return 0;
+    }
+
+    /// <summary>
+    /// Lever 1's missing piece, as a proof of concept (<see cref="DirectDecoder"/>): every frame decoded once, its luma read
+    /// in place, the 1-fps samples converted to BGR. Checked against OpenCV frame for frame (timestamps; luma against a
+    /// CONVERT_RGB-off capture; the samples' BGR against VideoCapture.Read, max abs difference 0), then timed against
+    /// OpenCV's Grab and Read of every frame (process CPU, whole clip).
+    /// </summary>
+    private static void DirectDecoding(IReadOnlyList<string> clips)
+    {
+        Console.WriteLine();
+        int threads = Environment.ProcessorCount;
+        foreach (var video in clips)
+        {
+            using (var probe = DirectDecoder.Open(video, threads, out string why))
+                if (probe is null)
+                {
+                    Console.WriteLine($"direct decoding: not available ({why})");
+                    return;
+                }
+            var level = Cv2.GetLogLevel();
+            Cv2.SetLogLevel(LogLevel.ERROR);
+            int frames = 0, samples = 0, timeDiffers = 0, lumaDiffers = 0, bgrDiffers = 0, format = -1;
+            try
+            {
+                using var bgrCapture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG);
+                using var lumaCapture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG);
+                lumaCapture.Set(VideoCaptureProperties.ConvertRgb, 0);
+                using var direct = DirectDecoder.Open(video, threads, out _)!;
+                using var bgr = new Mat();
+                using var luma = new Mat();
+                using var directBgr = new Mat();
+                int k = 0;
+                while (true)
+                {
+                    bool a = bgrCapture.Grab(), b = lumaCapture.Grab(), c = direct.Next(out double ms);
+                    if (a != c || b != c) { Console.WriteLine($"{Path.GetFileName(video)}: the streams end at different frames ({frames})"); break; }
+                    if (!c) break;
+                    format = direct.PixelFormat;
+                    double want = bgrCapture.Get(VideoCaptureProperties.PosMsec);
+                    if (ms != want) timeDiffers++;
+                    lumaCapture.Retrieve(luma);
+                    using (var mine = direct.Luma()) if (Cv2.Norm(luma, mine, NormTypes.INF) != 0) lumaDiffers++;
+                    if (want >= k * 1000 - 1e-3)
+                    {
+                        bgrCapture.Retrieve(bgr);
+                        direct.Bgr(directBgr);
+                        if (Cv2.Norm(bgr, directBgr, NormTypes.INF) != 0) bgrDiffers++;
+                        samples++;
+                        k = (int)Math.Floor(want / 1000 + 1e-9) + 1;
+                    }
+                    frames++;
+                }
+            }
+            finally
+            {
+                Cv2.SetLogLevel(level);
+            }
+            Console.WriteLine($"{Path.GetFileName(video)}: direct decoding against OpenCV, {frames} frames (pixel format {format}): timestamps differ {timeDiffers}, " +
+                              $"luma differs {lumaDiffers}, BGR of the {samples} 1-fps samples differs {bgrDiffers}");
+        }
+
+        foreach (var video in clips.Take(2))
+        {
+            double Cpu(Action run)
+            {
+                var start = Process.GetCurrentProcess().TotalProcessorTime;
+                run();
+                return (Process.GetCurrentProcess().TotalProcessorTime - start).TotalSeconds;
+            }
+            double grab = Cpu(() => { using var c = new VideoCapture(video, VideoCaptureAPIs.FFMPEG); while (c.Grab()) { } });
+            double read = Cpu(() => { using var c = new VideoCapture(video, VideoCaptureAPIs.FFMPEG); using var m = new Mat(); while (c.Read(m) && !m.Empty()) { } });
+            double direct = Cpu(() =>
+            {
+                using var d = DirectDecoder.Open(video, threads, out _)!;
+                using var bgr = new Mat();
+                var grid = new LumaGrid(4, 8);
+                int k = 0;
+                while (d.Next(out double ms))
+                {
+                    using (var luma = d.Luma()) grid.Difference(luma);
+                    if (ms < k * 1000 - 1e-3) continue;
+                    d.Bgr(bgr);
+                    k = (int)Math.Floor(ms / 1000 + 1e-9) + 1;
+                }
+            });
+            Console.WriteLine(FormattableString.Invariant($"{Path.GetFileName(video)}, whole clip, process CPU s: OpenCV Grab {grab:0.00}, OpenCV Read to BGR (the floor) {read:0.00}, direct decode + luma 4x4 histogram of every frame + BGR of the 1-fps samples {direct:0.00} ({read - direct:0.00} less than the floor)   [{BenchEnv.Load()}]"));
+        }
     }
 }
