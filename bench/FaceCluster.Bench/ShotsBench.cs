@@ -60,7 +60,7 @@ public static class ShotsBench
 
     public static int Run(string[] args)
     {
-        var (o, flags) = BenchEnv.Parse(args, "direct-only");
+        var (o, flags) = BenchEnv.Parse(args, "direct-only", "stride-only");
         BenchEnv.Header("shots");
         var bench = BenchEnv.WorkDirectory;
         var clips = new List<(string Video, string Truth)>();
@@ -79,6 +79,12 @@ public static class ShotsBench
         }
         foreach (var v in (o.GetValueOrDefault("clips") ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries)) Add(Path.GetFullPath(v), SampleFootage.TruthPath(Path.GetFullPath(v)));
 
+        if (flags.Contains("stride-only"))
+        {
+            Strides(clips);
+            BenchEnv.Footer();
+            return 0;
+        }
         var worst = new Dictionary<string, (double InShot, double AtCut)>();
         foreach (var (video, truthPath) in flags.Contains("direct-only") ? [] : clips)
         {
@@ -165,6 +171,46 @@ public static class ShotsBench
         DirectDecoding(clips.Select(c => c.Video).ToList());
         BenchEnv.Footer();
         return 0;
+    }
+
+    /// <summary>
+    /// shots --stride-only: today's HSV detector on every k-th decoded frame only (k = 1..4), i.e. comparing frames k
+    /// apart: the in-shot maximum and the cut minimum per clip and over all, for converting 1/k of the frames to BGR.
+    /// </summary>
+    private static void Strides(IReadOnlyList<(string Video, string Truth)> clips)
+    {
+        var worst = new Dictionary<int, (double InShot, double AtCut)>();
+        foreach (var (video, truthPath) in clips)
+        {
+            var truth = SampleFootageTruth.Load(truthPath);
+            var hists = new List<float[]>();
+            using (var capture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG))
+            using (var bgr = new Mat())
+            using (var shots = new ShotDetector(VideoFrameExtractorOptions.DefaultShotThreshold))
+            {
+                double fps = capture.Fps;
+                while (capture.Read(bgr) && !bgr.Empty()) hists.Add(shots.HistogramOf(bgr));
+                Console.WriteLine($"{Path.GetFileName(video)}: {hists.Count} frames at {fps:0.##} fps");
+            }
+            int n = Math.Min(hists.Count, truth.Frames.Count);
+            for (int k = 1; k <= 4; k++)
+            {
+                double inMax = 0, cutMin = double.MaxValue; int cuts = 0;
+                for (int i = k; i < n; i += k)
+                {
+                    double d = 0;
+                    for (int b = 0; b < hists[i].Length; b++) d += Math.Abs(hists[i][b] - hists[i - k][b]);
+                    d *= 0.5;
+                    if (truth.Frames[i].Photo != truth.Frames[i - k].Photo) { cuts++; cutMin = Math.Min(cutMin, d); }
+                    else inMax = Math.Max(inMax, d);
+                }
+                Console.WriteLine(FormattableString.Invariant($"  stride {k}: in-shot max {inMax:0.000}, {cuts} cuts, cut min {cutMin:0.000}, margin {cutMin / inMax:0.00}"));
+                var prior = worst.GetValueOrDefault(k, (0.0, double.MaxValue));
+                worst[k] = (Math.Max(prior.Item1, inMax), Math.Min(prior.Item2, cutMin));
+            }
+        }
+        foreach (var (k, (a, b)) in worst)
+            Console.WriteLine(FormattableString.Invariant($"worst over all, stride {k}: in-shot <= {a:0.000}, cuts >= {b:0.000}, margin {b / a:0.00}"));
     }
 
     /// <summary>
