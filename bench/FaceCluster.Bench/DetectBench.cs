@@ -45,6 +45,9 @@ public static class DetectBench
             new("full (whole + tiles + refine)", full),
             new("full, every level in tiles (before)", full with { LevelWindows = false }),
             new("no refine", full with { Refine = false }),
+            new("refine without mirror", full with { RefineMirror = false }),
+            new("refine below 32 px", full with { RefineBelow = 32 }),
+            new("refine below 24 px", full with { RefineBelow = 24 }),
             new("no tiles", full with { SmallestFace = 0 }),
             new("whole image only", full with { Refine = false, SmallestFace = 0 }),
         ];
@@ -58,7 +61,7 @@ public static class DetectBench
         {
             Console.WriteLine();
             Console.WriteLine($"{name}: {images.Count} images");
-            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6}   ms/img in: whole image + tiles, window levels: resize / network, refine");
+            Console.WriteLine($"  {"configuration",-32} {"ms/img",8} {"faces",6} {"of full",8} {"extra",6} {"kp shift",14}   ms/img in: whole image + tiles, window levels: resize / network, refine");
             var loaded = images.Select(p => (Path: p, Image: ImageLoader.Load(p))).ToList();
             try
             {
@@ -75,8 +78,22 @@ public static class DetectBench
                     int matched = 0, total = found.Sum(f => f.Count);
                     for (int i = 0; i < loaded.Count; i++) matched += Matched(fullFaces[i].Select(f => f.Box), found[i].Select(f => f.Box));
                     int fullTotal = fullFaces.Sum(f => f.Count);
-                    Console.WriteLine($"  {config.Name,-32} {ms,8:0.0} {total,6} {matched,4}/{fullTotal,-3} {total - matched,6}   {string.Join(" / ", stages)}");
+                    var shifts = new List<double>();
+                    for (int i = 0; i < loaded.Count; i++) shifts.AddRange(KeypointShifts(fullFaces[i], found[i]));
+                    string shift = shifts.Count == 0 ? "-" : FormattableString.Invariant($"{shifts.Average():0.000}/{shifts.Max():0.000}");
+                    Console.WriteLine($"  {config.Name,-32} {ms,8:0.0} {total,6} {matched,4}/{fullTotal,-3} {total - matched,6} {shift,14}   {string.Join(" / ", stages)}");
                 }
+
+                // Face widths in whole-image network-input pixels: what the refine threshold (40) is compared with.
+                int[] edges = [16, 24, 32, 40];
+                var counts = new int[edges.Length + 1];
+                for (int i = 0; i < loaded.Count; i++)
+                    foreach (var f in fullFaces![i])
+                    {
+                        float px = f.Box.Width * detector.InputSize / Math.Max(loaded[i].Image.Width, loaded[i].Image.Height);
+                        counts[edges.Count(e => px >= e)]++;
+                    }
+                Console.WriteLine($"  face width in network-input px: <16 {counts[0]}, 16-24 {counts[1]}, 24-32 {counts[2]}, 32-40 {counts[3]}, >=40 {counts[4]}");
 
                 for (int i = 0; i < loaded.Count; i++)
                 {
@@ -122,6 +139,25 @@ public static class DetectBench
         Console.WriteLine("'of full': faces of the full search that the configuration also finds (IoU >= 0.5); 'extra': its faces the full search does not have.");
         BenchEnv.Footer();
         return 0;
+    }
+
+    /// <summary>
+    /// Per face of <paramref name="reference"/> with a match (IoU >= 0.5) in <paramref name="found"/>: the largest
+    /// distance of the eyes, nose and mouth keypoints between the two, over the reference box width (what moves the
+    /// alignment; 0.01 = 1 % of the face). Printed as mean/max in the 'kp shift' column.
+    /// </summary>
+    private static IEnumerable<double> KeypointShifts(IReadOnlyList<DetectedFace> reference, IReadOnlyList<DetectedFace> found)
+    {
+        foreach (var r in reference)
+        {
+            var m = found.MaxBy(f => f.Box.IntersectionOverUnion(r.Box));
+            if (m is null || m.Box.IntersectionOverUnion(r.Box) < 0.5f) continue;
+            var a = r.Landmarks.ToArray();
+            var b = m.Landmarks.ToArray();
+            double worst = 0;
+            for (int k = 0; k < 4; k++) worst = Math.Max(worst, Math.Sqrt(Math.Pow(a[k].X - b[k].X, 2) + Math.Pow(a[k].Y - b[k].Y, 2)));
+            yield return worst / r.Box.Width;
+        }
     }
 
     /// <summary>How many of <paramref name="truth"/> have a distinct match (IoU >= 0.5) in <paramref name="found"/>.</summary>

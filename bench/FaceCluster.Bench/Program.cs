@@ -10,6 +10,7 @@ var commands = new Dictionary<string, (Func<string[], int> Run, string Help)>(St
     ["detect"] = (DetectBench.Run, "which detection passes find which faces and what each costs, on the demo photos, labelled photos and footage frames"),
     ["photos"] = (PhotosBench.Run, "photos/s of the whole encoding against face-api (node) on the same photos at equal threads, one run"),
     ["chain"] = (ChainBench.Run, "frames -> encodings on a 2-minute clip: extraction, decode floor, whole chain, x real time"),
+    ["shots"] = (ShotsBench.Run, "cut detectors on every footage with truth: today's HSV histogram vs luma-plane candidates, separation margins"),
     ["memory"] = (MemoryBench.Run, "peak working set and GC heap over 2,000 inputs through the bounded pipeline"),
     ["eval"] = (EvalBench.Run, "accuracy on ../shared/eval/labelled-photos: clusters, pairwise and BCubed scores, pair verification"),
     ["quality"] = (QualityBench.Run, "full-resolution vs capped crops on 1280x720 footage (margins, BCubed); quality gates on each set; planted low-quality faces"),

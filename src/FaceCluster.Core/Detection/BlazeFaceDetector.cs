@@ -207,7 +207,7 @@ public sealed class BlazeFaceDetector : IDisposable
         foreach (var candidate in merged)
         {
             bool confirmed = whole.Any(w => w.IntersectionOverUnion(candidate) > BlazeFaceDecoder.MinSuppressionThreshold);
-            bool small = candidate.Width * InputSize / longest < RefineBelowInputPixels;
+            bool small = candidate.Width * InputSize / longest < options.RefineBelow;
             if (confirmed && !(options.Refine && small)) result.Add(candidate);
             else toRefine.Add((candidate, confirmed));
         }
@@ -216,11 +216,11 @@ public sealed class BlazeFaceDetector : IDisposable
         {
             long refining = DetectionProfile.Start();
             // Every candidate's crop and mirror in one batch; the wider crop only for tile-only candidates the first missed.
-            var refined = Redetect(image, toRefine.Select(c => c.Candidate).ToList(), VerifyContext, options.MinConfidence);
+            var refined = Redetect(image, toRefine.Select(c => c.Candidate).ToList(), VerifyContext, options.MinConfidence, options.RefineMirror);
             var retry = Enumerable.Range(0, toRefine.Count).Where(i => refined[i] is null && !toRefine[i].Confirmed).ToList();
             if (retry.Count > 0)
             {
-                var wide = Redetect(image, retry.Select(i => toRefine[i].Candidate).ToList(), VerifyContextWide, options.MinConfidence);
+                var wide = Redetect(image, retry.Select(i => toRefine[i].Candidate).ToList(), VerifyContextWide, options.MinConfidence, options.RefineMirror);
                 for (int j = 0; j < retry.Count; j++) refined[retry[j]] = wide[j];
             }
 
@@ -252,7 +252,7 @@ public sealed class BlazeFaceDetector : IDisposable
     /// BlazeFace's keypoints are much better on upright faces, so undoing the roll first keeps the alignment of
     /// tilted heads as precise as that of upright ones.
     /// </summary>
-    private RawDetection?[] Redetect(Mat image, IReadOnlyList<RawDetection> candidates, float context, float minScore)
+    private RawDetection?[] Redetect(Mat image, IReadOnlyList<RawDetection> candidates, float context, float minScore, bool mirror)
     {
         var crops = new List<Mat>(2 * candidates.Count);
         var toImage = new List<Mat>(candidates.Count);
@@ -282,21 +282,25 @@ public sealed class BlazeFaceDetector : IDisposable
                 Cv2.WarpAffine(image, crop, toCrop, new Size(side, side), InterpolationFlags.Linear, BorderTypes.Constant, Scalar.All(0));
                 // The same crop mirrored: averaging the two readings (left/right keypoints swapped back) cancels most of
                 // the network's keypoint jitter and left/right bias, which matters for alignment.
-                var mirrored = new Mat();
-                crops.Add(mirrored);
-                Cv2.Flip(crop, mirrored, FlipMode.Y);
+                if (mirror)
+                {
+                    var mirrored = new Mat();
+                    crops.Add(mirrored);
+                    Cv2.Flip(crop, mirrored, FlipMode.Y);
+                }
                 targets[i] = Transform(candidate, toCrop);
                 sides[i] = side;
             }
 
             var found = RunNetworks(crops, minScore);
             var result = new RawDetection?[candidates.Count];
+            int per = mirror ? 2 : 1;
             for (int i = 0; i < candidates.Count; i++)
             {
-                var direct = BestMatch(found[2 * i], targets[i]);
+                var direct = BestMatch(found[per * i], targets[i]);
                 if (direct is null) continue;
                 int side = sides[i];
-                var second = BestMatch(found[2 * i + 1].Select(d => Mirror(d, side)).ToList(), targets[i]);
+                var second = mirror ? BestMatch(found[2 * i + 1].Select(d => Mirror(d, side)).ToList(), targets[i]) : null;
                 var both = second is { } m ? Average(direct.Value, m) : direct.Value;
                 result[i] = Transform(both, toImage[i]);
             }

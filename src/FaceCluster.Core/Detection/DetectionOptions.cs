@@ -50,6 +50,12 @@ public sealed record DetectionOptions
     /// </summary>
     internal bool LevelWindows { get; init; } = true;
 
+    /// <summary>Bench only: refine faces narrower than this many network-input pixels (experiment knob).</summary>
+    internal float RefineBelow { get; init; } = BlazeFaceDetector.RefineBelowInputPixels;
+
+    /// <summary>Bench only: average each refine reading with its mirror image's (experiment knob).</summary>
+    internal bool RefineMirror { get; init; } = true;
+
     internal void Validate()
     {
         if (float.IsNaN(MinConfidence) || MinConfidence < 0 || MinConfidence > 1)

@@ -7,8 +7,13 @@ namespace FaceCluster.Video;
 /// bins, over the frame scaled down to <see cref="AnalysisWidth"/> px wide) is compared with the previous frame's,
 /// and a difference above the threshold is a cut. The difference is the total variation distance of the two
 /// normalised histograms, 0.5 * sum |a - b|: the share of the picture whose colour changed bin, 0 (same) to 1.
-/// Every decoded frame is compared, not only the sampled ones: at 1 sample per second two samples of one shot can
-/// differ a lot (a pan, a zoom, someone walking in), while consecutive decoded frames of one shot differ little.
+/// Decoded frames at most <see cref="MaxGapMs"/> apart are compared (and every sampled frame among them), not only the
+/// samples: at 1 sample per second two samples of one shot can differ a lot (a pan, a zoom, someone walking in), while
+/// frames a tenth of a second apart differ little. Comparing by time rather than every decoded frame keeps
+/// -ShotThreshold's meaning the same at 24, 30 or 60 frames/s, and spares the BGR conversion of the frames between
+/// (half of them at 25 frames/s, two thirds at 30): that conversion, not the histogram, is what cut detection costs.
+/// Measured on every footage with truth (bench shots --stride-only): frames 0.04 s apart worst case 0.076 in a shot
+/// and 0.244 at a cut (margin 3.22), 0.08 s apart 0.081 / 0.244 (3.00), 0.12 s apart 0.085 / 0.238 (2.81).
 /// Dissolves and fades spread the change over many frames and are not cuts here.
 /// </summary>
 internal sealed class ShotDetector : IDisposable
@@ -26,6 +31,27 @@ internal sealed class ShotDetector : IDisposable
     private byte[] pixelBuffer = [];
 
     public ShotDetector(double threshold) => this.threshold = threshold;
+
+    /// <summary>Largest time between two compared frames (see the class remarks for why 0.1 s).</summary>
+    public const double MaxGapMs = 100;
+
+    private double lastComparedMs = double.NegativeInfinity;
+    private double lastDecodedMs = double.NaN;
+
+    /// <summary>
+    /// Called for every decoded frame in order: whether <see cref="IsCut"/> must see this one, because skipping it would
+    /// leave more than <see cref="MaxGapMs"/> between compared frames if the next frame comes as late after this one as
+    /// this one came after the previous (or because it is a sample, <paramref name="sampled"/>). Timestamps that do not
+    /// increase (a damaged stream) make every frame compared, as before.
+    /// </summary>
+    public bool Wants(double positionMs, bool sampled)
+    {
+        double step = positionMs - lastDecodedMs;
+        lastDecodedMs = positionMs;
+        bool wanted = sampled || !(step > 0) || positionMs + step > lastComparedMs + MaxGapMs + 1e-3;
+        if (wanted) lastComparedMs = positionMs;
+        return wanted;
+    }
 
     /// <summary>Difference from the previous frame (NaN for the first frame) of the last <see cref="IsCut"/> call.</summary>
     public double LastDifference { get; private set; } = double.NaN;
@@ -52,6 +78,17 @@ internal sealed class ShotDetector : IDisposable
         (previous, current) = (current, previous);
         LastDifference = d;
         return d > threshold;
+    }
+
+    /// <summary>The normalised histogram <see cref="IsCut"/> compares, of one frame (a new array).</summary>
+    internal float[] HistogramOf(Mat bgr)
+    {
+        int height = Math.Max(1, (int)Math.Round((double)bgr.Height * AnalysisWidth / Math.Max(1, bgr.Width)));
+        Cv2.Resize(bgr, small, new Size(AnalysisWidth, height), 0, 0, InterpolationFlags.Nearest);
+        Cv2.CvtColor(small, hsv, ColorConversionCodes.BGR2HSV);
+        var h = new float[Bins];
+        Histogram(hsv, h);
+        return h;
     }
 
     private void Histogram(Mat hsv, float[] h)

@@ -9,7 +9,7 @@ public sealed record VideoInfo(string Path, int Width, int Height, double Frames
 /// Samples frames from a video by presentation time and writes them as images.
 /// Frame k is the first decoded frame whose timestamp is at or after k / FramesPerSecond seconds.
 /// Skipped frames are only grabbed (demuxed and decoded, not converted to BGR) unless shots are numbered, which looks at
-/// every decoded frame (<see cref="ShotDetector"/>), and the loop always runs to the real end of the stream, whatever
+/// decoded frames at most 0.1 s apart (<see cref="ShotDetector"/>), and the loop always runs to the real end of the stream, whatever
 /// the container claims its frame count is.
 /// </summary>
 public sealed class VideoFrameExtractor
@@ -181,9 +181,10 @@ public sealed class VideoFrameExtractor
             positionMs = capture.Get(VideoCaptureProperties.PosMsec);
             if (grabbed % 50 == 0) observer?.OnProgress(new VideoExtractionProgress(videoPath, TimeSpan.FromMilliseconds(positionMs), info.Duration, produced));
             bool retrieved = false;
-            if (shots is not null)
+            // Frames at most 0.1 s apart and every sample, so that a cut anywhere between two samples is seen (skipped
+            // frames are otherwise only grabbed).
+            if (shots is not null && shots.Wants(positionMs, positionMs >= targetMs - EpsilonMs))
             {
-                // Every decoded frame, so that a cut anywhere between two samples is seen (skipped frames are otherwise only grabbed).
                 retrieved = Retrieve(capture, frame, videoPath, positionMs, produced);
                 if (shots.IsCut(frame)) cuts++;
             }

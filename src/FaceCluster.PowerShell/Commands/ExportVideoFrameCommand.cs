@@ -48,7 +48,7 @@ public sealed class ExportVideoFrameCommand : PathInputCmdlet
     [Parameter]
     public SwitchParameter NoFullResolution { get; set; }
 
-    /// <summary>Colour histogram difference (0..1) between consecutive decoded frames above which a new shot starts (VideoFrame.Shot).</summary>
+    /// <summary>Colour histogram difference (0..1) between decoded frames at most 0.1 s apart above which a new shot starts (VideoFrame.Shot).</summary>
     [Parameter]
     [ValidateRange(0.01, 0.99)]
     public double ShotThreshold { get; set; } = VideoFrameExtractorOptions.DefaultShotThreshold;

@@ -55,7 +55,7 @@ Image formats are recognised by content, not by extension: JPEG, PNG, BMP, WebP 
     'Export-VideoFrame' = @{
         Synopsis    = 'Samples frames from videos (by default one per second, at most 700x500) and writes them as images.'
         Description = @'
-Export-VideoFrame reads a video with OpenCV's FFmpeg backend and keeps frame k at the first frame whose presentation time is at or after k / FramesPerSecond seconds, so variable frame rates and containers that report a wrong frame count come out right, and the end of the stream always ends the loop. Frames are scaled down (never up), keeping the aspect ratio, until they fit MaxWidth x MaxHeight, and written as <video name>_<provenance>_<index>.jpg (or .png) into -OutputPath, by default ./Frames/<video name>/. Every decoded frame is also scaled to 96 px wide and its colour histogram compared with the previous frame's, to number the shots (Shot: 0 from the first sample, one more after every cut).
+Export-VideoFrame reads a video with OpenCV's FFmpeg backend and keeps frame k at the first frame whose presentation time is at or after k / FramesPerSecond seconds, so variable frame rates and containers that report a wrong frame count come out right, and the end of the stream always ends the loop. Frames are scaled down (never up), keeping the aspect ratio, until they fit MaxWidth x MaxHeight, and written as <video name>_<provenance>_<index>.jpg (or .png) into -OutputPath, by default ./Frames/<video name>/. Decoded frames at most 0.1 s apart (and every sample) are also scaled to 96 px wide and their colour histograms compared, each with the previous one's, to number the shots (Shot: 0 from the first sample, one more after every cut).
 
 Each frame is emitted as a FaceCluster.VideoFrame (VideoPath, Index, Timestamp, Path, Width, Height, Shot) as soon as it is written, so piping into Get-FaceEncoding overlaps decoding and encoding.
 
@@ -74,7 +74,7 @@ Nothing is ever deleted. <provenance> is 8 hex digits of a hash of the video's c
             EndTime         = 'The last sample time (inclusive): a TimeSpan, a string such as 00:02:00, or a number of seconds (-EndTime 7 is 7 seconds). Default: the end of the video.'
             Force           = 'Rewrites frame images that already exist instead of reusing them.'
             NoFullResolution = 'Does not write the full-resolution copy of each scaled frame. By default a frame that had to be scaled down is also written at the video''s own size as full/<video name>_<index>.jpg (JPEG quality 95), so that Get-FaceEncoding and Export-FaceDataset cut faces from it (a 720p face is about 1.8 times wider there); it costs about 12 MB per minute of 720p at 1 frame per second, against 4 MB for the scaled frames.'
-            ShotThreshold   = 'A new shot starts where the colour histogram of a decoded frame differs from the previous frame''s by more than this share of the picture (0.01 to 0.99, default 0.2). Every decoded frame is compared, so cuts between two samples are found; faces of different shots are never linked into one track.'
+            ShotThreshold   = 'A new shot starts where the colour histogram of a decoded frame differs from the previous compared frame''s by more than this share of the picture (0.01 to 0.99, default 0.2). Decoded frames at most 0.1 s apart are compared, so cuts between two samples are found and the threshold means the same at any frame rate; faces of different shots are never linked into one track.'
         }
         Examples    = @(
             @{
