@@ -136,9 +136,23 @@ public static class FaceClusterer
     internal const long DenseGraphPairBudget = 32_000_000;
 
     /// <summary>
-    /// The exact "&lt; t" graph of Chinese whispers or average linkage on a new tree, or, when the exact method cannot
-    /// hold these faces (more pairs than the budget; for average linkage a component, faces of one item joined, over
+    /// Multiply-adds the exact graph may cost (<see cref="RadiusIndex.ExactScanCost"/>: about 30 s of the block search on
+    /// two cores of the bench machine); beyond, the inverted-file graph (<see cref="RadiusIndex.CellGraph"/>) replaces it
+    /// (<see cref="ClusteringOptions.ExactScanBudget"/>). 100,000 128-d faces and 20,000 1024-d FaceRes-like ones stay well
+    /// within it; 100,000 FaceRes-like faces of many people would cost about 3.5 * 10^12 (bench/README.md).
+    /// </summary>
+    internal const double ExactScanBudget = 4e11;
+
+    /// <summary>Faces whose traversals <see cref="RadiusIndex.ExactScanCost"/> samples.</summary>
+    private const int ScanCostSamples = 64;
+
+    /// <summary>
+    /// The "&lt; t" graph of Chinese whispers or average linkage on a new tree, or, when the exact method cannot hold
+    /// these faces (more pairs than the budget; for average linkage a component, faces of one item joined, over
     /// <see cref="AverageLinkage.MaxComponentSize"/>), why not: the reason <see cref="DenseCondensation"/> reports.
+    /// The graph is exact unless building it would cost more than <see cref="ClusteringOptions.ExactScanBudget"/>
+    /// multiply-adds (never below n^2/2 pairs' worth, so small inputs are exact without asking); then it is the
+    /// inverted-file subgraph of <see cref="RadiusIndex.CellGraph"/>, and a warning says so.
     /// </summary>
     private static (RadiusIndex Index, NeighborGraph? Graph, string? Why) ExactGraph(DescriptorMatrix matrix, ClusteringOptions options,
         int[]? itemOf, IProgress<ClusteringProgress>? progress, CancellationToken ct)
@@ -146,15 +160,31 @@ public static class FaceClusterer
         int dop = options.EffectiveDegreeOfParallelism;
         float t = (float)options.EffectiveThreshold;
         var index = new RadiusIndex(matrix, dop, ct);
-        var graph = DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)
-            ? null
+        int n = matrix.Count;
+        string tooDense = $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}";
+        double cost = (double)n * (n - 1) / 2 * matrix.Dim <= options.ExactScanBudget ? 0 : index.ExactScanCost(t, ScanCostSamples, dop, ct);
+        bool approximate = cost > options.ExactScanBudget;
+        // The inverted file enforces the pair budget itself, so only the exact path asks beforehand whether it clearly cannot.
+        if (!approximate && DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)) return (index, null, tooDense);
+        var graph = approximate
+            ? index.CellGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget)
             : index.BlockGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget);
-        if (graph is null) return (index, null, $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}");
+        if (graph is null) return (index, null, tooDense);
         if (options.Algorithm == ClusteringAlgorithm.Agglomerative)
         {
             int largest = AverageLinkage.Components(graph, itemOf).Max(c => c.Length);
             if (largest > AverageLinkage.MaxComponentSize)
                 return (index, graph, $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)");
+        }
+        if (approximate)
+        {
+            progress?.Report(new ClusteringProgress("Neighbours", n, n)
+            {
+                Warning = $"The exact neighbour graph of {n} faces at {options.EffectiveThreshold} would cost about {cost:0.0e0} multiply-adds; " +
+                          $"each face was compared only with the faces of the {RadiusIndex.ProbeCells} groups nearest to it instead (an inverted file). " +
+                          "No false neighbour is added, but some true ones between faces of far-apart groups are missed (measured edge recall and " +
+                          "cluster agreement: docs/accuracy.md). A lower threshold or DBSCAN (exact at any size) avoids the approximation.",
+            });
         }
         return (index, graph, null);
     }
