@@ -146,6 +146,9 @@ public static class FaceClusterer
     /// <summary>Faces whose traversals <see cref="RadiusIndex.ExactScanCost"/> samples.</summary>
     private const int ScanCostSamples = 64;
 
+    /// <summary>Faces whose degrees <see cref="DenseCondensation.ClearlyOverBudget"/> samples where the exact graph is too costly (each costs a full search there).</summary>
+    private const int ApproximateDegreeSamples = 32;
+
     /// <summary>
     /// The "&lt; t" graph of Chinese whispers or average linkage on a new tree, or, when the exact method cannot hold
     /// these faces (more pairs than the budget; for average linkage a component, faces of one item joined, over
@@ -164,8 +167,10 @@ public static class FaceClusterer
         string tooDense = $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}";
         double cost = (double)n * (n - 1) / 2 * matrix.Dim <= options.ExactScanBudget ? 0 : index.ExactScanCost(t, ScanCostSamples, dop, ct);
         bool approximate = cost > options.ExactScanBudget;
-        // The inverted file enforces the pair budget itself, so only the exact path asks beforehand whether it clearly cannot.
-        if (!approximate && DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)) return (index, null, tooDense);
+        // Too dense for any graph (one person seen 100,000 times: the inverted file would hold tens of millions of its
+        // pairs too). Where the exact graph is too costly, so are the sampled degrees, so fewer faces are sampled there.
+        if (DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct, approximate ? ApproximateDegreeSamples : null))
+            return (index, null, tooDense);
         var graph = approximate
             ? index.CellGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget)
             : index.BlockGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget);
