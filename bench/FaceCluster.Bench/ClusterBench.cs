@@ -199,7 +199,7 @@ public static class ClusterBench
         var m = new DescriptorMatrix(FaceClusterer.Canonical(faces));
         float t = (float)(tuning.Threshold ?? Calibrated.ThresholdFor(ClusteringAlgorithm.ChineseWhispers));
         var (index, treeWall, treeCpu) = Timed(() => new RadiusIndex(m, dop, default));
-        var (cost, costWall, _) = Timed(() => index.ExactScanCost(t, 256, dop, default));
+        var (cost, costWall, _) = Timed(() => index.ExactScanCost(t, FaceClusterer.ScanCostSamples, dop, default));
         Console.WriteLine($"{n} faces, {Dim}-d {Data}, t {t}: tree {treeWall:0.00} s wall {treeCpu:0.00} cpu s; estimated exact scan {cost:0.00e0} multiply-adds " +
             $"({costWall:0.000} s to estimate), budget {tuning.ExactScanBudget:0.0e0}: {(cost > tuning.ExactScanBudget ? "approximate" : "exact")}; {BenchEnv.Load()}");
         bool withExact = n <= 40_000;
@@ -223,7 +223,7 @@ public static class ClusterBench
                     x++;
                 }
             }
-            Console.WriteLine($"  inverted file: {cells.EdgeCount / 2,9} pairs, {cWall,7:0.00} s wall {cCpu,7:0.00} cpu s, {RadiusIndex.CellPairEstimates:0} pairs measured, {RadiusIndex.CellCount} cells (k-means and probes {RadiusIndex.CellSeconds[0]:0.00} s, pairs {RadiusIndex.CellSeconds[2]:0.00} s, rows {RadiusIndex.CellSeconds[3]:0.00} s); " +
+            Console.WriteLine($"  inverted file: {cells.EdgeCount / 2,9} pairs, {cWall,7:0.00} s wall {cCpu,7:0.00} cpu s, {RadiusIndex.CellPairEstimates:0} pairs measured, {RadiusIndex.CellCount} cells (k-means and probes {RadiusIndex.CellSeconds[0]:0.00} s, pairs {RadiusIndex.CellSeconds[1]:0.00} s, rows {RadiusIndex.CellSeconds[2]:0.00} s); " +
                 $"edge recall {(double)kept / Math.Max(1, exact.EdgeCount):0.0000}, false edges {extra / 2}; {BenchEnv.Load()}");
         }
         foreach (var algorithm in new[] { ClusteringAlgorithm.ChineseWhispers, ClusteringAlgorithm.Agglomerative })

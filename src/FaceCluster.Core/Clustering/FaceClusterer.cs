@@ -136,15 +136,16 @@ public static class FaceClusterer
     internal const long DenseGraphPairBudget = 32_000_000;
 
     /// <summary>
-    /// Multiply-adds the exact graph may cost (<see cref="RadiusIndex.ExactScanCost"/>: about 30 s of the block search on
-    /// two cores of the bench machine); beyond, the inverted-file graph (<see cref="RadiusIndex.CellGraph"/>) replaces it
-    /// (<see cref="ClusteringOptions.ExactScanBudget"/>). 100,000 128-d faces and 20,000 1024-d FaceRes-like ones stay well
-    /// within it; 100,000 FaceRes-like faces of many people would cost about 3.5 * 10^12 (bench/README.md).
+    /// Multiply-adds the exact graph may cost (<see cref="RadiusIndex.ExactScanCost"/>: about 35 s of the 1024-d block
+    /// search on two cores of the bench machine); beyond, the inverted-file graph (<see cref="RadiusIndex.CellGraph"/>)
+    /// replaces it (<see cref="ClusteringOptions.ExactScanBudget"/>). 100,000 128-d dlib-like faces (3.3 * 10^11 at 0.6)
+    /// and 20,000 1024-d FaceRes-like ones (1.6 * 10^11) stay within it; 40,000 FaceRes-like faces of many people cost
+    /// 6.5 * 10^11, 100,000 about 4 * 10^12 (bench/README.md).
     /// </summary>
-    internal const double ExactScanBudget = 4e11;
+    internal const double ExactScanBudget = 5e11;
 
     /// <summary>Faces whose traversals <see cref="RadiusIndex.ExactScanCost"/> samples.</summary>
-    private const int ScanCostSamples = 64;
+    internal const int ScanCostSamples = 64;
 
     /// <summary>Faces whose degrees <see cref="DenseCondensation.ClearlyOverBudget"/> samples where the exact graph is too costly (each costs a full search there).</summary>
     private const int ApproximateDegreeSamples = 32;

@@ -38,8 +38,8 @@ internal sealed partial class RadiusIndex
     /// <summary>Diagnostics of the last cell graph: cells, pairs measured.</summary>
     internal static long CellCount, CellPairEstimates;
 
-    /// <summary>Diagnostics: wall seconds of the last cell graph's cell neighbours, probes, pair search and rows.</summary>
-    internal static readonly double[] CellSeconds = new double[4];
+    /// <summary>Diagnostics: wall seconds of the last cell graph's k-means and probes, pair search, and rows.</summary>
+    internal static readonly double[] CellSeconds = new double[3];
 
     /// <summary>
     /// The cost of <see cref="BlockGraph"/> at radius r, in multiply-adds, estimated from the traversal of
@@ -161,7 +161,6 @@ internal sealed partial class RadiusIndex
         for (int p = 0; p < n; p++) members[cellOf[p]][fill[cellOf[p]]++] = p;
         CellCount = cellCount;
         CellSeconds[0] = clock.Elapsed.TotalSeconds;
-        CellSeconds[1] = 0;
         clock.Restart();
 
         var ctx = new BlockContext(this, norms, r, inclusive, MarginFor(dim), null);
@@ -207,10 +206,10 @@ internal sealed partial class RadiusIndex
             return scratch;
         }, _ => { });
         if (tooMany) return null;
-        CellSeconds[2] = clock.Elapsed.TotalSeconds;
+        CellSeconds[1] = clock.Elapsed.TotalSeconds;
         clock.Restart();
         var graph = SymmetricGraph(n, cellPairs, po);
-        CellSeconds[3] = clock.Elapsed.TotalSeconds;
+        CellSeconds[2] = clock.Elapsed.TotalSeconds;
         return graph;
     }
 
