@@ -6,7 +6,7 @@ namespace FaceCluster.Clustering;
 /// progress interface (<see cref="ClusteringProgress.Warning"/>, a warning in Invoke-FaceClustering).
 /// <para>
 /// Requires: Chinese whispers or average linkage at threshold t; the exact "&lt; t" graph holds more than
-/// <see cref="ClusteringOptions.DenseGraphPairBudget"/> pairs (found while building it, or beforehand when sampled
+/// <see cref="ClusteringOptions.DenseGraphPairBudget"/> pairs (found while building it or its inverted-file subgraph, <see cref="RadiusIndex.CellGraph"/>, or beforehand when sampled
 /// degrees say it clearly would, see <see cref="ClearlyOverBudget"/>), or (average linkage) a component larger than
 /// <see cref="AverageLinkage.MaxComponentSize"/>; items that are rows of the matrix (loose faces or tracks as mean
 /// descriptors, with their face counts as weights; average linkage, which clusters tracks by their members exactly,
