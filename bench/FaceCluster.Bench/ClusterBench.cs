@@ -45,7 +45,14 @@ public static class ClusterBench
         if (o.TryGetValue("projected-dims", out var pdims)) RadiusIndex.ProjectedDims = int.Parse(pdims, Inv);
         if (o.TryGetValue("dense-budget", out var budget)) tuning.DenseGraphPairBudget = long.Parse(budget, Inv);
         if (o.TryGetValue("items", out var itemBudget)) tuning.DenseItemBudget = int.Parse(itemBudget, Inv);
+        if (o.TryGetValue("scan-budget", out var scanBudget)) tuning.ExactScanBudget = double.Parse(scanBudget, Inv);
         if (o.TryGetValue("dense-compare", out var dc)) return DenseCompare(int.Parse(dc, Inv), dop, seed, tuning);
+        if (o.TryGetValue("ivf-compare", out var ic))
+        {
+            int failed = 0;
+            foreach (var size in ic.Split(',')) failed += IvfCompare(int.Parse(size, Inv), dop, seed, tuning);
+            return failed;
+        }
         if (o.TryGetValue("graph-check", out var gc))
         {
             float[] radii = o.TryGetValue("radius", out var rs) ? rs.Split(',').Select(x => float.Parse(x, Inv)).ToArray() : [(float)ClusteringOptions.DefaultEpsilon, 0.6f];
@@ -61,7 +68,7 @@ public static class ClusterBench
             return failed;
         }
         if (o.TryGetValue("child", out var child)) return Child(int.Parse(child, Inv), o["algorithm"], dop, seed, tuning);
-        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta" or "dim" or "data" or "projection" or "projected-dims" or "dense-budget" or "items").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
+        string[] tuningArgs = [.. o.Where(kv => kv.Key is "eps" or "min-samples" or "threshold" or "spread" or "beta" or "dim" or "data" or "projection" or "projected-dims" or "dense-budget" or "items" or "scan-budget").SelectMany(kv => new[] { "--" + kv.Key, kv.Value })];
 
         var sizes = (o.GetValueOrDefault("sizes") ?? "1000,10000,100000").Split(',').Select(s => int.Parse(s, Inv)).ToArray();
         var algorithms = (o.GetValueOrDefault("algorithms") ?? "Agglomerative,DBSCAN,ChineseWhispers").Split(',')
@@ -175,6 +182,79 @@ public static class ClusterBench
         return 0;
     }
 
+    /// <summary>
+    /// cluster --ivf-compare n[,n...]: the exact "&lt; t" graph (block search) against the inverted-file graph
+    /// (RadiusIndex.CellGraph) on the same tree, at the Chinese-whispers threshold: time, edges, edge recall, and a check
+    /// that the approximate graph holds no pair the exact one lacks; then Chinese whispers and average linkage clustered
+    /// exactly (scan budget unlimited) and through the inverted file (budget 0), BCubed of each against the people and of
+    /// the approximation against the exact clusters. Also prints the sampled cost estimate that decides between them.
+    /// Returns the number of false edges found (0 expected).
+    /// </summary>
+    private static int IvfCompare(int n, int dop, int seed, ClusteringOptions tuning)
+    {
+        BenchEnv.Header($"cluster --ivf-compare {n}");
+        var (faces, truth) = Generate(n, seed);
+        var truthOf = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (int i = 0; i < faces.Count; i++) truthOf[faces[i].Id] = truth[i];
+        var m = new DescriptorMatrix(FaceClusterer.Canonical(faces));
+        float t = (float)(tuning.Threshold ?? Calibrated.ThresholdFor(ClusteringAlgorithm.ChineseWhispers));
+        var (index, treeWall, treeCpu) = Timed(() => new RadiusIndex(m, dop, default));
+        var (cost, costWall, _) = Timed(() => index.ExactScanCost(t, FaceClusterer.ScanCostSamples, dop, default));
+        Console.WriteLine($"{n} faces, {Dim}-d {Data}, t {t}: tree {treeWall:0.00} s wall {treeCpu:0.00} cpu s; estimated exact scan {cost:0.00e0} multiply-adds " +
+            $"({costWall:0.000} s to estimate), budget {tuning.ExactScanBudget:0.0e0}: {(cost > tuning.ExactScanBudget ? "approximate" : "exact")}; {BenchEnv.Load()}");
+        bool withExact = n <= 40_000;
+        var (exact, eWall, eCpu) = withExact ? Timed(() => index.BlockGraph(t, false, dop, null, default)!) : (new NeighborGraph(new int[n + 1], []), 0, 0);
+        long scanned = RadiusIndex.BlockPairEstimates;
+        RadiusIndex.BlockPairEstimates = RadiusIndex.BlockCentreEvaluations = RadiusIndex.BlockRechecks = 0;
+        Console.WriteLine($"  exact graph:  {exact.EdgeCount / 2,10} pairs, {eWall,7:0.00} s wall {eCpu,7:0.00} cpu s, {scanned:0} pairs measured (estimated {cost / Dim:0})");
+        long extra = 0;
+        {
+            var (cells, cWall, cCpu) = Timed(() => index.CellGraph(t, false, dop, null, default)!);
+            long kept = 0;
+            for (int i = 0; i < (withExact ? n : 0); i++)
+            {
+                var a = cells.Neighbors(i);
+                var b = exact.Neighbors(i);
+                int x = 0, y = 0;
+                while (x < a.Length)
+                {
+                    while (y < b.Length && b[y] < a[x]) y++;
+                    if (y < b.Length && b[y] == a[x]) kept++; else extra++;
+                    x++;
+                }
+            }
+            Console.WriteLine($"  inverted file: {cells.EdgeCount / 2,9} pairs, {cWall,7:0.00} s wall {cCpu,7:0.00} cpu s, {RadiusIndex.CellPairEstimates:0} pairs measured, {RadiusIndex.CellCount} cells (k-means and probes {RadiusIndex.CellSeconds[0]:0.00} s, pairs {RadiusIndex.CellSeconds[1]:0.00} s, rows {RadiusIndex.CellSeconds[2]:0.00} s); " +
+                $"edge recall {(double)kept / Math.Max(1, exact.EdgeCount):0.0000}, false edges {extra / 2}; {BenchEnv.Load()}");
+        }
+        foreach (var algorithm in new[] { ClusteringAlgorithm.ChineseWhispers, ClusteringAlgorithm.Agglomerative })
+        {
+            var options = tuning.Clone();
+            options.Algorithm = algorithm;
+            options.Threshold ??= Calibrated.ThresholdFor(algorithm);
+            options.DegreeOfParallelism = dop;
+            options.IncludeNoise = true;
+            var result = new Dictionary<bool, IReadOnlyList<FaceCluster>>();
+            foreach (bool approximate in withExact ? new[] { false, true } : [true])
+            {
+                options.ExactScanBudget = approximate ? 0 : double.MaxValue;
+                string? warning = null;
+                var (clusters, wall, cpu) = Timed(() => FaceClusterer.ClusterValidated(faces, options, new Progress(p => warning ??= p.Warning), CancellationToken.None));
+                result[approximate] = clusters;
+                var s = ClusteringMetrics.Evaluate(clusters, f => truthOf[f.Id].ToString(Inv));
+                Console.WriteLine($"  {algorithm} {options.Threshold} {(approximate ? "inverted file" : "exact        ")}: {wall,7:0.00} s wall, {cpu,7:0.00} cpu s, " +
+                    $"{clusters.Count(c => !c.IsNoise)} clusters; against the people: B3 P {s.BCubedPrecision:0.0000} R {s.BCubedRecall:0.0000} F1 {s.BCubedF1:0.0000}; {BenchEnv.Load()}");
+                if (warning is not null) Console.WriteLine($"    warning: {warning}");
+            }
+            if (!withExact) continue;
+            var exactOf = new Dictionary<string, int>(StringComparer.Ordinal);
+            foreach (var c in result[false]) foreach (var f in c.Faces) exactOf[f.Id] = c.IsNoise ? -1 - exactOf.Count : c.Id;
+            var agree = ClusteringMetrics.Evaluate(result[true], f => exactOf[f.Id].ToString(Inv));
+            Console.WriteLine($"  {algorithm}: inverted file against exact: B3 P {agree.BCubedPrecision:0.0000} R {agree.BCubedRecall:0.0000} F1 {agree.BCubedF1:0.0000}, pairwise F1 {agree.PairwiseF1:0.0000}");
+        }
+        BenchEnv.Footer();
+        return extra > 0 ? 1 : 0;
+    }
+
     /// <summary>--projection on: the graph checks screen pairs by projection (RadiusIndex.Projection).</summary>
     private static bool s_projection;
 
@@ -225,9 +305,12 @@ public static class ClusterBench
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         double graphSeconds = 0;
         var sw = Stopwatch.StartNew();
+        string? stage = null;
         var progress = new Progress(p =>
         {
             if (p.Stage != "Neighbours" && graphSeconds == 0) graphSeconds = sw.Elapsed.TotalSeconds;
+            // Stage changes on stderr: where the time of a run goes.
+            if (p.Stage != stage) Console.Error.WriteLine($"  {sw.Elapsed.TotalSeconds,7:0.00} s: {stage = p.Stage}");
         });
         var options = tuning.Clone();
         options.Algorithm = algorithm;

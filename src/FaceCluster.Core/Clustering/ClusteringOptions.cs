@@ -120,6 +120,9 @@ public sealed class ClusteringOptions
     /// <summary>Exact-graph budget of Chinese whispers and average linkage, in neighbour pairs (see <see cref="DenseCondensation"/>); tests and benches lower it.</summary>
     internal long DenseGraphPairBudget { get; set; } = FaceClusterer.DenseGraphPairBudget;
 
+    /// <summary>Multiply-adds the exact Chinese-whispers / average-linkage graph may cost before the inverted-file graph replaces it (see <see cref="FaceClusterer"/>); tests and benches change it.</summary>
+    internal double ExactScanBudget { get; set; } = FaceClusterer.ExactScanBudget;
+
     /// <summary>Items the dense approximation condenses faces into, at most.</summary>
     internal int DenseItemBudget { get; set; } = Clustering.DenseCondensation.ItemBudget;
 

@@ -6,7 +6,7 @@ namespace FaceCluster.Clustering;
 /// progress interface (<see cref="ClusteringProgress.Warning"/>, a warning in Invoke-FaceClustering).
 /// <para>
 /// Requires: Chinese whispers or average linkage at threshold t; the exact "&lt; t" graph holds more than
-/// <see cref="ClusteringOptions.DenseGraphPairBudget"/> pairs (found while building it, or beforehand when sampled
+/// <see cref="ClusteringOptions.DenseGraphPairBudget"/> pairs (found while building it or its inverted-file subgraph, <see cref="RadiusIndex.CellGraph"/>, or beforehand when sampled
 /// degrees say it clearly would, see <see cref="ClearlyOverBudget"/>), or (average linkage) a component larger than
 /// <see cref="AverageLinkage.MaxComponentSize"/>; items that are rows of the matrix (loose faces or tracks as mean
 /// descriptors, with their face counts as weights; average linkage, which clusters tracks by their members exactly,
@@ -43,18 +43,19 @@ internal static class DenseCondensation
     /// degree the budget allows. It saves building half a graph only to drop it (one person seen 100,000 times: 32
     /// million pairs, seconds and 500 MB); when it says no, the graph itself still enforces the budget exactly.
     /// </summary>
-    public static bool ClearlyOverBudget(RadiusIndex index, float r, long budget, int degreeOfParallelism, CancellationToken ct)
+    /// <param name="samples">Faces sampled (null: <see cref="DegreeSamples"/>).</param>
+    public static bool ClearlyOverBudget(RadiusIndex index, float r, long budget, int degreeOfParallelism, CancellationToken ct, int? samples = null)
     {
         int n = index.Count;
         if (n < 2 || budget >= (long)n * (n - 1) / 2) return false;
         double allowed = 2.0 * budget / n;
         long cap = (long)Math.Min(n, 4 * allowed + 1);
-        int samples = Math.Min(n, DegreeSamples);
-        var degrees = new long[samples];
+        int count = Math.Min(n, samples ?? DegreeSamples);
+        var degrees = new long[count];
         var po = new ParallelOptions { MaxDegreeOfParallelism = degreeOfParallelism, CancellationToken = ct };
-        Parallel.For(0, samples, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (s, _, scratch) =>
+        Parallel.For(0, count, po, () => (new Stack<(int, float)>(), new float[RadiusIndex.MaxDepthLevels]), (s, _, scratch) =>
         {
-            int p = (int)((long)s * n / samples);
+            int p = (int)((long)s * n / count);
             var visitor = new Dbscan.CountVisitor(index, p, cap, null, null);
             index.Traverse(p, r, false, false, ref visitor, scratch.Item1, scratch.Item2);
             degrees[s] = visitor.Count;

@@ -136,9 +136,27 @@ public static class FaceClusterer
     internal const long DenseGraphPairBudget = 32_000_000;
 
     /// <summary>
-    /// The exact "&lt; t" graph of Chinese whispers or average linkage on a new tree, or, when the exact method cannot
-    /// hold these faces (more pairs than the budget; for average linkage a component, faces of one item joined, over
+    /// Multiply-adds the exact graph may cost (<see cref="RadiusIndex.ExactScanCost"/>: about 35 s of the 1024-d block
+    /// search on two cores of the bench machine); beyond, the inverted-file graph (<see cref="RadiusIndex.CellGraph"/>)
+    /// replaces it (<see cref="ClusteringOptions.ExactScanBudget"/>). 100,000 128-d dlib-like faces (3.3 * 10^11 at 0.6)
+    /// and 20,000 1024-d FaceRes-like ones (1.6 * 10^11) stay within it; 40,000 FaceRes-like faces of many people cost
+    /// 6.5 * 10^11, 100,000 about 4 * 10^12 (bench/README.md).
+    /// </summary>
+    internal const double ExactScanBudget = 5e11;
+
+    /// <summary>Faces whose traversals <see cref="RadiusIndex.ExactScanCost"/> samples.</summary>
+    internal const int ScanCostSamples = 64;
+
+    /// <summary>Faces whose degrees <see cref="DenseCondensation.ClearlyOverBudget"/> samples where the exact graph is too costly (each costs a full search there).</summary>
+    private const int ApproximateDegreeSamples = 32;
+
+    /// <summary>
+    /// The "&lt; t" graph of Chinese whispers or average linkage on a new tree, or, when the exact method cannot hold
+    /// these faces (more pairs than the budget; for average linkage a component, faces of one item joined, over
     /// <see cref="AverageLinkage.MaxComponentSize"/>), why not: the reason <see cref="DenseCondensation"/> reports.
+    /// The graph is exact unless building it would cost more than <see cref="ClusteringOptions.ExactScanBudget"/>
+    /// multiply-adds (never below n^2/2 pairs' worth, so small inputs are exact without asking); then it is the
+    /// inverted-file subgraph of <see cref="RadiusIndex.CellGraph"/>, and a warning says so.
     /// </summary>
     private static (RadiusIndex Index, NeighborGraph? Graph, string? Why) ExactGraph(DescriptorMatrix matrix, ClusteringOptions options,
         int[]? itemOf, IProgress<ClusteringProgress>? progress, CancellationToken ct)
@@ -146,15 +164,33 @@ public static class FaceClusterer
         int dop = options.EffectiveDegreeOfParallelism;
         float t = (float)options.EffectiveThreshold;
         var index = new RadiusIndex(matrix, dop, ct);
-        var graph = DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct)
-            ? null
+        int n = matrix.Count;
+        string tooDense = $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}";
+        double cost = (double)n * (n - 1) / 2 * matrix.Dim <= options.ExactScanBudget ? 0 : index.ExactScanCost(t, ScanCostSamples, dop, ct);
+        bool approximate = cost > options.ExactScanBudget;
+        // Too dense for any graph (one person seen 100,000 times: the inverted file would hold tens of millions of its
+        // pairs too). Where the exact graph is too costly, so are the sampled degrees, so fewer faces are sampled there.
+        if (DenseCondensation.ClearlyOverBudget(index, t, options.DenseGraphPairBudget, dop, ct, approximate ? ApproximateDegreeSamples : null))
+            return (index, null, tooDense);
+        var graph = approximate
+            ? index.CellGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget)
             : index.BlockGraph(t, false, dop, progress, ct, options.DenseGraphPairBudget);
-        if (graph is null) return (index, null, $"more than {options.DenseGraphPairBudget} pairs of faces are closer than {options.EffectiveThreshold}");
+        if (graph is null) return (index, null, tooDense);
         if (options.Algorithm == ClusteringAlgorithm.Agglomerative)
         {
             int largest = AverageLinkage.Components(graph, itemOf).Max(c => c.Length);
             if (largest > AverageLinkage.MaxComponentSize)
                 return (index, graph, $"{largest} faces are chained together by distances below {options.EffectiveThreshold} (average linkage holds {AverageLinkage.MaxComponentSize} exactly)");
+        }
+        if (approximate)
+        {
+            progress?.Report(new ClusteringProgress("Neighbours", n, n)
+            {
+                Warning = $"The exact neighbour graph of {n} faces at {options.EffectiveThreshold} would cost about {cost:0.0e0} multiply-adds; " +
+                          $"each face was compared only with the faces of the {RadiusIndex.ProbeCells} groups nearest to it instead (an inverted file). " +
+                          "No false neighbour is added, but some true ones between faces of far-apart groups are missed (measured edge recall and " +
+                          "cluster agreement: docs/accuracy.md). A lower threshold or DBSCAN (exact at any size) avoids the approximation.",
+            });
         }
         return (index, graph, null);
     }

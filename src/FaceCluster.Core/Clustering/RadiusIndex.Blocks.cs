@@ -88,7 +88,15 @@ internal sealed partial class RadiusIndex
         if (tooMany) return null;
         BlockSeconds[1] += clock.Elapsed.TotalSeconds;
 
-        // Symmetric CSR rows, then each row sorted (the set of pairs does not depend on threads, so neither does the graph).
+        return SymmetricGraph(n, blockPairs, po);
+    }
+
+    /// <summary>
+    /// Symmetric CSR rows from lists of (p, q) pairs (each unordered pair once, original face indices), then each row
+    /// sorted: the set of pairs does not depend on threads, so neither does the graph. Releases the lists as it goes.
+    /// </summary>
+    private static NeighborGraph SymmetricGraph(int n, int[][] blockPairs, ParallelOptions po)
+    {
         var degree = new long[n];
         foreach (var pairs in blockPairs)
         {
@@ -124,7 +132,7 @@ internal sealed partial class RadiusIndex
         public long Centres, Estimates, Rechecks;
     }
 
-    private sealed class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive, float relativeMargin, Projection? projection)
+    private sealed partial class BlockContext(RadiusIndex index, float[] norms, float r, bool inclusive, float relativeMargin, Projection? projection)
     {
         private readonly int _dim = index._dim;
         private readonly float _r = r;
