@@ -385,7 +385,13 @@ internal sealed partial class RadiusIndex
     /// of <see cref="Margin"/> holds for it as for any summation order, and fused multiply-adds only round less.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    internal static void Dot2x4(ref float a1, ref float a2, ref float b, int length, out Vector128<float> d1, out Vector128<float> d2)
+    internal static void Dot2x4(ref float a1, ref float a2, ref float b, int length, out Vector128<float> d1, out Vector128<float> d2) =>
+        Dot2x4(ref a1, ref a2, ref b, ref Unsafe.Add(ref b, length), ref Unsafe.Add(ref b, 2 * length), ref Unsafe.Add(ref b, 3 * length), length, out d1, out d2);
+
+    /// <summary><see cref="Dot2x4(ref float, ref float, ref float, int, out Vector128{float}, out Vector128{float})"/> with the four rows anywhere (the same accumulation, so the same error bound).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
+    internal static void Dot2x4(ref float a1, ref float a2, ref float b0, ref float b1, ref float b2, ref float b3, int length,
+        out Vector128<float> d1, out Vector128<float> d2)
     {
         var s10 = Vector256<float>.Zero;
         var s11 = Vector256<float>.Zero;
@@ -396,22 +402,21 @@ internal sealed partial class RadiusIndex
         var s22 = Vector256<float>.Zero;
         var s23 = Vector256<float>.Zero;
         int i = 0;
-        nuint l1 = (nuint)length, l2 = 2 * (nuint)length, l3 = 3 * (nuint)length;
         for (; i <= length - 8; i += 8)
         {
             nuint at = (nuint)i;
             var x1 = Vector256.LoadUnsafe(ref a1, at);
             var x2 = Vector256.LoadUnsafe(ref a2, at);
-            var y = Vector256.LoadUnsafe(ref b, at);
+            var y = Vector256.LoadUnsafe(ref b0, at);
             s10 = Fma.MultiplyAdd(x1, y, s10);
             s20 = Fma.MultiplyAdd(x2, y, s20);
-            y = Vector256.LoadUnsafe(ref b, l1 + at);
+            y = Vector256.LoadUnsafe(ref b1, at);
             s11 = Fma.MultiplyAdd(x1, y, s11);
             s21 = Fma.MultiplyAdd(x2, y, s21);
-            y = Vector256.LoadUnsafe(ref b, l2 + at);
+            y = Vector256.LoadUnsafe(ref b2, at);
             s12 = Fma.MultiplyAdd(x1, y, s12);
             s22 = Fma.MultiplyAdd(x2, y, s22);
-            y = Vector256.LoadUnsafe(ref b, l3 + at);
+            y = Vector256.LoadUnsafe(ref b3, at);
             s13 = Fma.MultiplyAdd(x1, y, s13);
             s23 = Fma.MultiplyAdd(x2, y, s23);
         }
@@ -420,7 +425,7 @@ internal sealed partial class RadiusIndex
         for (; i < length; i++)
         {
             float x1 = Unsafe.Add(ref a1, i), x2 = Unsafe.Add(ref a2, i);
-            var y = Vector128.Create(Unsafe.Add(ref b, i), Unsafe.Add(ref b, length + i), Unsafe.Add(ref b, 2 * length + i), Unsafe.Add(ref b, 3 * length + i));
+            var y = Vector128.Create(Unsafe.Add(ref b0, i), Unsafe.Add(ref b1, i), Unsafe.Add(ref b2, i), Unsafe.Add(ref b3, i));
             d1 += x1 * y;
             d2 += x2 * y;
         }

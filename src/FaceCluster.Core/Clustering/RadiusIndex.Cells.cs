@@ -304,7 +304,7 @@ internal sealed partial class RadiusIndex
                 {
                     for (; k + 4 <= size; k += 4)
                     {
-                        Dot2x4Gather(ref a1, ref a2, ref rows[cell[k] * dim], ref rows[cell[k + 1] * dim], ref rows[cell[k + 2] * dim], ref rows[cell[k + 3] * dim],
+                        Dot2x4(ref a1, ref a2, ref rows[cell[k] * dim], ref rows[cell[k + 1] * dim], ref rows[cell[k + 2] * dim], ref rows[cell[k + 3] * dim],
                             dim, out var d1, out var d2);
                         for (int j = 0; j < 4; j++)
                         {
@@ -342,7 +342,7 @@ internal sealed partial class RadiusIndex
                 {
                     for (; k + 4 <= qs.Count; k += 4)
                     {
-                        Dot2x4Gather(ref a1, ref a2, ref rows[qs[k] * dim], ref rows[qs[k + 1] * dim], ref rows[qs[k + 2] * dim], ref rows[qs[k + 3] * dim],
+                        Dot2x4(ref a1, ref a2, ref rows[qs[k] * dim], ref rows[qs[k + 1] * dim], ref rows[qs[k + 2] * dim], ref rows[qs[k + 3] * dim],
                             dim, out var d1, out var d2);
                         for (int j = 0; j < 4; j++)
                         {
@@ -364,49 +364,6 @@ internal sealed partial class RadiusIndex
                 foreach (int q in qs) Decide(order[p], p, norms[p], q, Dot(ref a, ref rows[q * dim], dim), output);
             }
             return (long)ps.Count * qs.Count;
-        }
-    }
-
-    /// <summary><see cref="Dot2x4"/> with the four rows anywhere (the same accumulation, so the same error bound).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveInlining | MethodImplOptions.AggressiveOptimization)]
-    private static void Dot2x4Gather(ref float a1, ref float a2, ref float b0, ref float b1, ref float b2, ref float b3, int length,
-        out Vector128<float> d1, out Vector128<float> d2)
-    {
-        var s10 = Vector256<float>.Zero;
-        var s11 = Vector256<float>.Zero;
-        var s12 = Vector256<float>.Zero;
-        var s13 = Vector256<float>.Zero;
-        var s20 = Vector256<float>.Zero;
-        var s21 = Vector256<float>.Zero;
-        var s22 = Vector256<float>.Zero;
-        var s23 = Vector256<float>.Zero;
-        int i = 0;
-        for (; i <= length - 8; i += 8)
-        {
-            nuint at = (nuint)i;
-            var x1 = Vector256.LoadUnsafe(ref a1, at);
-            var x2 = Vector256.LoadUnsafe(ref a2, at);
-            var y = Vector256.LoadUnsafe(ref b0, at);
-            s10 = Fma.MultiplyAdd(x1, y, s10);
-            s20 = Fma.MultiplyAdd(x2, y, s20);
-            y = Vector256.LoadUnsafe(ref b1, at);
-            s11 = Fma.MultiplyAdd(x1, y, s11);
-            s21 = Fma.MultiplyAdd(x2, y, s21);
-            y = Vector256.LoadUnsafe(ref b2, at);
-            s12 = Fma.MultiplyAdd(x1, y, s12);
-            s22 = Fma.MultiplyAdd(x2, y, s22);
-            y = Vector256.LoadUnsafe(ref b3, at);
-            s13 = Fma.MultiplyAdd(x1, y, s13);
-            s23 = Fma.MultiplyAdd(x2, y, s23);
-        }
-        d1 = Vector128.Create(Vector256.Sum(s10), Vector256.Sum(s11), Vector256.Sum(s12), Vector256.Sum(s13));
-        d2 = Vector128.Create(Vector256.Sum(s20), Vector256.Sum(s21), Vector256.Sum(s22), Vector256.Sum(s23));
-        for (; i < length; i++)
-        {
-            float x1 = Unsafe.Add(ref a1, i), x2 = Unsafe.Add(ref a2, i);
-            var y = Vector128.Create(Unsafe.Add(ref b0, i), Unsafe.Add(ref b1, i), Unsafe.Add(ref b2, i), Unsafe.Add(ref b3, i));
-            d1 += x1 * y;
-            d2 += x2 * y;
         }
     }
 }
