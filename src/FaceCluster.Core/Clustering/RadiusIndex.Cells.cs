@@ -82,12 +82,7 @@ internal sealed partial class RadiusIndex
                 foreach (int c in children)
                 {
                     var child = _nodes[c];
-                    bool skip = false;
-                    for (int a = 0; a < child.AncMin.Length; a++)
-                    {
-                        if (path[a] - child.AncMax[a] > reach || child.AncMin[a] - path[a] > reach) { skip = true; break; }
-                    }
-                    if (skip) continue;
+                    if (child.ExcludedByAncestors(path, reach)) continue;
                     work++;
                     stack.Push((c, DescriptorMatrix.DistanceUpTo(row, child.Centre, child.Radius + reach)));
                 }

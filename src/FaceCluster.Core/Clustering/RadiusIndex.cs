@@ -31,6 +31,20 @@ internal sealed partial class RadiusIndex
         public int[]? Children;          // node indices; null for a leaf
         public int Depth;
         public float[] AncMin = [], AncMax = []; // per ancestor level: range of member distances to that ancestor's centre
+
+        /// <summary>
+        /// Whether no member can lie within <paramref name="reach"/> of a query whose distance to this node's ancestor
+        /// at level a is path[a]: by the triangle inequality a member at distance m from that centre is at least
+        /// |path[a] - m| from the query, and m lies in [AncMin[a], AncMax[a]].
+        /// </summary>
+        public bool ExcludedByAncestors(float[] path, float reach)
+        {
+            for (int a = 0; a < AncMin.Length; a++)
+            {
+                if (path[a] - AncMax[a] > reach || AncMin[a] - path[a] > reach) return true;
+            }
+            return false;
+        }
     }
 
     private const int MaxDepth = 12;
@@ -203,12 +217,7 @@ internal sealed partial class RadiusIndex
         {
             var node = _nodes[stack.Pop()];
             // path[a] is the query's distance to this node's ancestor at level a (depth-first order keeps it valid).
-            bool skip = false;
-            for (int a = 0; a < node.AncMin.Length; a++)
-            {
-                if (path[a] - node.AncMax[a] > reach || node.AncMin[a] - path[a] > reach) { skip = true; break; }
-            }
-            if (skip) continue;
+            if (node.ExcludedByAncestors(path, reach)) continue;
             // Nodes beyond reach only need a partial distance (exact early exit, see DescriptorMatrix.Within).
             float dpc = DescriptorMatrix.DistanceUpTo(row, node.Centre, node.Radius + reach);
             evaluations++;
