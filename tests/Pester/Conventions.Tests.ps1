@@ -200,3 +200,22 @@ Describe '-Verbose' {
         ($verbose.Message -join "`n") | Should -Match '\d+\.\d\d s\)'
     }
 }
+
+Describe 'Invoke-FaceClustering says when it approximates' {
+    It 'writes a warning, and still finds the one person, for 9,000 sightings of one face (40 million pairs, over the exact graph''s budget)' {
+        # One real face seen in 9,000 images, as a fixed camera sees one person all day: every pair is a neighbour.
+        $face = $faces[0]
+        $many = foreach ($i in 1..9000) { $face.WithSource("sighting$i", (Join-Path $work "sighting$i.jpg"), $null, $null, $null) }
+        $people = @($many | Invoke-FaceClustering -WarningVariable warned -WarningAction SilentlyContinue)
+        $people.Count | Should -Be 1
+        $people[0].Faces.Count | Should -Be 9000
+        @($warned).Count | Should -Be 1
+        "$warned" | Should -Match 'clustering 9000 faces as \d+ condensed groups instead'
+    }
+
+    It 'writes no warning when the exact method holds the faces' {
+        $people = @($faces | Invoke-FaceClustering -WarningVariable warned -WarningAction SilentlyContinue)
+        $people.Count | Should -BeGreaterThan 1
+        @($warned).Count | Should -Be 0
+    }
+}
