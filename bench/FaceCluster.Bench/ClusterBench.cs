@@ -137,6 +137,17 @@ public static class ClusterBench
         return failures;
     }
 
+    /// <summary>The options both comparison modes cluster with: the tuning, the algorithm's calibrated radius unless given, noise kept.</summary>
+    private static ClusteringOptions CompareOptions(ClusteringOptions tuning, ClusteringAlgorithm algorithm, int dop)
+    {
+        var options = tuning.Clone();
+        options.Algorithm = algorithm;
+        options.Threshold ??= Calibrated.ThresholdFor(algorithm);
+        options.DegreeOfParallelism = dop;
+        options.IncludeNoise = true;
+        return options;
+    }
+
     /// <summary>
     /// cluster --dense-compare n: Chinese whispers and average linkage on the same n faces exactly (graph budget
     /// unlimited) and through the dense approximation (budget 0), in one process; BCubed of the approximation against
@@ -156,11 +167,7 @@ public static class ClusterBench
                 Console.WriteLine($"  average linkage: no exact result above {AverageLinkage.MaxComponentSize} faces of one component to compare with");
                 continue;
             }
-            var options = tuning.Clone();
-            options.Algorithm = algorithm;
-            options.Threshold ??= Calibrated.ThresholdFor(algorithm);
-            options.DegreeOfParallelism = dop;
-            options.IncludeNoise = true;
+            var options = CompareOptions(tuning, algorithm, dop);
             var result = new Dictionary<bool, IReadOnlyList<FaceCluster>>();
             foreach (bool approximate in new[] { false, true })
             {
@@ -228,11 +235,7 @@ public static class ClusterBench
         }
         foreach (var algorithm in new[] { ClusteringAlgorithm.ChineseWhispers, ClusteringAlgorithm.Agglomerative })
         {
-            var options = tuning.Clone();
-            options.Algorithm = algorithm;
-            options.Threshold ??= Calibrated.ThresholdFor(algorithm);
-            options.DegreeOfParallelism = dop;
-            options.IncludeNoise = true;
+            var options = CompareOptions(tuning, algorithm, dop);
             var result = new Dictionary<bool, IReadOnlyList<FaceCluster>>();
             foreach (bool approximate in withExact ? new[] { false, true } : [true])
             {

@@ -5,6 +5,22 @@ namespace FaceCluster.Tests.Clustering;
 /// <summary>Synthetic faces for the clustering tests.</summary>
 internal static class ClusterTestData
 {
+    /// <summary>Clusters the faces (already valid) and returns the warnings the engine reported on the way.</summary>
+    public static (IReadOnlyList<FaceCluster> Clusters, List<string> Warnings) ClusterCollectingWarnings(IReadOnlyList<FaceEncoding> faces, ClusteringOptions options)
+    {
+        var warnings = new List<string>();
+        var clusters = FaceClusterer.ClusterValidated(faces, options, new WarningCollector(warnings), default);
+        return (clusters, warnings);
+    }
+
+    private sealed class WarningCollector(List<string> warnings) : IProgress<ClusteringProgress>
+    {
+        public void Report(ClusteringProgress value)
+        {
+            if (value.Warning is { } w) lock (warnings) warnings.Add(w);
+        }
+    }
+
     public const string Model = "test-model";
     private static readonly FaceLandmarks Marks = FaceLandmarks.FromArray(Enumerable.Repeat(new FacePoint(0, 0), 6).ToArray());
 

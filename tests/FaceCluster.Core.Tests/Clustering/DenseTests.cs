@@ -23,18 +23,8 @@ public class DenseTests
     private static (IReadOnlyList<FaceCluster> Clusters, List<string> Warnings) Cluster(IReadOnlyList<FaceEncoding> faces, ClusteringAlgorithm algorithm,
         double threshold, long budget)
     {
-        var warnings = new List<string>();
         var options = new ClusteringOptions { Algorithm = algorithm, Threshold = threshold, DegreeOfParallelism = 2, IncludeNoise = true, DenseGraphPairBudget = budget };
-        var clusters = FaceClusterer.ClusterValidated(faces, options, new Collect(warnings), default);
-        return (clusters, warnings);
-    }
-
-    private sealed class Collect(List<string> warnings) : IProgress<ClusteringProgress>
-    {
-        public void Report(ClusteringProgress value)
-        {
-            if (value.Warning is { } w) lock (warnings) warnings.Add(w);
-        }
+        return ClusterCollectingWarnings(faces, options);
     }
 
     /// <summary>Forced onto the approximation, both algorithms still recover planted people exactly, and say that they approximated.</summary>
@@ -82,9 +72,8 @@ public class DenseTests
                 }
             }
         }
-        var warnings = new List<string>();
         var options = new ClusteringOptions { Algorithm = ClusteringAlgorithm.Agglomerative, Threshold = 0.85, DegreeOfParallelism = 2, DenseGraphPairBudget = 0 };
-        var clusters = FaceClusterer.ClusterValidated(faces, options, new Collect(warnings), default);
+        var (clusters, warnings) = ClusterCollectingWarnings(faces, options);
         Assert.Single(warnings);
         Assert.Equal(5, clusters.Count);
         foreach (var c in clusters) Assert.Single(c.Faces.Select(f => truth[f.Id].Person).Distinct());

@@ -10,18 +10,8 @@ public class InvertedFileTests
     private static (IReadOnlyList<FaceCluster> Clusters, List<string> Warnings) Cluster(IReadOnlyList<FaceEncoding> faces, ClusteringAlgorithm algorithm,
         double threshold, double scanBudget, int dop = 2)
     {
-        var warnings = new List<string>();
         var options = new ClusteringOptions { Algorithm = algorithm, Threshold = threshold, DegreeOfParallelism = dop, IncludeNoise = true, ExactScanBudget = scanBudget };
-        var clusters = FaceClusterer.ClusterValidated(faces, options, new Collect(warnings), default);
-        return (clusters, warnings);
-    }
-
-    private sealed class Collect(List<string> warnings) : IProgress<ClusteringProgress>
-    {
-        public void Report(ClusteringProgress value)
-        {
-            if (value.Warning is { } w) lock (warnings) warnings.Add(w);
-        }
+        return ClusterCollectingWarnings(faces, options);
     }
 
     /// <summary>
