@@ -120,6 +120,17 @@ public static class NativeLibraries
         }
     }
 
+    /// <summary>
+    /// A handle to OpenCvSharp's native library (the one OpenCvSharp itself loaded: same path, so the same image), for
+    /// looking up the FFmpeg functions it exports; false when it cannot be loaded.
+    /// </summary>
+    internal static bool TryGetOpenCvHandle(out IntPtr handle)
+    {
+        if (Find("OpenCvSharpExtern") is { } path && NativeLibrary.TryLoad(path, out handle)) return true;
+        // Outside the module (tests, benches) the runtime's own probing of OpenCvSharp's deps finds it.
+        return NativeLibrary.TryLoad("OpenCvSharpExtern", typeof(OpenCvSharp.Mat).Assembly, null, out handle);
+    }
+
     private static string? Find(string libraryName)
     {
         string[] fileNames = OperatingSystem.IsWindows() ? [libraryName + ".dll", libraryName]

@@ -111,8 +111,18 @@ public sealed class VideoFrameExtractor
     private IEnumerable<ExtractedFrame> Iterate(string videoPath, IVideoExtractionObserver? observer, CancellationToken cancellationToken)
     {
         var o = Options;
-        using var capture = Open(videoPath, o.DecoderThreads);
+        var capture = Open(videoPath, o.DecoderThreads);
         var info = Describe(videoPath, capture);
+        double periodMs = 1000.0 / o.FramesPerSecond;
+        int k = o.StartTime is { } start ? (int)Math.Ceiling(start.TotalMilliseconds / periodMs - 1e-9) : 0;
+        double endMs = o.EndTime?.TotalMilliseconds ?? double.PositiveInfinity;
+        double targetMs = k * periodMs;
+        // Skip most of the lead-in by seeking a little before the first sample; sampling still checks every timestamp.
+        double seekMs = targetMs > 2000 ? targetMs - 1000 : double.NaN;
+        // Frames are converted only when written or looked at by cut detection; the direct decoder, used when it gives
+        // this video's frames exactly as the capture does, spares cut detection's conversions too.
+        using var reader = FrameReader.Open(videoPath, capture, () => Open(videoPath, o.DecoderThreads), o.DecoderThreads, seekMs, o.DirectDecoding);
+        observer?.OnVerbose($"Decoding '{videoPath}' with {reader.Description}.");
         var (outWidth, outHeight) = info.Width > 0 && info.Height > 0 ? FitWithin(info.Width, info.Height, o.MaxWidth, o.MaxHeight) : (0, 0);
         var outputDirectory = System.IO.Path.GetFullPath(o.OutputDirectory);
         string provenance;
@@ -131,15 +141,6 @@ public sealed class VideoFrameExtractor
             AtomicFile.RemoveStaleTemps(System.IO.Path.Combine(outputDirectory, FullResolutionFolderName));
         }
 
-        double periodMs = 1000.0 / o.FramesPerSecond;
-        int k = o.StartTime is { } start ? (int)Math.Ceiling(start.TotalMilliseconds / periodMs - 1e-9) : 0;
-        double endMs = o.EndTime?.TotalMilliseconds ?? double.PositiveInfinity;
-        double targetMs = k * periodMs;
-        if (targetMs > 2000)
-        {
-            // Skip most of the lead-in by seeking a little before the first sample; sampling still checks every timestamp.
-            capture.Set(VideoCaptureProperties.PosMsec, targetMs - 1000);
-        }
 
         using var frame = new Mat();
         using var resized = new Mat();
@@ -169,24 +170,31 @@ public sealed class VideoFrameExtractor
             bool ok;
             try
             {
-                ok = capture.Grab();
+                ok = reader.Grab();
             }
-            catch (OpenCVException ex)
+            catch (Exception ex) when (ex is OpenCVException or DecodeException)
             {
-                throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
-                    $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}: {ex.Message}. The {produced} frames before are kept.", produced, ex);
+                throw ReadFailed(videoPath, positionMs, produced, ex);
             }
             if (!ok) break;
             grabbed++;
-            positionMs = capture.Get(VideoCaptureProperties.PosMsec);
+            positionMs = reader.PositionMs;
             if (grabbed % 50 == 0) observer?.OnProgress(new VideoExtractionProgress(videoPath, TimeSpan.FromMilliseconds(positionMs), info.Duration, produced));
             bool retrieved = false;
             // Frames at most 0.1 s apart and every sample, so that a cut anywhere between two samples is seen (skipped
             // frames are otherwise only grabbed).
             if (shots is not null && shots.Wants(positionMs, positionMs >= targetMs - EpsilonMs))
             {
-                retrieved = Retrieve(capture, frame, videoPath, positionMs, produced);
-                if (shots.IsCut(frame)) cuts++;
+                bool cut;
+                try
+                {
+                    cut = reader.IsCut(shots, frame, out retrieved);
+                }
+                catch (Exception ex) when (ex is OpenCVException or DecodeException)
+                {
+                    throw ReadFailed(videoPath, positionMs, produced, ex);
+                }
+                if (cut) cuts++;
             }
             if (positionMs < targetMs - EpsilonMs) continue;
             if (positionMs > endMs + EpsilonMs)
@@ -217,7 +225,7 @@ public sealed class VideoFrameExtractor
             }
             else
             {
-                if (!retrieved) Retrieve(capture, frame, videoPath, positionMs, produced);
+                if (!retrieved) Retrieve(reader, frame, videoPath, positionMs, produced);
                 (width, height) = FitWithin(frame.Width, frame.Height, o.MaxWidth, o.MaxHeight);
                 var image = frame;
                 bool scaled = width != frame.Width || height != frame.Height;
@@ -275,25 +283,23 @@ public sealed class VideoFrameExtractor
     }
 
     /// <summary>Converts the grabbed frame into <paramref name="frame"/>; a frame that cannot be converted is a read failure.</summary>
-    private static bool Retrieve(VideoCapture capture, Mat frame, string videoPath, double positionMs, int produced)
+    private static void Retrieve(FrameReader reader, Mat frame, string videoPath, double positionMs, int produced)
     {
         bool retrieved;
         try
         {
-            retrieved = capture.Retrieve(frame) && !frame.Empty();
+            retrieved = reader.Retrieve(frame);
         }
-        catch (OpenCVException ex)
+        catch (Exception ex) when (ex is OpenCVException or DecodeException)
         {
-            throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
-                $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}: {ex.Message}. The {produced} frames before are kept.", produced, ex);
+            throw ReadFailed(videoPath, positionMs, produced, ex);
         }
-        if (!retrieved)
-        {
-            throw new VideoException(VideoErrorCode.VideoReadFailed, videoPath,
-                $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}. The {produced} frames before are kept.", produced);
-        }
-        return true;
+        if (!retrieved) throw ReadFailed(videoPath, positionMs, produced, null);
     }
+
+    private static VideoException ReadFailed(string videoPath, double positionMs, int produced, Exception? inner) =>
+        new(VideoErrorCode.VideoReadFailed, videoPath,
+            $"Decoding '{videoPath}' failed at {TimeSpan.FromMilliseconds(positionMs)}{(inner is null ? "" : ": " + inner.Message)}. The {produced} frames before are kept.", produced, inner);
 
     private static void WriteAtomic(string path, Mat image, string extension, ImageEncodingParam[] encodeParams, string videoPath, int produced)
     {

@@ -38,6 +38,13 @@ public sealed class VideoFrameExtractorOptions
     /// <summary>FFmpeg decoder threads; 0 = FFmpeg's default (auto).</summary>
     public int DecoderThreads { get; init; }
     /// <summary>
+    /// Decode with the FFmpeg inside OpenCV's native library directly when it gives the video's frames exactly as
+    /// OpenCV's capture does (<see cref="FfmpegDecoder"/>, checked on every video): cut detection then reads its pixels
+    /// from the decoded planes instead of converting frames to BGR. False, or the environment variable
+    /// FACECLUSTER_VIDEO_DECODER=opencv, decodes through OpenCV's capture.
+    /// </summary>
+    public bool DirectDecoding { get; init; } = true;
+    /// <summary>
     /// Number the shots (<see cref="VideoFrame.Shot"/>): decoded frames at most 0.1 s apart are compared
     /// (<see cref="ShotDetector"/>), and a colour histogram difference above <see cref="ShotThreshold"/> is a cut. Off: every frame is shot 0. Not done
     /// under WhatIf (planning only; frames are shot 0).
@@ -99,4 +106,6 @@ public interface IVideoExtractionObserver
 {
     void OnProgress(VideoExtractionProgress progress) { }
     void OnWarning(VideoErrorCode code, string message) { }
+    /// <summary>How the video is decoded (which decoder, and why not the direct one), for -Verbose.</summary>
+    void OnVerbose(string message) { }
 }

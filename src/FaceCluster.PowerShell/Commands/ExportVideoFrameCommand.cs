@@ -150,5 +150,7 @@ public sealed class ExportVideoFrameCommand : PathInputCmdlet
         }
 
         public void OnWarning(VideoErrorCode code, string message) => cmdlet.WriteWarning($"{code}: {message}");
+
+        public void OnVerbose(string message) => cmdlet.WriteVerbose(message);
     }
 }

@@ -1,0 +1,382 @@
+using System.Runtime.InteropServices;
+using FaceCluster.Native;
+using OpenCvSharp;
+
+namespace FaceCluster.Video;
+
+/// <summary>
+/// Decodes a video with the FFmpeg that OpenCvSharp's native library links statically and exports (Linux x64:
+/// libOpenCvSharpExtern.so, FFmpeg 7.1), so that a frame is converted to BGR only when it is written, and cut detection
+/// reads the few pixels it needs straight from the decoded planes. Through <see cref="VideoCapture"/> every frame that
+/// cut detection looks at must first be converted whole (1.5-2.6 ms a 720p frame, more than the histogram by 15x):
+/// OpenCV fixes its conversion at the first Retrieve, so a capture cannot give cheap pixels for most frames and BGR for
+/// the samples (docs/video-frames.md).
+/// </summary>
+/// <remarks>
+/// <para>Requires: FFmpeg 7.x inside the library (libswscale 8; of the version functions only libswscale's is
+/// exported), the FFmpeg API exported, Linux x64. <see cref="Open"/> returns null with the reason otherwise, and the
+/// extractor then uses <see cref="VideoCapture"/> as before.</para>
+/// <para>Ensures: the frames, timestamps and BGR pixels of <see cref="VideoCapture"/> (FFMPEG backend) on the same
+/// file: its stream (the first video stream), its decoder and thread count, its conversion call (sws_getCachedContext
+/// to BGR24, SWS_BICUBIC, same size) and its CAP_PROP_POS_MSEC rule (the frame's pts, or its packet's dts when the pts
+/// is missing or 0, from the stream's start, in the stream's time base). The struct fields read by offset are those of
+/// FFmpeg 7.x's ABI (fields are only ever added at the end within a major version), and <see cref="FrameReader.Open"/>
+/// checks every video's first two frames against <see cref="VideoCapture"/> before relying on it, so a runtime whose
+/// layout or behaviour differs falls back instead of giving other frames. Only yuv420p is decoded here (the format of
+/// H.264, HEVC, VP9, AV1 and MPEG-4 footage in practice); other formats, rotated videos (OpenCV turns them upright) and
+/// seeks go through <see cref="VideoCapture"/>.</para>
+/// </remarks>
+internal sealed unsafe class FfmpegDecoder : IDisposable
+{
+    /// <summary>Set to <c>opencv</c> to decode every video through <see cref="VideoCapture"/> (an escape hatch, also for comparisons).</summary>
+    public const string DecoderVariable = "FACECLUSTER_VIDEO_DECODER";
+
+    private const int EAgain = -11, MediaTypeVideo = 0, PixelFormatYuv420p = 0, PixelFormatBgr24 = 3, SwsBicubic = 4;
+    private const long NoPts = long.MinValue;
+    // Errors in a row before the stream counts as ended: OpenCV's grabFrame gives up after as many.
+    private const int MaxErrorsInARow = 1 << 9;
+    // FFmpeg 7.x, x64: AVFormatContext.nb_streams, .streams; AVStream.index, .codecpar, .time_base, .start_time;
+    // AVCodecParameters.codec_type; AVPacket.stream_index; AVFrame.data, .linesize, .width, .height, .format, .pts, .pkt_dts.
+    private const int FormatNbStreams = 44, FormatStreams = 48;
+    private const int StreamIndex = 8, StreamCodecpar = 16, StreamTimeBase = 32, StreamStartTime = 40;
+    private const int CodecparType = 0, PacketStreamIndex = 36;
+    private const int FrameLinesize = 64, FrameWidth = 104, FrameHeight = 108, FrameFormat = 116, FramePts = 136, FramePktDts = 144;
+
+    private static readonly Lazy<(Api? Api, string Why)> Library = new(Load);
+
+    private readonly Api api;
+    private IntPtr format, codecContext, packet, frame, sws;
+    private readonly int stream;
+    private readonly double timeBase;
+    private readonly long startTime;
+    private bool flushed, ended;
+    private int[] columns = [], rows = [];
+
+    private FfmpegDecoder(Api api, IntPtr format, int stream, IntPtr codec, int threads)
+    {
+        this.api = api;
+        this.format = format;
+        this.stream = stream;
+        IntPtr st = StreamAt(format, stream);
+        int num = Marshal.ReadInt32(st, StreamTimeBase), den = Marshal.ReadInt32(st, StreamTimeBase + 4);
+        // OpenCV's r2d.
+        timeBase = num == 0 || den == 0 ? 0 : (double)num / den;
+        startTime = Marshal.ReadInt64(st, StreamStartTime);
+        if (startTime == NoPts) startTime = 0;
+        codecContext = api.AvcodecAllocContext3(codec);
+        if (codecContext == IntPtr.Zero) throw new DecodeException("avcodec_alloc_context3", -12);
+        Check(api.AvcodecParametersToContext(codecContext, Marshal.ReadIntPtr(st, StreamCodecpar)), "avcodec_parameters_to_context");
+        using (var name = new Utf8("threads")) Check(api.AvOptSetInt(codecContext, name, threads, 0), "threads");
+        Check(api.AvcodecOpen2(codecContext, codec, IntPtr.Zero), "avcodec_open2");
+        packet = api.AvPacketAlloc();
+        frame = api.AvFrameAlloc();
+        if (packet == IntPtr.Zero || frame == IntPtr.Zero) throw new DecodeException("av_frame_alloc", -12);
+    }
+
+    /// <summary>Why direct decoding is not available in this process, or null when it is.</summary>
+    public static string? Unavailable => Library.Value.Why is { Length: > 0 } why ? why : null;
+
+    /// <summary>
+    /// The decoder at the start of <paramref name="path"/>'s first video stream, or null with the reason when this
+    /// process cannot decode directly (see the class remarks) or FFmpeg cannot open the file (the caller's
+    /// <see cref="VideoCapture"/> then reports it as it always has).
+    /// </summary>
+    /// <param name="threads">Decoder threads, as OpenCV's CAP_PROP_N_THREADS (0: OpenCV's default, the cores up to 16).</param>
+    public static FfmpegDecoder? Open(string path, int threads, out string why)
+    {
+        var (api, unavailable) = Library.Value;
+        if (api is null)
+        {
+            why = unavailable;
+            return null;
+        }
+        IntPtr ic = IntPtr.Zero;
+        try
+        {
+            int r;
+            using (var url = new Utf8(path)) r = api.AvformatOpenInput(&ic, url, IntPtr.Zero, IntPtr.Zero);
+            if (r < 0)
+            {
+                why = $"FFmpeg cannot open the file ({r})";
+                return null;
+            }
+            if ((r = api.AvformatFindStreamInfo(ic, IntPtr.Zero)) < 0)
+            {
+                why = $"FFmpeg cannot read the streams ({r})";
+                return null;
+            }
+            int count = Marshal.ReadInt32(ic, FormatNbStreams), video = -1;
+            for (int i = 0; i < count && video < 0; i++)
+            {
+                IntPtr st = StreamAt(ic, i);
+                if (Marshal.ReadInt32(st, StreamIndex) != i)
+                {
+                    why = "FFmpeg's stream layout is not the one expected";
+                    return null;
+                }
+                if (Marshal.ReadInt32(Marshal.ReadIntPtr(st, StreamCodecpar), CodecparType) == MediaTypeVideo) video = i;
+            }
+            IntPtr codec = IntPtr.Zero;
+            if (video < 0 || api.AvFindBestStream(ic, MediaTypeVideo, video, -1, &codec, 0) != video || codec == IntPtr.Zero)
+            {
+                why = "no video stream FFmpeg can decode";
+                return null;
+            }
+            var decoder = new FfmpegDecoder(api, ic, video, codec, threads > 0 ? threads : Math.Min(Environment.ProcessorCount, 16));
+            ic = IntPtr.Zero;
+            why = "";
+            return decoder;
+        }
+        catch (DecodeException ex)
+        {
+            why = ex.Message;
+            return null;
+        }
+        finally
+        {
+            if (ic != IntPtr.Zero) api.AvformatCloseInput(&ic);
+        }
+    }
+
+    /// <summary>Position of the current frame in milliseconds, as OpenCV's CAP_PROP_POS_MSEC.</summary>
+    public double PositionMs { get; private set; }
+
+    public int Width => Marshal.ReadInt32(frame, FrameWidth);
+    public int Height => Marshal.ReadInt32(frame, FrameHeight);
+    public int PixelFormat => Marshal.ReadInt32(frame, FrameFormat);
+
+    /// <summary>Whether <see cref="PixelFormat"/> is one this class converts (yuv420p).</summary>
+    public bool SupportedFormat => PixelFormat == PixelFormatYuv420p;
+
+    /// <summary>The size and pixel format the codec context announces (read through FFmpeg's options, not by offset).</summary>
+    public (int Width, int Height, int PixelFormat) Announced()
+    {
+        int w = 0, h = 0, f = -1;
+        using (var size = new Utf8("video_size")) api.AvOptGetImageSize(codecContext, size, 0, &w, &h);
+        using (var pix = new Utf8("pixel_format")) api.AvOptGetPixelFmt(codecContext, pix, 0, &f);
+        return (w, h, f);
+    }
+
+    /// <summary>Decodes the next frame; false at the end of the stream (or where OpenCV would stop: a packet the decoder refuses).</summary>
+    public bool Next()
+    {
+        if (ended) return false;
+        int errors = 0;
+        while (true)
+        {
+            int r = api.AvcodecReceiveFrame(codecContext, frame);
+            if (r >= 0)
+            {
+                long pts = Marshal.ReadInt64(frame, FramePts), dts = Marshal.ReadInt64(frame, FramePktDts);
+                long t = pts != NoPts && pts != 0 ? pts : dts;
+                PositionMs = t == NoPts ? 0 : (double)(t - startTime) * timeBase * 1000;
+                return true;
+            }
+            if (r != EAgain)
+            {
+                // End of the flushed stream, or a frame the decoder could not make: OpenCV counts the latter and goes on.
+                if (flushed || ++errors > MaxErrorsInARow) return End();
+                continue;
+            }
+            if (flushed) return End();
+            r = api.AvReadFrame(format, packet);
+            if (r == EAgain) continue;
+            if (r < 0)
+            {
+                flushed = true;
+                api.AvcodecSendPacket(codecContext, IntPtr.Zero);
+                continue;
+            }
+            if (Marshal.ReadInt32(packet, PacketStreamIndex) != stream)
+            {
+                api.AvPacketUnref(packet);
+                if (++errors > MaxErrorsInARow) return End();
+                continue;
+            }
+            r = api.AvcodecSendPacket(codecContext, packet);
+            api.AvPacketUnref(packet);
+            if (r < 0 && r != EAgain) return End();
+        }
+    }
+
+    private bool End()
+    {
+        ended = true;
+        return false;
+    }
+
+    /// <summary>The current frame in BGR, converted as OpenCV's capture converts it.</summary>
+    public void Bgr(Mat bgr)
+    {
+        int w = Width, h = Height;
+        sws = api.SwsGetCachedContext(sws, w, h, PixelFormat, w, h, PixelFormatBgr24, SwsBicubic, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);
+        if (sws == IntPtr.Zero) throw new DecodeException("sws_getCachedContext", -22);
+        bgr.Create(h, w, MatType.CV_8UC3);
+        IntPtr* dst = stackalloc IntPtr[4];
+        int* dstStride = stackalloc int[4];
+        dst[0] = bgr.Data;
+        dstStride[0] = (int)bgr.Step();
+        api.SwsScale(sws, frame, frame + FrameLinesize, 0, h, dst, dstStride);
+    }
+
+    /// <summary>
+    /// The current frame scaled to <paramref name="width"/> x <paramref name="height"/> BGR by nearest pixel (the pixels
+    /// OpenCV's INTER_NEAREST resize would pick), converted from the yuv420p planes pixel by pixel with swscale's default
+    /// BT.601 limited-range coefficients: what <see cref="ShotDetector"/> looks at, without converting the whole frame.
+    /// Within a level or two of <see cref="Bgr"/> followed by the resize, which a colour histogram of 4-16 bins per channel
+    /// does not see.
+    /// </summary>
+    public void SmallBgr(Mat small, int width, int height)
+    {
+        if (!SupportedFormat) throw new DecodeException($"pixel format {PixelFormat}", -22);
+        int w = Width, h = Height;
+        if (columns.Length != width || rows.Length != height || (columns.Length > 0 && (columns[^1] >= w || rows[^1] >= h)))
+        {
+            columns = Nearest(w, width);
+            rows = Nearest(h, height);
+        }
+        small.Create(height, width, MatType.CV_8UC3);
+        byte* y = (byte*)Marshal.ReadIntPtr(frame, 0), u = (byte*)Marshal.ReadIntPtr(frame, 8), v = (byte*)Marshal.ReadIntPtr(frame, 16);
+        int ys = Marshal.ReadInt32(frame, FrameLinesize), us = Marshal.ReadInt32(frame, FrameLinesize + 4), vs = Marshal.ReadInt32(frame, FrameLinesize + 8);
+        byte* dst = (byte*)small.Data;
+        long step = small.Step();
+        for (int i = 0; i < height; i++)
+        {
+            int r = rows[i];
+            byte* yr = y + (long)r * ys, ur = u + (long)(r >> 1) * us, vr = v + (long)(r >> 1) * vs;
+            byte* o = dst + i * step;
+            for (int j = 0; j < width; j++)
+            {
+                int c = columns[j];
+                // 16.16 fixed point: 1.164 (Y - 16), 1.596 V, 0.392 U + 0.813 V, 2.017 U (swscale's SWS_CS_DEFAULT).
+                int yy = (yr[c] - 16) * 76309, cb = ur[c >> 1] - 128, cr = vr[c >> 1] - 128;
+                o[3 * j] = Clamp(yy + 132201 * cb);
+                o[3 * j + 1] = Clamp(yy - 25675 * cb - 53279 * cr);
+                o[3 * j + 2] = Clamp(yy + 104597 * cr);
+            }
+        }
+    }
+
+    private static byte Clamp(int fixed16) => (byte)Math.Clamp((fixed16 + 32768) >> 16, 0, 255);
+
+    /// <summary>
+    /// Source index of each destination index under OpenCV's INTER_NEAREST, computed as resizeNN computes it (the
+    /// inverse of the destination-over-source scale, then floor), so that exact-integer boundaries round the same way.
+    /// </summary>
+    private static int[] Nearest(int source, int destination)
+    {
+        var map = new int[destination];
+        double inverse = 1.0 / ((double)destination / source);
+        for (int i = 0; i < destination; i++) map[i] = Math.Min((int)Math.Floor(i * inverse), source - 1);
+        return map;
+    }
+
+    public void Dispose()
+    {
+        if (sws != IntPtr.Zero) api.SwsFreeContext(sws);
+        sws = IntPtr.Zero;
+        fixed (IntPtr* f = &frame) if (frame != IntPtr.Zero) api.AvFrameFree(f);
+        fixed (IntPtr* p = &packet) if (packet != IntPtr.Zero) api.AvPacketFree(p);
+        fixed (IntPtr* c = &codecContext) if (codecContext != IntPtr.Zero) api.AvcodecFreeContext(c);
+        fixed (IntPtr* ic = &format) if (format != IntPtr.Zero) api.AvformatCloseInput(ic);
+    }
+
+    private static IntPtr StreamAt(IntPtr format, int i) => Marshal.ReadIntPtr(Marshal.ReadIntPtr(format, FormatStreams), i * IntPtr.Size);
+
+    private static void Check(int r, string what)
+    {
+        if (r < 0) throw new DecodeException(what, r);
+    }
+
+    private static (Api?, string) Load()
+    {
+        if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return (null, "not Linux x64");
+        if (string.Equals(Environment.GetEnvironmentVariable(DecoderVariable), "opencv", StringComparison.OrdinalIgnoreCase))
+            return (null, $"{DecoderVariable}=opencv");
+        if (!NativeLibraries.TryGetOpenCvHandle(out var lib)) return (null, "OpenCvSharpExtern cannot be loaded");
+        var api = new Api();
+        if (!api.Bind(lib, out string missing)) return (null, $"the FFmpeg API is not exported ({missing})");
+        uint version = api.SwscaleVersion();
+        // libswscale 8 ships with FFmpeg 7.0 and 7.1 (libavformat 61, libavcodec 61, libavutil 59): the offsets above.
+        if (version >> 16 != 8) return (null, $"libswscale {version >> 16}, not FFmpeg 7.x");
+        return (api, "");
+    }
+
+    /// <summary>The FFmpeg functions, looked up by name in OpenCvSharp's library.</summary>
+    private sealed class Api
+    {
+        public delegate* unmanaged<uint> SwscaleVersion;
+        public delegate* unmanaged<IntPtr*, byte*, IntPtr, IntPtr, int> AvformatOpenInput;
+        public delegate* unmanaged<IntPtr, IntPtr, int> AvformatFindStreamInfo;
+        public delegate* unmanaged<IntPtr, int, int, int, IntPtr*, int, int> AvFindBestStream;
+        public delegate* unmanaged<IntPtr*, void> AvformatCloseInput;
+        public delegate* unmanaged<IntPtr, IntPtr> AvcodecAllocContext3;
+        public delegate* unmanaged<IntPtr*, void> AvcodecFreeContext;
+        public delegate* unmanaged<IntPtr, IntPtr, int> AvcodecParametersToContext;
+        public delegate* unmanaged<IntPtr, byte*, long, int, int> AvOptSetInt;
+        public delegate* unmanaged<IntPtr, byte*, int, int*, int*, int> AvOptGetImageSize;
+        public delegate* unmanaged<IntPtr, byte*, int, int*, int> AvOptGetPixelFmt;
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, int> AvcodecOpen2;
+        public delegate* unmanaged<IntPtr> AvPacketAlloc;
+        public delegate* unmanaged<IntPtr*, void> AvPacketFree;
+        public delegate* unmanaged<IntPtr, void> AvPacketUnref;
+        public delegate* unmanaged<IntPtr> AvFrameAlloc;
+        public delegate* unmanaged<IntPtr*, void> AvFrameFree;
+        public delegate* unmanaged<IntPtr, IntPtr, int> AvReadFrame;
+        public delegate* unmanaged<IntPtr, IntPtr, int> AvcodecSendPacket;
+        public delegate* unmanaged<IntPtr, IntPtr, int> AvcodecReceiveFrame;
+        public delegate* unmanaged<IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr> SwsGetCachedContext;
+        public delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, IntPtr*, int*, int> SwsScale;
+        public delegate* unmanaged<IntPtr, void> SwsFreeContext;
+
+        public bool Bind(IntPtr lib, out string missing)
+        {
+            missing = "";
+            IntPtr F(string name, ref string missing)
+            {
+                if (NativeLibrary.TryGetExport(lib, name, out var f)) return f;
+                if (missing.Length == 0) missing = name;
+                return IntPtr.Zero;
+            }
+            SwscaleVersion = (delegate* unmanaged<uint>)F("swscale_version", ref missing);
+            AvformatOpenInput = (delegate* unmanaged<IntPtr*, byte*, IntPtr, IntPtr, int>)F("avformat_open_input", ref missing);
+            AvformatFindStreamInfo = (delegate* unmanaged<IntPtr, IntPtr, int>)F("avformat_find_stream_info", ref missing);
+            AvFindBestStream = (delegate* unmanaged<IntPtr, int, int, int, IntPtr*, int, int>)F("av_find_best_stream", ref missing);
+            AvformatCloseInput = (delegate* unmanaged<IntPtr*, void>)F("avformat_close_input", ref missing);
+            AvcodecAllocContext3 = (delegate* unmanaged<IntPtr, IntPtr>)F("avcodec_alloc_context3", ref missing);
+            AvcodecFreeContext = (delegate* unmanaged<IntPtr*, void>)F("avcodec_free_context", ref missing);
+            AvcodecParametersToContext = (delegate* unmanaged<IntPtr, IntPtr, int>)F("avcodec_parameters_to_context", ref missing);
+            AvOptSetInt = (delegate* unmanaged<IntPtr, byte*, long, int, int>)F("av_opt_set_int", ref missing);
+            AvOptGetImageSize = (delegate* unmanaged<IntPtr, byte*, int, int*, int*, int>)F("av_opt_get_image_size", ref missing);
+            AvOptGetPixelFmt = (delegate* unmanaged<IntPtr, byte*, int, int*, int>)F("av_opt_get_pixel_fmt", ref missing);
+            AvcodecOpen2 = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, int>)F("avcodec_open2", ref missing);
+            AvPacketAlloc = (delegate* unmanaged<IntPtr>)F("av_packet_alloc", ref missing);
+            AvPacketFree = (delegate* unmanaged<IntPtr*, void>)F("av_packet_free", ref missing);
+            AvPacketUnref = (delegate* unmanaged<IntPtr, void>)F("av_packet_unref", ref missing);
+            AvFrameAlloc = (delegate* unmanaged<IntPtr>)F("av_frame_alloc", ref missing);
+            AvFrameFree = (delegate* unmanaged<IntPtr*, void>)F("av_frame_free", ref missing);
+            AvReadFrame = (delegate* unmanaged<IntPtr, IntPtr, int>)F("av_read_frame", ref missing);
+            AvcodecSendPacket = (delegate* unmanaged<IntPtr, IntPtr, int>)F("avcodec_send_packet", ref missing);
+            AvcodecReceiveFrame = (delegate* unmanaged<IntPtr, IntPtr, int>)F("avcodec_receive_frame", ref missing);
+            SwsGetCachedContext = (delegate* unmanaged<IntPtr, int, int, int, int, int, int, int, IntPtr, IntPtr, IntPtr, IntPtr>)F("sws_getCachedContext", ref missing);
+            SwsScale = (delegate* unmanaged<IntPtr, IntPtr, IntPtr, int, int, IntPtr*, int*, int>)F("sws_scale", ref missing);
+            SwsFreeContext = (delegate* unmanaged<IntPtr, void>)F("sws_freeContext", ref missing);
+            return missing.Length == 0;
+        }
+    }
+
+    /// <summary>A NUL-terminated UTF-8 copy of a string in unmanaged memory, for the duration of one call.</summary>
+    private readonly struct Utf8 : IDisposable
+    {
+        private readonly IntPtr pointer;
+        public Utf8(string s) => pointer = Marshal.StringToCoTaskMemUTF8(s);
+        public static implicit operator byte*(Utf8 s) => (byte*)s.pointer;
+        public void Dispose() => Marshal.FreeCoTaskMem(pointer);
+    }
+}
+
+/// <summary>Decoding or converting a frame failed; <see cref="Exception.Message"/> names the step and its error code.</summary>
+internal sealed class DecodeException(string what, int code) : Exception($"{what} failed ({code})")
+{
+    public int Code { get; } = code;
+}
