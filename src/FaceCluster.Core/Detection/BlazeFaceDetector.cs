@@ -66,6 +66,7 @@ public sealed class BlazeFaceDetector : IDisposable
     private readonly Anchor[] _anchors;
     private readonly System.Collections.Concurrent.ConcurrentDictionary<(int, int), Anchor[]> _windowAnchors = new();
     private readonly string[] _outputNames;
+    private readonly int _intraOpThreads;
     private bool _disposed;
 
     /// <summary>Loads a BlazeFace model.</summary>
@@ -89,6 +90,7 @@ public sealed class BlazeFaceDetector : IDisposable
             _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, null),
         };
         _anchors = SsdAnchors.For(kind);
+        _intraOpThreads = intraOpThreads;
 
         // A wrong file fails here rather than in the first Detect call: it must load, take the input size and give
         // outputs of the shape the anchors expect.
@@ -593,17 +595,21 @@ public sealed class BlazeFaceDetector : IDisposable
     /// </summary>
     internal const int MaxBatch = 16;
 
+    /// <summary>Inputs per session call: <see cref="Models.OnnxSessions.InputsPerCall"/>, at most <see cref="MaxBatch"/>.</summary>
+    private int BatchSize => Math.Min(MaxBatch, Models.OnnxSessions.InputsPerCall(_intraOpThreads));
+
     /// <summary>
-    /// Letterboxes every image into the network input, runs them in batches of up to <see cref="MaxBatch"/>, decodes
+    /// Letterboxes every image into the network input, runs them in batches of up to <see cref="BatchSize"/>, decodes
     /// and suppresses; detections per image, in that image's pixels.
     /// </summary>
     private List<RawDetection>[] RunNetworks(IReadOnlyList<Mat> images, float minScore)
     {
         var result = new List<RawDetection>[images.Count];
         int plane = 3 * InputSize * InputSize;
-        for (int start = 0; start < images.Count; start += MaxBatch)
+        int batch = BatchSize;
+        for (int start = 0; start < images.Count; start += batch)
         {
-            int count = Math.Min(MaxBatch, images.Count - start);
+            int count = Math.Min(batch, images.Count - start);
             var input = new float[count * plane];
             var frames = new Letterbox[count];
             for (int i = 0; i < count; i++) frames[i] = Prepare(images[start + i], input.AsSpan(i * plane, plane));

@@ -22,6 +22,7 @@ public sealed class FaceResNetwork : IDescriptorNetwork, IDisposable
     private const int PlaneSize = InputSize * InputSize;
 
     private readonly InferenceSession _session;
+    private readonly int _perCall;
     private readonly string[] _inputNames = [FaceResModelConverter.InputName];
     private readonly string[] _outputNames = [FaceResModelConverter.OutputName];
 
@@ -30,6 +31,7 @@ public sealed class FaceResNetwork : IDescriptorNetwork, IDisposable
     public FaceResNetwork(string onnxPath, int intraOpThreads = 1)
     {
         _session = OnnxSessions.Create(onnxPath, intraOpThreads);
+        _perCall = OnnxSessions.InputsPerCall(intraOpThreads);
         ModelPath = onnxPath;
     }
 
@@ -92,7 +94,7 @@ public sealed class FaceResNetwork : IDescriptorNetwork, IDisposable
         for (int i = 0; i < crops.Count; i++)
             FaceDescriptorNetwork.CopyToPlanes(crops[i], input.AsSpan(i * 3 * PlaneSize, 3 * PlaneSize), InputSize, rgb: false, i);
 
-        return OnnxSessions.RunBatch(_session, _inputNames, _outputNames, input, InputSize, crops.Count, DescriptorLength);
+        return OnnxSessions.RunBatch(_session, _inputNames, _outputNames, input, InputSize, crops.Count, DescriptorLength, _perCall);
     }
 
     private static void Normalise(float[] d)
