@@ -7,7 +7,7 @@ using OpenCvSharp;
 namespace FaceCluster.Bench;
 
 /// <summary>
-/// chain [--seconds 120] [--width 1280] [--height 720] [--fps 1] [--workers 2] [--repeat 2] [--chain-repeat 2] [--no-h264] [--h264-only] [--no-profile] [--profile-only] [--model-dir dir]
+/// chain [--seconds 120] [--width 1280] [--height 720] [--fps 1] [--workers 2] [--repeat 2] [--chain-repeat 2] [--no-h264] [--h264-only] [--no-profile] [--profile-only] [--decoder-threads n] [--model-dir dir]
 ///   A --seconds long clip of the demo photos (SampleFootage pans and zooms, 25 fps mp4v, cached in obj/bench/) and, with
 ///   the ffmpeg CLI and libx264, its H.264 transcode. First where the CPU goes (ChainProfile: every step alone, one
 ///   thread; --no-profile skips it, --profile-only stops after it). Then per codec: the decode-every-frame floor
@@ -53,7 +53,10 @@ public static class ChainBench
         var frames = Path.Combine(BenchEnv.WorkDirectory, "frames-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var extractor = new VideoFrameExtractor(new VideoFrameExtractorOptions { OutputDirectory = frames, FramesPerSecond = fps, Force = true });
+            var extractor = new VideoFrameExtractor(new VideoFrameExtractorOptions
+            {
+                OutputDirectory = frames, FramesPerSecond = fps, Force = true, DecoderThreads = BenchEnv.Int(o, "decoder-threads", 0),
+            });
             var clips = new List<(string Label, string Path, double Duration)> { ("mp4v", clip, duration) };
             if (!flags.Contains("no-h264") && Transcode(clip) is { } h264)
             {
