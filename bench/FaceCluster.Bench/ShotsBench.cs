@@ -168,7 +168,7 @@ public static class ShotsBench
                     }
                 }
         }
-        DirectDecoding(clips.Select(c => c.Video).ToList());
+        DirectDecoding(clips);
         BenchEnv.Footer();
         return 0;
     }
@@ -214,56 +214,89 @@ public static class ShotsBench
     }
 
     /// <summary>
-    /// Lever 1's missing piece, as a proof of concept (<see cref="DirectDecoder"/>): every frame decoded once, its luma read
-    /// in place, the 1-fps samples converted to BGR. Checked against OpenCV frame for frame (timestamps; luma against a
-    /// CONVERT_RGB-off capture; the samples' BGR against VideoCapture.Read, max abs difference 0), then timed against
-    /// OpenCV's Grab and Read of every frame (process CPU, whole clip).
+    /// The extractor's two decoders (<see cref="FfmpegDecoder"/>, used when it gives the capture's frames, and
+    /// <see cref="VideoCapture"/>) on every footage: first frame for frame (timestamps, luma against a CONVERT_RGB-off
+    /// capture, the 1-fps samples' BGR against VideoCapture.Read); then cut detection as the extractor runs it (frames at
+    /// most <see cref="ShotDetector.MaxGapMs"/> apart and every sample), the capture's frames resized against the pixels
+    /// the direct decoder reads from its planes: the largest difference between the two, and per decoder the in-shot
+    /// maximum, cut minimum and margin; then the CPU of decoding each way (whole clip).
     /// </summary>
-    private static void DirectDecoding(IReadOnlyList<string> clips)
+    private static void DirectDecoding(IReadOnlyList<(string Video, string Truth)> clips)
     {
         Console.WriteLine();
-        int threads = Environment.ProcessorCount;
-        foreach (var video in clips)
+        if (FfmpegDecoder.Unavailable is { } unavailable)
         {
-            using (var probe = DirectDecoder.Open(video, threads, out string why))
-                if (probe is null)
-                {
-                    Console.WriteLine($"direct decoding: not available ({why})");
-                    return;
-                }
+            Console.WriteLine($"direct decoding: not available ({unavailable})");
+            return;
+        }
+        int threads = 0;
+        var worst = new Dictionary<string, (double InShot, double AtCut)>();
+        double worstGap = 0;
+        foreach (var (video, truthPath) in clips)
+        {
+            var truth = SampleFootageTruth.Load(truthPath);
             var level = Cv2.GetLogLevel();
             Cv2.SetLogLevel(LogLevel.ERROR);
-            int frames = 0, samples = 0, timeDiffers = 0, lumaDiffers = 0, bgrDiffers = 0, format = -1;
+            int frames = 0, samples = 0, timeDiffers = 0, lumaDiffers = 0, bgrDiffers = 0, format = -1, compared = 0;
+            var inShot = new[] { 0.0, 0.0 };
+            var atCut = new[] { double.MaxValue, double.MaxValue };
+            double gap = 0;
             try
             {
                 using var bgrCapture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG);
                 using var lumaCapture = new VideoCapture(video, VideoCaptureAPIs.FFMPEG);
                 lumaCapture.Set(VideoCaptureProperties.ConvertRgb, 0);
-                using var direct = DirectDecoder.Open(video, threads, out _)!;
+                using var direct = FfmpegDecoder.Open(video, threads, out string why) ?? throw new InvalidOperationException(why);
                 using var bgr = new Mat();
                 using var luma = new Mat();
                 using var directBgr = new Mat();
-                int k = 0;
+                using var small = new Mat();
+                using var capturedShots = new ShotDetector(VideoFrameExtractorOptions.DefaultShotThreshold);
+                using var directShots = new ShotDetector(VideoFrameExtractorOptions.DefaultShotThreshold);
+                var rule = new ShotDetector(VideoFrameExtractorOptions.DefaultShotThreshold);
+                int k = 0, lastCompared = -1;
                 while (true)
                 {
-                    bool a = bgrCapture.Grab(), b = lumaCapture.Grab(), c = direct.Next(out double ms);
+                    bool a = bgrCapture.Grab(), b = lumaCapture.Grab(), c = direct.Next();
                     if (a != c || b != c) { Console.WriteLine($"{Path.GetFileName(video)}: the streams end at different frames ({frames})"); break; }
                     if (!c) break;
                     format = direct.PixelFormat;
                     double want = bgrCapture.Get(VideoCaptureProperties.PosMsec);
-                    if (ms != want) timeDiffers++;
+                    if (direct.PositionMs != want) timeDiffers++;
                     lumaCapture.Retrieve(luma);
                     using (var mine = direct.Luma()) if (Cv2.Norm(luma, mine, NormTypes.INF) != 0) lumaDiffers++;
-                    if (want >= k * 1000 - 1e-3)
+                    bool sampled = want >= k * 1000 - 1e-3;
+                    if (sampled)
                     {
-                        bgrCapture.Retrieve(bgr);
                         direct.Bgr(directBgr);
-                        if (Cv2.Norm(bgr, directBgr, NormTypes.INF) != 0) bgrDiffers++;
                         samples++;
                         k = (int)Math.Floor(want / 1000 + 1e-9) + 1;
                     }
+                    if (rule.Wants(want, sampled))
+                    {
+                        bgrCapture.Retrieve(bgr);
+                        if (sampled && Cv2.Norm(bgr, directBgr, NormTypes.INF) != 0) bgrDiffers++;
+                        capturedShots.IsCut(bgr);
+                        var size = ShotDetector.AnalysisSize(direct.Width, direct.Height);
+                        direct.SmallBgr(small, size.Width, size.Height);
+                        directShots.IsCutOfAnalysisImage(small);
+                        if (lastCompared >= 0 && frames < truth.Frames.Count)
+                        {
+                            compared++;
+                            bool cut = truth.Frames[frames].Photo != truth.Frames[lastCompared].Photo;
+                            var values = new[] { capturedShots.LastDifference, directShots.LastDifference };
+                            gap = Math.Max(gap, Math.Abs(values[0] - values[1]));
+                            for (int d = 0; d < 2; d++)
+                            {
+                                if (cut) atCut[d] = Math.Min(atCut[d], values[d]);
+                                else inShot[d] = Math.Max(inShot[d], values[d]);
+                            }
+                        }
+                        lastCompared = frames;
+                    }
                     frames++;
                 }
+                rule.Dispose();
             }
             finally
             {
@@ -271,9 +304,21 @@ public static class ShotsBench
             }
             Console.WriteLine($"{Path.GetFileName(video)}: direct decoding against OpenCV, {frames} frames (pixel format {format}): timestamps differ {timeDiffers}, " +
                               $"luma differs {lumaDiffers}, BGR of the {samples} 1-fps samples differs {bgrDiffers}");
+            string[] names = ["capture (BGR frame resized)", "direct (pixels from the planes)"];
+            for (int d = 0; d < 2; d++)
+            {
+                Console.WriteLine(FormattableString.Invariant($"  cut detection, {names[d],-32} {compared} compared pairs: in-shot max {inShot[d]:0.0000}, cut min {atCut[d]:0.0000}, margin {atCut[d] / inShot[d]:0.00}"));
+                var prior = worst.GetValueOrDefault(names[d], (0.0, double.MaxValue));
+                worst[names[d]] = (Math.Max(prior.Item1, inShot[d]), Math.Min(prior.Item2, atCut[d]));
+            }
+            Console.WriteLine(FormattableString.Invariant($"  largest difference between the two decoders' histogram differences: {gap:0.0000}"));
+            worstGap = Math.Max(worstGap, gap);
         }
+        foreach (var (name, (a, b)) in worst)
+            Console.WriteLine(FormattableString.Invariant($"worst over all, {name}: in-shot <= {a:0.0000}, cuts >= {b:0.0000}, margin {b / a:0.00} (threshold {VideoFrameExtractorOptions.DefaultShotThreshold})"));
+        Console.WriteLine(FormattableString.Invariant($"largest difference between the decoders over all: {worstGap:0.0000}"));
 
-        foreach (var video in clips.Take(2))
+        foreach (var (video, _) in clips.Take(2))
         {
             double Cpu(Action run)
             {
@@ -285,16 +330,16 @@ public static class ShotsBench
             double read = Cpu(() => { using var c = new VideoCapture(video, VideoCaptureAPIs.FFMPEG); using var m = new Mat(); while (c.Read(m) && !m.Empty()) { } });
             double direct = Cpu(() =>
             {
-                using var d = DirectDecoder.Open(video, threads, out _)!;
+                using var d = FfmpegDecoder.Open(video, threads, out _)!;
                 using var bgr = new Mat();
                 var grid = new LumaGrid(4, 8);
                 int k = 0;
-                while (d.Next(out double ms))
+                while (d.Next())
                 {
                     using (var luma = d.Luma()) grid.Difference(luma);
-                    if (ms < k * 1000 - 1e-3) continue;
+                    if (d.PositionMs < k * 1000 - 1e-3) continue;
                     d.Bgr(bgr);
-                    k = (int)Math.Floor(ms / 1000 + 1e-9) + 1;
+                    k = (int)Math.Floor(d.PositionMs / 1000 + 1e-9) + 1;
                 }
             });
             Console.WriteLine(FormattableString.Invariant($"{Path.GetFileName(video)}, whole clip, process CPU s: OpenCV Grab {grab:0.00}, OpenCV Read to BGR (the floor) {read:0.00}, direct decode + luma 4x4 histogram of every frame + BGR of the 1-fps samples {direct:0.00} ({read - direct:0.00} less than the floor)   [{BenchEnv.Load()}]"));

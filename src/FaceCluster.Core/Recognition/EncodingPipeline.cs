@@ -28,7 +28,8 @@ public readonly record struct EncodingStageTimes(TimeSpan Prepare, TimeSpan Dete
 /// <para>Bounded: at most <c>capacity</c> images are posted and not yet handed back, whatever stage they are in;
 /// <see cref="Post"/> blocks (draining meanwhile) when full, so memory stays flat however long the input.</para>
 /// <para>Describing the faces of several frames in one network call was measured (bench chain: 8 faces per call took
-/// 28.9 ms per FaceRes face against 25.7 ms in one call per frame) and is not done.</para>
+/// 28.9 ms per FaceRes face against 25.7 ms in one call per frame) and is not done; at one ORT thread even one frame's
+/// faces go one call each (<see cref="Models.OnnxSessions.InputsPerCall"/>).</para>
 /// </remarks>
 public sealed class EncodingPipeline : IDisposable
 {

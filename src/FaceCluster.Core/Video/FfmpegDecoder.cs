@@ -51,6 +51,10 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
     private readonly long startTime;
     private bool flushed, ended;
     private int[] columns = [], rows = [];
+    private int lastWidth, lastHeight, tinyLumaStride, tinyChromaStride;
+    private byte* tinyLuma, tinyU, tinyV;
+    private IntPtr tinySws;
+    private readonly Mat tinyBgr = new();
 
     private FfmpegDecoder(Api api, IntPtr format, int stream, IntPtr codec, int threads)
     {
@@ -205,6 +209,9 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
         return false;
     }
 
+    /// <summary>The current frame's luma plane, in place (valid until the next <see cref="Next"/>; the bench's luma detectors).</summary>
+    internal Mat Luma() => Mat.FromPixelData(Height, Width, MatType.CV_8UC1, Marshal.ReadIntPtr(frame), Marshal.ReadInt32(frame, FrameLinesize));
+
     /// <summary>The current frame in BGR, converted as OpenCV's capture converts it.</summary>
     public void Bgr(Mat bgr)
     {
@@ -220,44 +227,70 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
     }
 
     /// <summary>
-    /// The current frame scaled to <paramref name="width"/> x <paramref name="height"/> BGR by nearest pixel (the pixels
-    /// OpenCV's INTER_NEAREST resize would pick), converted from the yuv420p planes pixel by pixel with swscale's default
-    /// BT.601 limited-range coefficients: what <see cref="ShotDetector"/> looks at, without converting the whole frame.
-    /// Within a level or two of <see cref="Bgr"/> followed by the resize, which a colour histogram of 4-16 bins per channel
-    /// does not see.
+    /// The current frame scaled to <paramref name="width"/> x <paramref name="height"/> BGR by nearest pixel: the pixels
+    /// OpenCV's INTER_NEAREST resize would pick from <see cref="Bgr"/>'s frame, without converting the whole frame. Each
+    /// picked pixel's luma goes into a 2x2 block of a small yuv420p image, its chroma sample beside it, and swscale
+    /// converts that image with the frame's own call: yuv420p to BGR is computed pixel by pixel from the pixel's luma and
+    /// its 2x2 block's chroma, so the result is the full conversion's value at each picked pixel (bit for bit where the
+    /// frame's conversion is swscale's unscaled one, i.e. even heights; within a level or two otherwise).
     /// </summary>
     public void SmallBgr(Mat small, int width, int height)
     {
-        if (!SupportedFormat) throw new DecodeException($"pixel format {PixelFormat}", -22);
+        if (!SupportedFormat) throw new DecodeException($"Reading pixel format {PixelFormat}", -22);
         int w = Width, h = Height;
-        if (columns.Length != width || rows.Length != height || (columns.Length > 0 && (columns[^1] >= w || rows[^1] >= h)))
+        if (columns.Length != width || rows.Length != height || lastWidth != w || lastHeight != h)
         {
             columns = Nearest(w, width);
             rows = Nearest(h, height);
+            (lastWidth, lastHeight) = (w, h);
+            FreeTiny();
+            // Strides in multiples of 64 bytes, buffers 64-byte aligned: swscale's SIMD path, as for the frames themselves.
+            tinyLumaStride = (2 * width + 63) & ~63;
+            tinyChromaStride = (width + 63) & ~63;
+            tinyLuma = (byte*)NativeMemory.AlignedAlloc((nuint)(tinyLumaStride * 2 * height), 64);
+            tinyU = (byte*)NativeMemory.AlignedAlloc((nuint)(tinyChromaStride * height), 64);
+            tinyV = (byte*)NativeMemory.AlignedAlloc((nuint)(tinyChromaStride * height), 64);
         }
-        small.Create(height, width, MatType.CV_8UC3);
         byte* y = (byte*)Marshal.ReadIntPtr(frame, 0), u = (byte*)Marshal.ReadIntPtr(frame, 8), v = (byte*)Marshal.ReadIntPtr(frame, 16);
         int ys = Marshal.ReadInt32(frame, FrameLinesize), us = Marshal.ReadInt32(frame, FrameLinesize + 4), vs = Marshal.ReadInt32(frame, FrameLinesize + 8);
-        byte* dst = (byte*)small.Data;
-        long step = small.Step();
         for (int i = 0; i < height; i++)
         {
             int r = rows[i];
             byte* yr = y + (long)r * ys, ur = u + (long)(r >> 1) * us, vr = v + (long)(r >> 1) * vs;
-            byte* o = dst + i * step;
+            byte* top = tinyLuma + 2 * i * tinyLumaStride, bottom = top + tinyLumaStride;
+            byte* uo = tinyU + i * tinyChromaStride, vo = tinyV + i * tinyChromaStride;
             for (int j = 0; j < width; j++)
             {
                 int c = columns[j];
-                // 16.16 fixed point: 1.164 (Y - 16), 1.596 V, 0.392 U + 0.813 V, 2.017 U (swscale's SWS_CS_DEFAULT).
-                int yy = (yr[c] - 16) * 76309, cb = ur[c >> 1] - 128, cr = vr[c >> 1] - 128;
-                o[3 * j] = Clamp(yy + 132201 * cb);
-                o[3 * j + 1] = Clamp(yy - 25675 * cb - 53279 * cr);
-                o[3 * j + 2] = Clamp(yy + 104597 * cr);
+                byte luma = yr[c];
+                top[2 * j] = top[2 * j + 1] = bottom[2 * j] = bottom[2 * j + 1] = luma;
+                uo[j] = ur[c >> 1];
+                vo[j] = vr[c >> 1];
             }
         }
+        tinySws = api.SwsGetCachedContext(tinySws, 2 * width, 2 * height, PixelFormatYuv420p, 2 * width, 2 * height, PixelFormatBgr24, SwsBicubic, IntPtr.Zero, IntPtr.Zero, IntPtr.Zero);
+        if (tinySws == IntPtr.Zero) throw new DecodeException("sws_getCachedContext", -22);
+        tinyBgr.Create(2 * height, 2 * width, MatType.CV_8UC3);
+        IntPtr* src = stackalloc IntPtr[4];
+        int* srcStride = stackalloc int[4];
+        (src[0], src[1], src[2]) = ((IntPtr)tinyLuma, (IntPtr)tinyU, (IntPtr)tinyV);
+        (srcStride[0], srcStride[1], srcStride[2]) = (tinyLumaStride, tinyChromaStride, tinyChromaStride);
+        IntPtr* dst = stackalloc IntPtr[4];
+        int* dstStride = stackalloc int[4];
+        dst[0] = tinyBgr.Data;
+        dstStride[0] = (int)tinyBgr.Step();
+        api.SwsScale(tinySws, (IntPtr)src, (IntPtr)srcStride, 0, 2 * height, dst, dstStride);
+        // Every other pixel of every other row: one per block.
+        Cv2.Resize(tinyBgr, small, new Size(width, height), 0, 0, InterpolationFlags.Nearest);
     }
 
-    private static byte Clamp(int fixed16) => (byte)Math.Clamp((fixed16 + 32768) >> 16, 0, 255);
+    private void FreeTiny()
+    {
+        NativeMemory.AlignedFree(tinyLuma);
+        NativeMemory.AlignedFree(tinyU);
+        NativeMemory.AlignedFree(tinyV);
+        tinyLuma = tinyU = tinyV = null;
+    }
 
     /// <summary>
     /// Source index of each destination index under OpenCV's INTER_NEAREST, computed as resizeNN computes it (the
@@ -274,7 +307,10 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
     public void Dispose()
     {
         if (sws != IntPtr.Zero) api.SwsFreeContext(sws);
-        sws = IntPtr.Zero;
+        if (tinySws != IntPtr.Zero) api.SwsFreeContext(tinySws);
+        sws = tinySws = IntPtr.Zero;
+        FreeTiny();
+        tinyBgr.Dispose();
         fixed (IntPtr* f = &frame) if (frame != IntPtr.Zero) api.AvFrameFree(f);
         fixed (IntPtr* p = &packet) if (packet != IntPtr.Zero) api.AvPacketFree(p);
         fixed (IntPtr* c = &codecContext) if (codecContext != IntPtr.Zero) api.AvcodecFreeContext(c);
