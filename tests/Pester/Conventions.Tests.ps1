@@ -53,6 +53,30 @@ Describe 'Piped paths bind -LiteralPath' {
         Split-Path $found[0].Path -Leaf | Should -Match '^clip\[1\]_[0-9a-f]{8}_000000\.jpg$'
     }
 
+    It 'Export-VideoFrame decodes through FFmpeg directly in the module, through OpenCV''s capture with FACECLUSTER_VIDEO_DECODER=opencv, and writes the same frames either way' {
+        $clip = Join-Path $work 'decoders.mp4'
+        $options = [FaceCluster.Video.SampleFootageOptions]@{ SecondsPerPhoto = 1.5; Force = $true }
+        [FaceCluster.Video.SampleFootage]::Create([string[]]@((Join-Path $DemoPhotos 'sample1.jpg'), (Join-Path $DemoPhotos 'sample2.jpg')), $clip, $options, $null, [Threading.CancellationToken]::None) | Out-Null
+        # A fresh process each: the decoder is chosen once per process. Verbose lines, then file hash and shot per frame.
+        $run = {
+            param($Out, $Environment)
+            $script = "Import-Module FaceCluster; Export-VideoFrame -LiteralPath '$clip' -OutputPath '$Out' -FramesPerSecond 4 -Verbose 4>&1 | ForEach-Object { if (`$_ -is [Management.Automation.VerboseRecord]) { 'VERBOSE ' + `$_.Message } else { (Get-FileHash -LiteralPath `$_.Path).Hash + ' ' + `$_.Shot } }"
+            Invoke-FreshPwsh $script $Environment
+        }
+        $direct = & $run (Join-Path $work 'frames-direct') @{}
+        $capture = & $run (Join-Path $work 'frames-capture') @{ FACECLUSTER_VIDEO_DECODER = 'opencv' }
+        $direct.ExitCode | Should -Be 0 -Because $direct.Error
+        $capture.ExitCode | Should -Be 0 -Because $capture.Error
+        $direct.Output | Should -Match 'with FFmpeg, decoded directly'
+        $capture.Output | Should -Match 'with OpenCV VideoCapture \(FACECLUSTER_VIDEO_DECODER=opencv\)'
+        $frames = { param($r) @($r.Output -split "`n" | Where-Object { $_ -match '^[0-9A-F]{64} \d+' } | ForEach-Object Trim) }
+        $framesDirect = & $frames $direct
+        $framesDirect.Count | Should -BeGreaterOrEqual 10
+        $framesDirect | Should -Be (& $frames $capture)
+        # Two demo photos, one cut between them, seen by both.
+        ($framesDirect[-1] -split ' ')[1] | Should -Be '1'
+    }
+
     It 'Get-Item (a store) | Invoke-FaceClustering reads the store' {
         $people = Get-Item -LiteralPath $store | Invoke-FaceClustering
         ($people | Measure-Object Count -Sum).Sum | Should -Be $faces.Count
