@@ -80,6 +80,13 @@ public static class ChainBench
                 Row("decode every frame, Grab only (no BGR; not the floor)", grabOnly, grabCpu, decoded);
                 double extraction = Best(repeat, () => extractor.Extract(path).Count(), out int sampled, out double extractionCpu);
                 Row($"extraction alone ({fps:0.##} fps -> jpg + full/)", extraction, extractionCpu, sampled);
+                // The same through OpenCV's capture, the extractor's decoder before direct decoding (same files, same shots).
+                var throughCapture = new VideoFrameExtractor(new VideoFrameExtractorOptions
+                {
+                    OutputDirectory = frames, FramesPerSecond = fps, Force = true, DecoderThreads = extractor.Options.DecoderThreads, DirectDecoding = false,
+                });
+                double captured = Best(repeat, () => throughCapture.Extract(path).Count(), out _, out double capturedCpu);
+                Row("extraction alone through OpenCV's VideoCapture (before)", captured, capturedCpu, sampled);
 
                 // Old and new engine one after the other in this process, same frames, same settings: the pair to compare.
                 var runs = new Dictionary<PipelineKind, (double Wall, double Cpu, EncodeTotals Totals)>();
