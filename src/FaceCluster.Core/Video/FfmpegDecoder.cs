@@ -67,14 +67,24 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
         timeBase = num == 0 || den == 0 ? 0 : (double)num / den;
         startTime = Marshal.ReadInt64(st, StreamStartTime);
         if (startTime == NoPts) startTime = 0;
-        codecContext = api.AvcodecAllocContext3(codec);
-        if (codecContext == IntPtr.Zero) throw new DecodeException("avcodec_alloc_context3", -12);
-        Check(api.AvcodecParametersToContext(codecContext, Marshal.ReadIntPtr(st, StreamCodecpar)), "avcodec_parameters_to_context");
-        using (var name = new Utf8("threads")) Check(api.AvOptSetInt(codecContext, name, threads, 0), "threads");
-        Check(api.AvcodecOpen2(codecContext, codec, IntPtr.Zero), "avcodec_open2");
-        packet = api.AvPacketAlloc();
-        frame = api.AvFrameAlloc();
-        if (packet == IntPtr.Zero || frame == IntPtr.Zero) throw new DecodeException("av_frame_alloc", -12);
+        try
+        {
+            codecContext = api.AvcodecAllocContext3(codec);
+            if (codecContext == IntPtr.Zero) throw new DecodeException("avcodec_alloc_context3", -12);
+            Check(api.AvcodecParametersToContext(codecContext, Marshal.ReadIntPtr(st, StreamCodecpar)), "avcodec_parameters_to_context");
+            using (var name = new Utf8("threads")) Check(api.AvOptSetInt(codecContext, name, threads, 0), "threads");
+            Check(api.AvcodecOpen2(codecContext, codec, IntPtr.Zero), "avcodec_open2");
+            packet = api.AvPacketAlloc();
+            frame = api.AvFrameAlloc();
+            if (packet == IntPtr.Zero || frame == IntPtr.Zero) throw new DecodeException("av_frame_alloc", -12);
+        }
+        catch
+        {
+            // The caller still owns (and closes) the format context.
+            this.format = IntPtr.Zero;
+            Dispose();
+            throw;
+        }
     }
 
     /// <summary>Why direct decoding is not available in this process, or null when it is.</summary>
