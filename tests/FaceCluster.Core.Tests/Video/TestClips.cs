@@ -89,3 +89,12 @@ public sealed class FfmpegFactAttribute : FactAttribute
         if (TestClips.Ffmpeg is null) Skip = "ffmpeg CLI not found on PATH (apt-get install ffmpeg)";
     }
 }
+
+/// <summary>A theory that is skipped when the ffmpeg CLI is not installed (apt-get install ffmpeg).</summary>
+public sealed class FfmpegTheoryAttribute : TheoryAttribute
+{
+    public FfmpegTheoryAttribute()
+    {
+        if (TestClips.Ffmpeg is null) Skip = "ffmpeg CLI not found on PATH (apt-get install ffmpeg)";
+    }
+}
