@@ -33,12 +33,15 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
 
     private const int EAgain = -11, MediaTypeVideo = 0, PixelFormatYuv420p = 0, PixelFormatBgr24 = 3, SwsBicubic = 4;
     private const long NoPts = long.MinValue;
-    // Errors in a row before the stream counts as ended: OpenCV's grabFrame gives up after as many.
-    private const int MaxErrorsInARow = 1 << 9;
+    // OpenCV's grabFrame gives up after this many packets of other streams, or frames the decoder could not make, in
+    // one call (OPENCV_FFMPEG_READ_ATTEMPTS, OPENCV_FFMPEG_DECODE_ATTEMPTS; the same variables are read here).
+    private static readonly int MaxReadAttempts = Attempts("OPENCV_FFMPEG_READ_ATTEMPTS", 4096);
+    private static readonly int MaxDecodeAttempts = Attempts("OPENCV_FFMPEG_DECODE_ATTEMPTS", 64);
+    private const int AverrorEof = -0x20464F45; // FFERRTAG('E','O','F',' ')
     // FFmpeg 7.x, x64: AVFormatContext.nb_streams, .streams; AVStream.index, .codecpar, .time_base, .start_time;
     // AVCodecParameters.codec_type; AVPacket.stream_index; AVFrame.data, .linesize, .width, .height, .format, .pts, .pkt_dts.
     private const int FormatNbStreams = 44, FormatStreams = 48;
-    private const int StreamIndex = 8, StreamCodecpar = 16, StreamTimeBase = 32, StreamStartTime = 40;
+    private const int StreamIndex = 8, StreamCodecpar = 16, StreamTimeBase = 32, StreamStartTime = 40, StreamNbFrames = 56;
     private const int CodecparType = 0, PacketStreamIndex = 36;
     private const int FrameLinesize = 64, FrameWidth = 104, FrameHeight = 108, FrameFormat = 116, FramePts = 136, FramePktDts = 144;
 
@@ -48,7 +51,8 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
     private IntPtr format, codecContext, packet, frame, sws;
     private readonly int stream;
     private readonly double timeBase;
-    private readonly long startTime;
+    private readonly long startTime, announcedFrames;
+    private long decodedFrames;
     private bool flushed, ended;
     private int[] columns = [], rows = [];
     private int lastWidth, lastHeight, tinyLumaStride, tinyChromaStride;
@@ -67,6 +71,7 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
         timeBase = num == 0 || den == 0 ? 0 : (double)num / den;
         startTime = Marshal.ReadInt64(st, StreamStartTime);
         if (startTime == NoPts) startTime = 0;
+        announcedFrames = Marshal.ReadInt64(st, StreamNbFrames);
         try
         {
             codecContext = api.AvcodecAllocContext3(codec);
@@ -98,6 +103,11 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
     /// <param name="threads">Decoder threads, as OpenCV's CAP_PROP_N_THREADS (0: OpenCV's default, the cores up to 16).</param>
     public static FfmpegDecoder? Open(string path, int threads, out string why)
     {
+        if (string.Equals(Environment.GetEnvironmentVariable(DecoderVariable), "opencv", StringComparison.OrdinalIgnoreCase))
+        {
+            why = $"{DecoderVariable}=opencv";
+            return null;
+        }
         var (api, unavailable) = Library.Value;
         if (api is null)
         {
@@ -171,11 +181,15 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
         return (w, h, f);
     }
 
-    /// <summary>Decodes the next frame; false at the end of the stream (or where OpenCV would stop: a packet the decoder refuses).</summary>
+    /// <summary>
+    /// Decodes the next frame; false at the end of the stream, or where OpenCV's grabFrame stops: past the frame count the
+    /// container announces, at a packet the decoder refuses, or after too many packets of other streams or undecodable
+    /// frames in a row.
+    /// </summary>
     public bool Next()
     {
-        if (ended) return false;
-        int errors = 0;
+        if (ended || (announcedFrames > 0 && decodedFrames > announcedFrames)) return false;
+        int readAttempts = 0, decodeAttempts = 0;
         while (true)
         {
             int r = api.AvcodecReceiveFrame(codecContext, frame);
@@ -184,32 +198,34 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
                 long pts = Marshal.ReadInt64(frame, FramePts), dts = Marshal.ReadInt64(frame, FramePktDts);
                 long t = pts != NoPts && pts != 0 ? pts : dts;
                 PositionMs = t == NoPts ? 0 : (double)(t - startTime) * timeBase * 1000;
+                decodedFrames++;
                 return true;
             }
             if (r != EAgain)
             {
-                // End of the flushed stream, or a frame the decoder could not make: OpenCV counts the latter and goes on.
-                if (flushed || ++errors > MaxErrorsInARow) return End();
+                // The end of the flushed stream, or a frame the decoder could not make (OpenCV counts those and goes on).
+                if (flushed || r == AverrorEof || ++decodeAttempts > MaxDecodeAttempts) return End();
                 continue;
             }
             if (flushed) return End();
             r = api.AvReadFrame(format, packet);
             if (r == EAgain) continue;
-            if (r < 0)
+            if (r == AverrorEof)
             {
                 flushed = true;
                 api.AvcodecSendPacket(codecContext, IntPtr.Zero);
                 continue;
             }
-            if (Marshal.ReadInt32(packet, PacketStreamIndex) != stream)
+            if (r < 0 || Marshal.ReadInt32(packet, PacketStreamIndex) != stream)
             {
+                // Another stream's packet, or a read error short of the end: OpenCV counts it and reads on.
                 api.AvPacketUnref(packet);
-                if (++errors > MaxErrorsInARow) return End();
+                if (++readAttempts > MaxReadAttempts) return End();
                 continue;
             }
             r = api.AvcodecSendPacket(codecContext, packet);
             api.AvPacketUnref(packet);
-            if (r < 0 && r != EAgain) return End();
+            if (r < 0) return End();
         }
     }
 
@@ -233,7 +249,8 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
         int* dstStride = stackalloc int[4];
         dst[0] = bgr.Data;
         dstStride[0] = (int)bgr.Step();
-        api.SwsScale(sws, frame, frame + FrameLinesize, 0, h, dst, dstStride);
+        int rows = api.SwsScale(sws, frame, frame + FrameLinesize, 0, h, dst, dstStride);
+        if (rows != h) throw new DecodeException("Converting the frame to BGR (sws_scale)", rows);
     }
 
     /// <summary>
@@ -289,7 +306,8 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
         int* dstStride = stackalloc int[4];
         dst[0] = tinyBgr.Data;
         dstStride[0] = (int)tinyBgr.Step();
-        api.SwsScale(tinySws, (IntPtr)src, (IntPtr)srcStride, 0, 2 * height, dst, dstStride);
+        int converted = api.SwsScale(tinySws, (IntPtr)src, (IntPtr)srcStride, 0, 2 * height, dst, dstStride);
+        if (converted != 2 * height) throw new DecodeException("Converting cut detection's pixels (sws_scale)", converted);
         // Every other pixel of every other row: one per block.
         Cv2.Resize(tinyBgr, small, new Size(width, height), 0, 0, InterpolationFlags.Nearest);
     }
@@ -327,6 +345,9 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
         fixed (IntPtr* ic = &format) if (format != IntPtr.Zero) api.AvformatCloseInput(ic);
     }
 
+    private static int Attempts(string variable, int fallback) =>
+        int.TryParse(Environment.GetEnvironmentVariable(variable), out int n) && n > 0 ? n : fallback;
+
     private static IntPtr StreamAt(IntPtr format, int i) => Marshal.ReadIntPtr(Marshal.ReadIntPtr(format, FormatStreams), i * IntPtr.Size);
 
     private static void Check(int r, string what)
@@ -336,9 +357,19 @@ internal sealed unsafe class FfmpegDecoder : IDisposable
 
     private static (Api?, string) Load()
     {
+        try
+        {
+            return Bind();
+        }
+        catch (Exception ex) when (ex is DllNotFoundException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            return (null, ex.Message);
+        }
+    }
+
+    private static (Api?, string) Bind()
+    {
         if (!OperatingSystem.IsLinux() || RuntimeInformation.ProcessArchitecture != Architecture.X64) return (null, "not Linux x64");
-        if (string.Equals(Environment.GetEnvironmentVariable(DecoderVariable), "opencv", StringComparison.OrdinalIgnoreCase))
-            return (null, $"{DecoderVariable}=opencv");
         if (!NativeLibraries.TryGetOpenCvHandle(out var lib)) return (null, "OpenCvSharpExtern cannot be loaded");
         var api = new Api();
         if (!api.Bind(lib, out string missing)) return (null, $"the FFmpeg API is not exported ({missing})");

@@ -47,14 +47,18 @@ internal abstract class FrameReader : IDisposable
                 return new CaptureReader(capture, "OpenCV VideoCapture (it seeks to the start time)");
             }
             if (!direct) return new CaptureReader(capture, "OpenCV VideoCapture (direct decoding is off)");
+            // OpenCV turns rotated videos upright; a first frame that happens to look the same either way (a fade from
+            // black) must not let one through.
+            if (capture.Get(VideoCaptureProperties.OrientationMeta) is double angle && angle != 0 && !double.IsNaN(angle))
+                return new CaptureReader(capture, FormattableString.Invariant($"OpenCV VideoCapture (rotated {angle} degrees; OpenCV turns it upright)"));
             var decoder = FfmpegDecoder.Open(videoPath, threads, out string why);
             if (decoder is null) return new CaptureReader(capture, $"OpenCV VideoCapture ({why})");
-            bool same;
-            using (decoder) same = SameAsCapture(decoder, capture, out why);
+            bool same, exactAnalysis = false;
+            using (decoder) same = SameAsCapture(decoder, capture, out exactAnalysis, out why);
             if (same && (decoder = FfmpegDecoder.Open(videoPath, threads, out why)) is not null)
             {
                 capture.Dispose();
-                return new DirectReader(decoder);
+                return new DirectReader(decoder, exactAnalysis);
             }
             // The check read frames from the capture: the fallback starts again.
             capture.Dispose();
@@ -68,8 +72,26 @@ internal abstract class FrameReader : IDisposable
         }
     }
 
-    private static bool SameAsCapture(FfmpegDecoder decoder, VideoCapture capture, out string why)
+    /// <param name="exactAnalysis">Whether the pixels cut detection reads from the planes (<see cref="FfmpegDecoder.SmallBgr"/>)
+    /// equal the capture's frame resized, bit for bit, on the first frame; when not, cut detection converts whole frames
+    /// on this video too, so that its shots are the capture's.</param>
+    private static bool SameAsCapture(FfmpegDecoder decoder, VideoCapture capture, out bool exactAnalysis, out string why)
     {
+        exactAnalysis = false;
+        try
+        {
+            return Compare(decoder, capture, out exactAnalysis, out why);
+        }
+        catch (DecodeException ex)
+        {
+            why = ex.Message;
+            return false;
+        }
+    }
+
+    private static bool Compare(FfmpegDecoder decoder, VideoCapture capture, out bool exactAnalysis, out string why)
+    {
+        exactAnalysis = false;
         using var expected = new Mat();
         using var actual = new Mat();
         for (int i = 0; i < 2; i++)
@@ -111,6 +133,12 @@ internal abstract class FrameReader : IDisposable
                 why = $"the first frame differs from OpenCV's ({actual.Width}x{actual.Height} against {expected.Width}x{expected.Height})";
                 return false;
             }
+            var size = ShotDetector.AnalysisSize(expected.Width, expected.Height);
+            using var resized = new Mat();
+            using var small = new Mat();
+            Cv2.Resize(expected, resized, size, 0, 0, InterpolationFlags.Nearest);
+            decoder.SmallBgr(small, size.Width, size.Height);
+            exactAnalysis = Cv2.Norm(resized, small, NormTypes.INF) == 0;
         }
         why = "";
         return true;
@@ -133,11 +161,13 @@ internal abstract class FrameReader : IDisposable
         public override void Dispose() => capture.Dispose();
     }
 
-    private sealed class DirectReader(FfmpegDecoder decoder) : FrameReader
+    private sealed class DirectReader(FfmpegDecoder decoder, bool exactAnalysis) : FrameReader
     {
         private readonly Mat small = new();
 
-        public override string Description => "FFmpeg, decoded directly (BGR only for the frames written)";
+        public override string Description => exactAnalysis
+            ? "FFmpeg, decoded directly (BGR only for the frames written)"
+            : "FFmpeg, decoded directly (cut detection converts the frames it compares: its pixels from the planes differ from OpenCV's here)";
         public override bool Grab() => decoder.Next();
         public override double PositionMs => decoder.PositionMs;
 
@@ -151,7 +181,7 @@ internal abstract class FrameReader : IDisposable
         public override bool IsCut(ShotDetector shots, Mat bgr, out bool retrieved)
         {
             var size = ShotDetector.AnalysisSize(decoder.Width, decoder.Height);
-            if (decoder.SupportedFormat)
+            if (exactAnalysis && decoder.SupportedFormat)
             {
                 retrieved = false;
                 decoder.SmallBgr(small, size.Width, size.Height);

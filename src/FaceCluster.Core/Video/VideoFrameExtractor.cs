@@ -112,7 +112,16 @@ public sealed class VideoFrameExtractor
     {
         var o = Options;
         var capture = Open(videoPath, o.DecoderThreads);
-        var info = Describe(videoPath, capture);
+        VideoInfo info;
+        try
+        {
+            info = Describe(videoPath, capture);
+        }
+        catch
+        {
+            capture.Dispose();
+            throw;
+        }
         double periodMs = 1000.0 / o.FramesPerSecond;
         int k = o.StartTime is { } start ? (int)Math.Ceiling(start.TotalMilliseconds / periodMs - 1e-9) : 0;
         double endMs = o.EndTime?.TotalMilliseconds ?? double.PositiveInfinity;
@@ -121,7 +130,7 @@ public sealed class VideoFrameExtractor
         double seekMs = targetMs > 2000 ? targetMs - 1000 : double.NaN;
         // Frames are converted only when written or looked at by cut detection; the direct decoder, used when it gives
         // this video's frames exactly as the capture does, spares cut detection's conversions too.
-        using var reader = FrameReader.Open(videoPath, capture, () => Open(videoPath, o.DecoderThreads), o.DecoderThreads, seekMs, o.DirectDecoding);
+        using var reader = OpenReader(videoPath, capture, seekMs);
         observer?.OnVerbose($"Decoding '{videoPath}' with {reader.Description}.");
         var (outWidth, outHeight) = info.Width > 0 && info.Height > 0 ? FitWithin(info.Width, info.Height, o.MaxWidth, o.MaxHeight) : (0, 0);
         var outputDirectory = System.IO.Path.GetFullPath(o.OutputDirectory);
@@ -280,6 +289,19 @@ public sealed class VideoFrameExtractor
                 (info.Duration is { } dur ? $" ({dur})" : "") + "; the file may be truncated or corrupt. The frames found were kept.");
         }
         observer?.OnProgress(new VideoExtractionProgress(videoPath, TimeSpan.FromMilliseconds(positionMs), info.Duration, produced));
+    }
+
+    /// <summary>The reader (it owns <paramref name="capture"/> from here); a video whose first frames cannot be read is a read failure.</summary>
+    private FrameReader OpenReader(string videoPath, VideoCapture capture, double seekMs)
+    {
+        try
+        {
+            return FrameReader.Open(videoPath, capture, () => Open(videoPath, Options.DecoderThreads), Options.DecoderThreads, seekMs, Options.DirectDecoding);
+        }
+        catch (Exception ex) when (ex is OpenCVException or DecodeException)
+        {
+            throw ReadFailed(videoPath, 0, 0, ex);
+        }
     }
 
     /// <summary>Converts the grabbed frame into <paramref name="frame"/>; a frame that cannot be converted is a read failure.</summary>
