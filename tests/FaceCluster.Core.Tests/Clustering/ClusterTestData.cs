@@ -147,19 +147,26 @@ internal static class ClusterTestData
     public static string Fingerprint(IReadOnlyList<FaceCluster> clusters) => string.Join("\n", clusters.Select(c =>
         $"{c.Id}|{c.Label}|{c.IsNoise}|{c.Count}|{c.Medoid.Id}|{c.MeanDistance:R}|{c.MaxDistance:R}|{string.Join(",", c.Faces.Select(f => f.Id))}"));
 
+    /// <summary>Every face within <paramref name="r"/> of face <paramref name="p"/> by the canonical distance (itself excluded), in index order.</summary>
+    public static List<int> BruteForceNeighbours(DescriptorMatrix m, int p, double r, bool inclusive)
+    {
+        var neighbours = new List<int>();
+        for (int q = 0; q < m.Count; q++)
+        {
+            if (q == p) continue;
+            float d = m.Distance(p, q);
+            if (inclusive ? d <= r : d < r) neighbours.Add(q);
+        }
+        return neighbours;
+    }
+
     /// <summary>Checks the radius graph (2 threads) row by row against every pair's canonical distance; returns its edge count.</summary>
     public static long AssertRadiusGraphIsBruteForce(DescriptorMatrix m, double r, bool inclusive, bool projection = false)
     {
         var graph = RadiusIndex.BuildGraph(m, (float)r, inclusive, 2, null, default, projection);
         for (int p = 0; p < m.Count; p++)
         {
-            var expected = new List<int>();
-            for (int q = 0; q < m.Count; q++)
-            {
-                if (q == p) continue;
-                float d = m.Distance(p, q);
-                if (inclusive ? d <= r : d < r) expected.Add(q);
-            }
+            var expected = BruteForceNeighbours(m, p, r, inclusive);
             Assert.Equal(expected, graph.Neighbors(p).ToArray());
         }
         return graph.EdgeCount;

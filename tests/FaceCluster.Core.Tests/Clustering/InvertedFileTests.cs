@@ -30,13 +30,7 @@ public class InvertedFileTests
         long exactEdges = 0;
         for (int p = 0; p < m.Count; p++)
         {
-            var exact = new HashSet<int>();
-            for (int q = 0; q < m.Count; q++)
-            {
-                if (q == p) continue;
-                float d = m.Distance(p, q);
-                if (inclusive ? d <= r : d < r) exact.Add(q);
-            }
+            var exact = BruteForceNeighbours(m, p, r, inclusive).ToHashSet();
             exactEdges += exact.Count;
             foreach (int q in graph.Neighbors(p)) Assert.Contains(q, exact);
         }
