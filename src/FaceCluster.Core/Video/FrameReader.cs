@@ -32,8 +32,8 @@ internal abstract class FrameReader : IDisposable
     /// <summary>
     /// The reader of <paramref name="videoPath"/>, which takes <paramref name="capture"/> (open at the start of the
     /// video) over: it is the reader's, or disposed here. The direct decoder is used only when it is allowed
-    /// (<paramref name="direct"/>), nothing needs a seek (<paramref name="seekMs"/> NaN; the capture seeks otherwise), it
-    /// opens the file, the first frame is yuv420p at the size the codec announces, and the first two frames have the
+    /// (<paramref name="direct"/>), nothing needs a seek (<paramref name="seekMs"/> NaN; the capture seeks otherwise), the
+    /// video is not rotated (orientation metadata), it opens the file, the first frame is yuv420p at the size the codec announces, and the first two frames have the
     /// capture's timestamps and the first frame its BGR pixels, bit for bit.
     /// </summary>
     /// <param name="reopen">A new capture of the same video, when the check has read frames from <paramref name="capture"/>.</param>
@@ -49,7 +49,8 @@ internal abstract class FrameReader : IDisposable
             if (!direct) return new CaptureReader(capture, "OpenCV VideoCapture (direct decoding is off)");
             // OpenCV turns rotated videos upright; a first frame that happens to look the same either way (a fade from
             // black) must not let one through.
-            if (capture.Get(VideoCaptureProperties.OrientationMeta) is double angle && angle != 0 && !double.IsNaN(angle))
+            double angle = capture.Get(VideoCaptureProperties.OrientationMeta);
+            if (angle != 0 && !double.IsNaN(angle))
                 return new CaptureReader(capture, FormattableString.Invariant($"OpenCV VideoCapture (rotated {angle} degrees; OpenCV turns it upright)"));
             var decoder = FfmpegDecoder.Open(videoPath, threads, out string why);
             if (decoder is null) return new CaptureReader(capture, $"OpenCV VideoCapture ({why})");
